@@ -1,0 +1,36 @@
+# One command to run the service, one to run the tests. Both set up .venv first.
+VENV ?= .venv
+BIN := $(VENV)/bin
+DOCS ?= examples
+DATA_DIR ?= rag-data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install serve test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# the CPU build of torch first, so no multi-GB CUDA build is pulled in
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+serve: install
+	$(BIN)/rag index --data-dir $(DATA_DIR) $(DOCS)
+	$(BIN)/rag serve --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/seed_dev.py
+
+clean:
+	rm -rf $(VENV) rag-data .pytest_cache .hypothesis

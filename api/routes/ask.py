@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..deps import LibraryDep, SettingsDep
+from ..errors import HTTPProblem
+from ..schemas import AskRequest, AskResponse, ErrorBody, PassageOut
+
+router = APIRouter(tags=["ask"])
+
+
+@router.post("/ask", response_model=AskResponse, responses={400: {"model": ErrorBody}})
+def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep) -> AskResponse:
+    """The passages that best answer a question, quoted exactly, with the questions they answered."""
+    if len(body.question) > settings.max_question_chars:
+        raise HTTPProblem(
+            422, "QuestionTooLong", f"the question is longer than {settings.max_question_chars} characters"
+        )
+    if body.k > settings.max_k:
+        raise HTTPProblem(422, "KTooLarge", f"k must be at most {settings.max_k}")
+    passages = lib.ask(body.question, k=body.k, documents=body.documents)
+    return AskResponse(question=body.question, passages=[PassageOut.of(p) for p in passages])

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from rag.ingest import content_hash, decode, from_text
+
+from ..deps import LibraryDep, SettingsDep
+from ..errors import HTTPProblem
+from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody, TurnOut
+
+router = APIRouter(tags=["documents"])
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": DocumentIn.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "format": {"type": "string"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.get("/documents", response_model=list[DocumentSummary])
+def list_documents(lib: LibraryDep) -> list[DocumentSummary]:
+    return [DocumentSummary.of(i) for i in lib.documents()]
+
+
+@router.get(
+    "/documents/{document_id:path}", response_model=DocumentOut, responses={404: {"model": ErrorBody}}
+)
+def get_document(document_id: str, lib: LibraryDep) -> DocumentOut:
+    doc = lib.document(document_id)
+    return DocumentOut(
+        id=doc.id,
+        title=doc.title,
+        format=doc.format,
+        text=doc.text,
+        metadata=doc.metadata,
+        turns=[
+            TurnOut(role=t.role, speaker=t.speaker, start=t.start, end=t.end, question_index=t.question_index)
+            for t in doc.turns
+        ],
+    )
+
+
+async def _read_upload(request: Request, limit: int) -> DocumentIn:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPProblem(413, "TooLarge", f"the upload is larger than the limit of {limit} bytes")
+    if ctype == "application/json":
+        body = await request.body()
+        if len(body) > limit:
+            raise HTTPProblem(413, "TooLarge", f"the upload is larger than the limit of {limit} bytes")
+        try:
+            return DocumentIn.model_validate_json(body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+            raise HTTPProblem(422, "InvalidBody", f"{where}: {first.get('msg')}") from None
+    if ctype == "multipart/form-data":
+        form = await request.form(max_part_size=limit)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPProblem(422, "InvalidBody", "multipart upload needs a 'file' part")
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
+            raise HTTPProblem(413, "TooLarge", f"the upload is larger than the limit of {limit} bytes")
+        name = upload.filename or "upload"
+        fields = {k: form.get(k) for k in ("id", "title", "format")}
+        text = decode(data, name)
+        return DocumentIn(
+            text=text,
+            id=str(fields["id"]) if fields["id"] else name.replace("\\", "/").rsplit("/", 1)[-1],
+            title=str(fields["title"]) if fields["title"] else None,
+            format=str(fields["format"]) if fields["format"] else None,
+        )
+    raise HTTPProblem(
+        415, "UnsupportedMediaType", "send application/json {text, id?, title?} or a multipart file upload"
+    )
+
+
+@router.post(
+    "/documents",
+    response_model=AddResponse,
+    status_code=201,
+    openapi_extra=_UPLOAD_BODY,
+    responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}},
+)
+async def add_document(
+    request: Request, response: Response, lib: LibraryDep, settings: SettingsDep
+) -> AddResponse:
+    """Index a transcript (a file upload or JSON text); the same id replaces the old version."""
+    body = await _read_upload(request, settings.max_upload_bytes)
+    doc_id = body.id or f"text-{content_hash(body.text)[:12]}"
+    source = await run_in_threadpool(from_text, body.text, id=doc_id, title=body.title, format=body.format)
+    result = await run_in_threadpool(lib.add_source, source, format=body.format)
+    if result.status != "added":
+        response.status_code = 200
+    return AddResponse(id=result.id, status=result.status, chunks=result.chunks)
+
+
+@router.delete("/documents/{document_id:path}", status_code=204, responses={404: {"model": ErrorBody}})
+def delete_document(document_id: str, lib: LibraryDep) -> Response:
+    lib.remove(document_id)
+    return Response(status_code=204)

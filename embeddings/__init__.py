@@ -1,0 +1,17 @@
+"""Embedding models behind one small interface."""
+
+from .base import Embedder, Progress
+from .bundled import BUNDLED_MODEL, BUNDLED_SHA256, bundled_model_path
+from .errors import ModelError
+from .sentence_transformer import SentenceTransformerEmbedder, load_embedder
+
+__all__ = [
+    "BUNDLED_MODEL",
+    "BUNDLED_SHA256",
+    "Embedder",
+    "ModelError",
+    "Progress",
+    "SentenceTransformerEmbedder",
+    "bundled_model_path",
+    "load_embedder",
+]

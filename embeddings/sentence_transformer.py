@@ -1,0 +1,80 @@
+"""A sentence-transformers model as an `Embedder`, loaded from a local folder only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .base import Progress
+from .bundled import BUNDLED_MODEL, BUNDLED_SHA256, bundled_model_path
+from .errors import ModelError
+
+__all__ = ["SentenceTransformerEmbedder", "load_embedder"]
+
+
+class SentenceTransformerEmbedder:
+    """Batched encoding with normalised vectors, so inner product is cosine similarity."""
+
+    def __init__(self, path: Path, *, name: str, batch_size: int = 32, device: str = "cpu") -> None:
+        # Never reach for a hub: the model must already be on disk.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load a sentence-transformers model from {path}: {exc}") from exc
+        dim = self._model.get_embedding_dimension()
+        if not dim:
+            raise ModelError(f"the model at {path} does not report an embedding dimension")
+        self.name = name
+        self.dimension = int(dim)
+        self.batch_size = batch_size
+        self.max_tokens = int(self._model.max_seq_length)
+
+    def embed_documents(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        step = self.batch_size * 4
+        for i in range(0, len(texts), step):
+            batch = list(texts[i : i + step])
+            out[i : i + len(batch)] = self._encode(batch)
+            if progress:
+                progress(len(batch))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text])[0]
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(model: str | None = None, *, batch_size: int = 32) -> SentenceTransformerEmbedder:
+    """The bundled model by default, or a sentence-transformers model folder given by path.
+
+    The name recorded with an index includes the weights' hash for the bundled model,
+    so a changed model cannot be mixed with vectors from the old one.
+    """
+    if model in (None, "", BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"):
+        path = bundled_model_path()
+        return SentenceTransformerEmbedder(
+            path, name=f"{BUNDLED_MODEL}@sha256:{BUNDLED_SHA256[:16]}", batch_size=batch_size
+        )
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        raise ModelError(
+            f"model {model!r} is not a folder on disk; models are never downloaded at run time: "
+            "give the path of a sentence-transformers model folder"
+        )
+    return SentenceTransformerEmbedder(path, name=str(path.resolve()), batch_size=batch_size)

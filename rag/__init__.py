@@ -1,0 +1,26 @@
+"""interview-rag: ask questions of interview transcripts, get verbatim quotes with citations."""
+
+from .chunking import ChunkingConfig
+from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
+from .library import AddResult, IndexReport, Library
+from .model import Chunk, Citation, Document, DocumentInfo, Passage, Turn
+from .retriever import RetrievalConfig
+
+__all__ = [
+    "AddResult",
+    "Busy",
+    "Chunk",
+    "ChunkingConfig",
+    "Citation",
+    "Document",
+    "DocumentInfo",
+    "IndexMismatch",
+    "IndexReport",
+    "InvalidInput",
+    "Library",
+    "NotFound",
+    "Passage",
+    "RagError",
+    "RetrievalConfig",
+    "Turn",
+]

@@ -1,0 +1,204 @@
+"""The `rag` command: argument parsing, progress and output; core errors become exit codes here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from embeddings import ModelError, load_embedder
+
+from .errors import RagError
+from .library import Library
+from .model import Passage
+from .settings import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Ask questions of interview transcripts; answers are verbatim quotes with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory [default: $RAG_DATA_DIR, else ./rag-data]"),
+]
+Model = Annotated[
+    str | None, typer.Option("--model", help="Model folder [default: $RAG_MODEL, else the bundled model]")
+]
+
+
+def _settings(data_dir: Path | None, model: str | None = None) -> Settings:
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if model is not None:
+        overrides["model"] = model
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _open(settings: Settings, *, with_model: bool, allow_model_change: bool = False) -> Library:
+    embedder = load_embedder(settings.model) if with_model else None
+    return Library.open(settings.data_dir, embedder=embedder, allow_model_change=allow_model_change)
+
+
+@app.command()
+def index(
+    path: Annotated[Path, typer.Argument(help="A transcript file or a folder of them.")],
+    data_dir: DataDir = None,
+    model: Model = None,
+    format: Annotated[str | None, typer.Option(help="Skip detection: dashed, labelled, prose.")] = None,
+) -> None:
+    """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
+    settings = _settings(data_dir, model)
+    if not path.exists():
+        raise RagError(f"{path} does not exist")
+    with _open(settings, with_model=True) as lib:
+        total = 1 if path.is_file() else None
+        with Progress(
+            TextColumn("[bold]indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=total)
+            if total is None:
+                from .ingest import walk
+
+                bar.update(task, total=sum(1 for _ in walk(path)))
+
+            def step(doc_id: str, status: str) -> None:
+                bar.update(task, advance=1, description=escape(doc_id))
+                if status.startswith("failed"):
+                    err.print(f"[red]{escape(doc_id)}: {escape(status)}")
+
+            report = lib.index_folder(path, format=format, progress=step)
+    failed = report.failed or {}
+    err.print(
+        f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
+        f"{len(failed)} failed"
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _render(p: Passage, rank: int) -> None:
+    who = f" — {escape(p.speaker)}" if p.speaker else ""
+    out.print(
+        f"[bold]{rank}.[/bold] {escape(p.document_title)} [dim]({escape(p.document_id)} "
+        f"{p.start}–{p.end}, score {p.score:.3f}){who}[/dim]"
+    )
+    for q in p.thread:
+        asker = f"{escape(q.speaker)}: " if q.speaker else ""
+        out.print(f"   [cyan]Q[/cyan] {asker}[italic]{escape(' '.join(q.text.split()))}[/italic]")
+    out.print(f"   “{escape(p.quote)}”\n")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A natural-language question.")],
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=100, help="How many passages.")] = 5,
+    document: Annotated[
+        list[str] | None, typer.Option("--document", "-d", help="Only search these document ids.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = None,
+    model: Model = None,
+) -> None:
+    """Ask a question; print the best passages with the questions they answered."""
+    with _open(_settings(data_dir, model), with_model=True) as lib:
+        passages = lib.ask(question, k=k, documents=document or None)
+    if as_json:
+        payload = {"question": question, "passages": [asdict(p) for p in passages]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if not passages:
+        out.print("No passages found: the library is empty or nothing matches.")
+    for rank, p in enumerate(passages, 1):
+        _render(p, rank)
+
+
+@app.command()
+def documents(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """List indexed documents."""
+    with _open(_settings(data_dir), with_model=False) as lib:
+        infos = lib.documents()
+    if as_json:
+        typer.echo(json.dumps([asdict(i) for i in infos], ensure_ascii=False, indent=2))
+        return
+    if not infos:
+        out.print("No documents. Add some with `rag index PATH`.")
+    for i in infos:
+        typer.echo(f"{i.id}\t{i.format}\t{i.turn_count} turns\t{i.chunk_count} chunks\t{i.title}")
+
+
+@app.command()
+def remove(
+    document_id: Annotated[str, typer.Argument(help="The id shown by `rag documents`.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Remove a document from the index."""
+    with _open(_settings(data_dir), with_model=False) as lib:
+        lib.remove(document_id)
+    err.print(f"removed {escape(document_id)}")
+
+
+@app.command()
+def reindex(data_dir: DataDir = None, model: Model = None) -> None:
+    """Re-embed every chunk with the configured model (after changing models)."""
+    settings = _settings(data_dir, model)
+    with (
+        _open(settings, with_model=True, allow_model_change=True) as lib,
+        Progress(console=err, disable=not err.is_terminal, transient=True) as bar,
+    ):
+        task = bar.add_task("re-embedding", total=None)
+        n = lib.reindex(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    err.print(f"re-embedded {n} chunks")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    data_dir: DataDir = None,
+    model: Model = None,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(data_dir, model)
+    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the one place core errors turn into messages and exit codes.
+
+    Usage errors are click's (exit 2); errors from the core exit 1 with one line, no traceback.
+    """
+    try:
+        app(args=argv)
+    except (RagError, ModelError) as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        sys.exit(1)

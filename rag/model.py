@@ -1,0 +1,127 @@
+"""Domain dataclasses. Every span is a pair of offsets into `Document.text`, never a copy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "Chunk",
+    "Citation",
+    "Document",
+    "DocumentInfo",
+    "Passage",
+    "Role",
+    "Turn",
+    "thread",
+]
+
+Role = Literal["question", "answer", "narration"]
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One speaker's contribution: the span holds the spoken text only (no label, no dash).
+
+    `question_index` links an answer to the question turn it responds to, and a
+    follow-up question to the main question of its thread.
+    """
+
+    index: int
+    role: Role
+    start: int
+    end: int
+    speaker: str | None = None
+    question_index: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"turn {self.index}: bad span {self.start}..{self.end}")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A transcript: its exact text as read, and the turns found in it."""
+
+    id: str
+    text: str
+    turns: tuple[Turn, ...]
+    title: str = ""
+    format: str = "prose"
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def span(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+    def thread(self, turn: Turn) -> list[Turn]:
+        return thread(self.turns, turn)
+
+
+def thread(turns: Sequence[Turn], turn: Turn) -> list[Turn]:
+    """The question turns an answer responds to: main question first, then its follow-ups."""
+    if turn.question_index is None or turn.role != "answer":
+        return []
+    asked = turns[turn.question_index]
+    if asked.question_index is None:
+        return [asked]
+    main = turns[asked.question_index]
+    follow_ups = [
+        t
+        for t in turns[main.index + 1 : asked.index]
+        if t.role == "question" and t.question_index == main.index
+    ]
+    return [main, *follow_ups, asked]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A searchable piece of one turn. `embed_text` may add context; the quote never does."""
+
+    document_id: str
+    turn_index: int
+    start: int
+    end: int
+    embed_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """The question a passage answered, located in its document."""
+
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+    turn_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved quote: `quote == document.text[start:end]`, always."""
+
+    quote: str
+    score: float
+    document_id: str
+    document_title: str
+    start: int
+    end: int
+    speaker: str | None
+    role: Role
+    turn_index: int
+    question: Citation | None = None
+    thread: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What the library knows about a stored document, without its text."""
+
+    id: str
+    title: str
+    format: str
+    content_hash: str
+    turn_count: int
+    chunk_count: int
+    source: str | None = None
+    added_at: str = ""

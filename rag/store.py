@@ -1,0 +1,347 @@
+"""The SQLite side: documents, turns, chunks (with their vectors) and index metadata.
+
+SQLite is the source of truth. Every change is one transaction that also bumps the
+`generation` counter; the FAISS file of a generation is derived from the rows here
+and can always be rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexMismatch
+from .model import Chunk, Document, DocumentInfo, Turn
+
+__all__ = ["SCHEMA_VERSION", "ChunkRow", "Store"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    format TEXT NOT NULL,
+    source TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    speaker TEXT,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    question_index INTEGER,
+    PRIMARY KEY (document_id, idx)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    turn_index INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    embed_text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    id: int
+    document_id: str
+    turn_index: int
+    start: int
+    end: int
+
+
+class Store:
+    """One SQLite file. Thread-safe: a lock serialises use of the one connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self.transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            version = self.meta("schema_version")
+            if version is None:
+                self._set_meta("schema_version", str(SCHEMA_VERSION))
+                self._set_meta("generation", "0")
+            elif int(version) != SCHEMA_VERSION:
+                raise IndexMismatch(
+                    f"{path} has schema version {version}, this program reads {SCHEMA_VERSION}"
+                )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- metadata ---------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._set_meta(key, value)
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    def _bump(self) -> int:
+        generation = int(self.meta("generation") or 0) + 1
+        self._set_meta("generation", str(generation))
+        return generation
+
+    # -- writes (each one transaction, each one generation) ----------------------------
+
+    def put(
+        self,
+        doc: Document,
+        *,
+        content_hash: str,
+        source: str | None,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+    ) -> tuple[list[int], list[int], int]:
+        """Insert or replace a document. Returns (removed chunk ids, new chunk ids, generation)."""
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.transaction() as db:
+            removed = self._delete(doc.id)
+            db.execute(
+                "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.id,
+                    doc.title,
+                    doc.text,
+                    content_hash,
+                    doc.format,
+                    source,
+                    json.dumps(doc.metadata, ensure_ascii=False),
+                    now,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        doc.id,
+                        t.index,
+                        t.role,
+                        t.speaker,
+                        t.start,
+                        t.end,
+                        t.question_index,
+                    )
+                    for t in doc.turns
+                ],
+            )
+            added = []
+            for chunk, vector in zip(chunks, vectors, strict=True):
+                cur = db.execute(
+                    "INSERT INTO chunks(document_id, turn_index, start, end, embed_text, vector)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        doc.id,
+                        chunk.turn_index,
+                        chunk.start,
+                        chunk.end,
+                        chunk.embed_text,
+                        vector.tobytes(),
+                    ),
+                )
+                added.append(int(cur.lastrowid))
+            generation = self._bump()
+        return removed, added, generation
+
+    def delete(self, document_id: str) -> tuple[list[int], int] | None:
+        """Remove a document; None when there was none."""
+        with self.transaction():
+            if not self._exists(document_id):
+                return None
+            removed = self._delete(document_id)
+            return removed, self._bump()
+
+    def replace_vectors(self, ids: Sequence[int], vectors: np.ndarray, *, model: str, dimension: int) -> int:
+        """Store re-embedded vectors and the model that made them, in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE chunks SET vector = ? WHERE id = ?",
+                [
+                    (v.tobytes(), int(i))
+                    for i, v in zip(ids, np.asarray(vectors, dtype=np.float32), strict=True)
+                ],
+            )
+            self._set_meta("model", model)
+            self._set_meta("dimension", str(dimension))
+            return self._bump()
+
+    def _exists(self, document_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is not None
+
+    def _delete(self, document_id: str) -> list[int]:
+        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
+        self._db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        return ids
+
+    # -- reads -------------------------------------------------------------------------
+
+    def content_hash(self, document_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT content_hash FROM documents WHERE id = ?", (document_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def infos(self) -> list[DocumentInfo]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT d.id, d.title, d.format, d.content_hash, d.source, d.added_at,"
+                " (SELECT COUNT(*) FROM turns t WHERE t.document_id = d.id),"
+                " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id)"
+                " FROM documents d ORDER BY d.id"
+            ).fetchall()
+        return [
+            DocumentInfo(
+                id=r[0],
+                title=r[1],
+                format=r[2],
+                content_hash=r[3],
+                source=r[4],
+                added_at=r[5],
+                turn_count=r[6],
+                chunk_count=r[7],
+            )
+            for r in rows
+        ]
+
+    def document(self, document_id: str) -> Document | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, title, text, format, metadata FROM documents WHERE id = ?",
+                (document_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            turns = self.turns(document_id)
+        return Document(
+            id=row[0],
+            title=row[1],
+            text=row[2],
+            turns=turns,
+            format=row[3],
+            metadata=json.loads(row[4]),
+        )
+
+    def turns(self, document_id: str) -> tuple[Turn, ...]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT idx, role, start, end, speaker, question_index FROM turns"
+                " WHERE document_id = ? ORDER BY idx",
+                (document_id,),
+            ).fetchall()
+        return tuple(Turn(*r) for r in rows)
+
+    def title(self, document_id: str) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT title FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return row[0] if row else ""
+
+    def text_span(self, document_id: str, start: int, end: int) -> str:
+        """`document.text[start:end]` without loading the whole text (substr counts code points)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
+                (start + 1, end - start, document_id),
+            ).fetchone()
+        return row[0] if row else ""
+
+    def chunk_rows(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT id, document_id, turn_index, start, end FROM chunks WHERE id IN ({marks})",
+                [int(i) for i in ids],
+            ).fetchall()
+        return {r[0]: ChunkRow(*r) for r in rows}
+
+    def iter_vectors(self, dimension: int, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (ids, vectors) in id order, a batch at a time."""
+        last = -1
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+            yield ids, vecs
+            last = int(ids[-1])
+
+    def iter_embed_texts(self, batch: int = 1_000) -> Iterator[tuple[list[int], list[str]]]:
+        last = -1
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, embed_text FROM chunks WHERE id > ? ORDER BY id LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            yield [r[0] for r in rows], [r[1] for r in rows]
+            last = rows[-1][0]
+
+    def chunk_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])

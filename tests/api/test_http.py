@@ -1,0 +1,145 @@
+"""The HTTP contract, through a real uvicorn server on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api import create_app
+from rag import Library
+from rag.settings import Settings
+from tests.fakes import FakeEmbedder
+
+from .server import running
+
+QA = (
+    "Q: What colour is the ferry?\nA: The ferry is painted bright yellow.\n\n"
+    "Q: Where does it sail?\nA: To the island.\n"
+)
+ANSWER = "The ferry is painted bright yellow."
+
+
+@pytest.fixture
+def base(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path, max_upload_bytes=2_000, max_question_chars=200, max_k=20)
+    lib = Library.open(tmp_path, embedder=FakeEmbedder())
+    with running(create_app(settings, library=lib)) as url:
+        yield url
+    lib.close()
+
+
+def _contract(body: dict) -> None:
+    assert set(body) >= {"question", "passages"}
+    for p in body["passages"]:
+        assert set(p) >= {
+            "quote",
+            "score",
+            "document_id",
+            "document_title",
+            "start",
+            "end",
+            "speaker",
+            "question",
+        }
+        assert isinstance(p["score"], float) and isinstance(p["start"], int)
+        if p["question"] is not None:
+            assert set(p["question"]) >= {"text", "start", "end", "speaker"}
+
+
+def test_add_ask_get_delete(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        assert http.get("/healthz").json()["status"] == "ok"
+        r = http.post("/documents", json={"id": "ferry", "title": "Ferry talk", "text": QA})
+        assert r.status_code == 201 and r.json() == {"id": "ferry", "status": "added", "chunks": 4}
+        assert http.post("/documents", json={"id": "ferry", "text": QA}).json()["status"] == "unchanged"
+
+        r = http.post("/ask", json={"question": "what colour is the ferry", "k": 2})
+        assert r.status_code == 200
+        body = r.json()
+        _contract(body)
+        top = body["passages"][0]
+        assert top["document_title"] == "Ferry talk"
+        assert QA[top["start"] : top["end"]] == top["quote"]
+        assert top["question"]["text"] == "What colour is the ferry?"
+
+        listing = http.get("/documents").json()
+        assert [(d["id"], d["turn_count"], d["chunk_count"]) for d in listing] == [("ferry", 4, 4)]
+        doc = http.get("/documents/ferry").json()
+        assert doc["text"] == QA and doc["format"] == "labelled"
+        assert doc["turns"][1] == {
+            "role": "answer",
+            "speaker": None,
+            "start": QA.index(ANSWER),
+            "end": QA.index(ANSWER) + len(ANSWER),
+            "question_index": 0,
+        }
+
+        assert http.delete("/documents/ferry").status_code == 204
+        assert http.get("/documents").json() == []
+
+
+def test_upload_file_with_nested_id(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        r = http.post(
+            "/documents",
+            files={"file": ("talk.txt", QA.encode(), "text/plain")},
+            data={"id": "2024/ferry talk.txt"},
+        )
+        assert r.status_code == 201, r.text
+        assert http.get("/documents/2024/ferry talk.txt").json()["id"] == "2024/ferry talk.txt"
+        r = http.post("/documents", files={"file": ("other.txt", QA.encode(), "text/plain")})
+        assert r.json()["id"] == "other.txt"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("post", "/ask", {"json": {"question": ""}}, 422),
+        ("post", "/ask", {"json": {"question": "   "}}, 400),
+        ("post", "/ask", {"json": {"question": "x" * 201}}, 422),
+        ("post", "/ask", {"json": {"question": "ferry", "k": 0}}, 422),
+        ("post", "/ask", {"json": {"question": "ferry", "k": 21}}, 422),
+        ("post", "/ask", {"json": {"question": 42}}, 422),
+        ("post", "/ask", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 422),
+        ("get", "/documents/missing", {}, 404),
+        ("delete", "/documents/missing", {}, 404),
+        ("post", "/documents", {"content": b"hello", "headers": {"content-type": "text/plain"}}, 415),
+        ("post", "/documents", {"json": {"text": ""}}, 422),
+        ("post", "/documents", {"json": {"text": "hi", "id": "../etc/passwd"}}, 400),
+        ("post", "/documents", {"json": {"text": "x" * 3000}}, 413),
+        ("post", "/documents", {"files": {"file": ("a.txt", b"caf\xe9", "text/plain")}}, 400),
+        (
+            "post",
+            "/documents",
+            {"files": {"file": ("a.bin", b"\x00\x01\x02", "application/octet-stream")}},
+            400,
+        ),
+        ("post", "/documents", {"data": {"id": "x"}, "files": {"other": ("a.txt", b"hi")}}, 422),
+    ],
+)
+def test_bad_requests_get_json_4xx_and_change_nothing(base, method, path, kwargs, status) -> None:
+    with httpx.Client(base_url=base) as http:
+        r = getattr(http, method)(path, **kwargs)
+        assert r.status_code == status, r.text
+        body = r.json()
+        assert isinstance(body["detail"], str) and body["detail"]
+        assert http.get("/documents").json() == []
+
+
+@pytest.mark.model
+def test_real_model_server_answers_from_the_seed(tmp_path: Path, shared: Path) -> None:
+    """The default app: opens the data directory and loads the bundled model itself."""
+    seed = shared / "corpus" / "seed" / "aliyev-interview-2024-12.txt"
+    with (
+        running(create_app(Settings(data_dir=tmp_path))) as url,
+        httpx.Client(base_url=url, timeout=60) as http,
+    ):
+        r = http.post("/documents", files={"file": (seed.name, seed.read_bytes(), "text/plain")})
+        assert r.status_code == 201, r.text
+        body = http.post("/ask", json={"question": "How much gas does Azerbaijan export?"}).json()
+        _contract(body)
+        text = seed.read_bytes().decode("utf-8")
+        assert all(text[p["start"] : p["end"]] == p["quote"] for p in body["passages"])
+        assert any("25 billion cubic meters" in p["quote"] for p in body["passages"][:3])

@@ -1,0 +1,36 @@
+"""Test doubles: fakes with real behaviour, not mocks."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class FakeEmbedder:
+    """Bag of hashed words: texts sharing words get similar vectors. Fast, deterministic, no model."""
+
+    def __init__(self, dimension: int = 64, name: str = "fake-bow") -> None:
+        self.dimension = dimension
+        self.name = name
+        self.calls = 0
+
+    def _one(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dimension, dtype=np.float32)
+        for word in re.findall(r"\w+", text.lower()):
+            h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            v[h % self.dimension] += 1.0
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm else v
+
+    def embed_documents(self, texts: Sequence[str], *, progress=None) -> np.ndarray:
+        self.calls += 1
+        out = np.stack([self._one(t) for t in texts]) if texts else np.empty((0, self.dimension), np.float32)
+        if progress:
+            progress(len(texts))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._one(text)

@@ -1,0 +1,78 @@
+"""The `rag` command through its real entry point, in a subprocess, with the real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.model
+
+QA = (
+    "Q: What colour is the ferry?\nA: The ferry is painted bright yellow.\n\n"
+    "Q: Where does it sail?\nA: To the island.\n"
+)
+RAG = Path(sys.executable).with_name("rag")
+
+
+def rag(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [str(RAG), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_index_ask_documents_remove(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(QA, encoding="utf-8")
+    data = tmp_path / "data"
+
+    r = rag("index", str(folder), data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "1 added, 0 replaced, 0 unchanged, 0 failed" in r.stderr
+    r = rag("index", str(folder), data_dir=data)
+    assert "0 added, 0 replaced, 1 unchanged" in r.stderr
+
+    r = rag("ask", "--json", "-k", "1", "What colour is the ferry?", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    body = json.loads(r.stdout)
+    [p] = body["passages"]
+    assert QA[p["start"] : p["end"]] == p["quote"] == "The ferry is painted bright yellow."
+    assert p["question"]["text"] == "What colour is the ferry?"
+
+    r = rag("ask", "What colour is the ferry?", data_dir=data)
+    assert "bright yellow" in r.stdout and "What colour is the ferry?" in r.stdout
+
+    r = rag("documents", data_dir=data)
+    assert r.stdout.startswith("ferry.txt\tlabelled\t4 turns\t")
+
+    r = rag("remove", "ferry.txt", data_dir=data)
+    assert r.returncode == 0
+    assert rag("documents", "--json", data_dir=data).stdout.strip() == "[]"
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    r = rag("remove", "nope.txt", data_dir=data)
+    assert r.returncode == 1
+    assert "no document with id 'nope.txt'" in r.stderr and "Traceback" not in r.stderr
+
+    r = rag("index", str(tmp_path / "missing"), data_dir=data)
+    assert r.returncode == 1 and "does not exist" in r.stderr and "Traceback" not in r.stderr
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9")
+    r = rag("index", str(bad), data_dir=data)
+    assert r.returncode == 1 and "not valid UTF-8" in r.stderr and "Traceback" not in r.stderr
+
+    r = rag("ask", "-k", "0", "x", data_dir=data)
+    assert r.returncode == 2 and "Traceback" not in r.stderr

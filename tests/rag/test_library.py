@@ -1,0 +1,153 @@
+"""Add, ask, replace, remove and crash recovery against a real SQLite file and FAISS index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import IndexMismatch, InvalidInput, Library, NotFound
+from rag.vectors import VectorIndex
+from tests.fakes import FakeEmbedder
+
+QA = """Q: What colour is the ferry?
+A: The ferry is painted bright yellow so that fishermen can see it in fog.
+
+Q: Where does it sail?
+A: It sails between the harbour and the island twice a day.
+"""
+
+
+def _open(path: Path, embedder=None) -> Library:
+    return Library.open(path, embedder=embedder or FakeEmbedder())
+
+
+def _check_quotes(lib: Library, passages) -> None:
+    for p in passages:
+        assert lib.document(p.document_id).text[p.start : p.end] == p.quote
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    lib = _open(tmp_path)
+    result = lib.add(QA, id="ferry")
+    assert result.status == "added" and result.chunks > 0
+    passages = lib.ask("what colour is the ferry painted", k=3)
+    assert passages[0].document_id == "ferry"
+    assert "yellow" in passages[0].quote
+    assert passages[0].question is not None
+    assert passages[0].question.text == "What colour is the ferry?"
+    _check_quotes(lib, passages)
+
+    # the same text again changes nothing
+    assert lib.add(QA, id="ferry").status == "unchanged"
+    generation = lib.generation
+
+    # new text under the same id replaces the old
+    changed = QA.replace("bright yellow", "deep red")
+    assert lib.add(changed, id="ferry").status == "replaced"
+    assert lib.generation == generation + 1
+    quotes = " ".join(p.quote for p in lib.ask("ferry colour painted", k=5))
+    assert "deep red" in quotes and "yellow" not in quotes
+    [info] = lib.documents()
+    assert info.id == "ferry" and info.chunk_count == len(lib._current())
+
+    lib.remove("ferry")
+    assert lib.documents() == []
+    assert lib.ask("ferry", k=3) == []
+    with pytest.raises(NotFound):
+        lib.remove("ferry")
+    lib.close()
+
+
+def test_reopen_sees_the_same_index(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+        before = [(p.start, p.end) for p in lib.ask("island harbour", k=2)]
+    with _open(tmp_path) as lib:
+        assert [(p.start, p.end) for p in lib.ask("island harbour", k=2)] == before
+    assert len(list((tmp_path / "vectors").glob("*.faiss"))) == 1  # old generations are cleaned up
+
+
+def test_crash_between_sqlite_commit_and_vector_save(tmp_path: Path, monkeypatch) -> None:
+    """A writer dying after the SQLite commit leaves a directory that opens consistent."""
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+
+    def die(self, path):
+        path.with_name(".partial").write_bytes(b"half a file")
+        raise KeyboardInterrupt("killed mid-save")
+
+    monkeypatch.setattr(VectorIndex, "save", die)
+    lib = _open(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        lib.add("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
+    monkeypatch.undo()
+
+    with _open(tmp_path) as reopened:
+        ids = {d.id for d in reopened.documents()}
+        assert ids == {"ferry", "cafe"}  # the committed generation is the published one
+        passages = reopened.ask("tea on the upper deck", k=1)
+        assert passages[0].document_id == "cafe"
+        _check_quotes(reopened, passages)
+
+
+def test_damaged_vector_file_is_rebuilt(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+    [path] = (tmp_path / "vectors").glob("*.faiss")
+    path.write_bytes(b"garbage")
+    with _open(tmp_path) as lib:
+        assert lib.ask("yellow ferry", k=1)[0].document_id == "ferry"
+
+
+def test_other_model_is_a_clear_error(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+    with pytest.raises(IndexMismatch, match="rag reindex"):
+        Library.open(tmp_path, embedder=FakeEmbedder(dimension=32, name="other"))
+    other = FakeEmbedder(dimension=32, name="other")
+    with Library.open(tmp_path, embedder=other, allow_model_change=True) as lib:
+        assert lib.reindex() == lib.documents()[0].chunk_count
+        assert lib.ask("yellow ferry", k=1)[0].document_id == "ferry"
+    with Library.open(tmp_path, embedder=other) as lib:  # now the recorded model
+        assert lib.documents()
+
+
+def test_index_folder_is_incremental(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(QA, encoding="utf-8")
+    (folder / "sub" / "b.md").write_text("Ann: Why?\nBob: Because of the tide.\n", encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"caf\xe9 au lait")
+    (folder / ".hidden.txt").write_text("secret", encoding="utf-8")
+    (folder / "image.png").write_bytes(b"\x89PNG")
+    seen = []
+    with _open(tmp_path / "data") as lib:
+        report = lib.index_folder(folder, progress=lambda i, s: seen.append((i, s)))
+        assert (report.added, report.replaced, report.unchanged) == (2, 0, 0)
+        assert set(report.failed) == {"bad.txt"} and "UTF-8" in report.failed["bad.txt"]
+        assert {d.id for d in lib.documents()} == {"a.txt", "sub/b.md"}
+        assert [i for i, _ in seen] == ["a.txt", "bad.txt", "sub/b.md"]
+        (folder / "a.txt").write_text(QA + "\nQ: Fare?\nA: Two euros.\n", encoding="utf-8")
+        report = lib.index_folder(folder)
+        assert (report.added, report.replaced, report.unchanged) == (0, 1, 1)
+
+
+def test_bad_input(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        with pytest.raises(InvalidInput, match="empty"):
+            lib.add("   \n", id="blank")
+        with pytest.raises(InvalidInput, match="invalid document id"):
+            lib.add(QA, id="../escape")
+        with pytest.raises(InvalidInput, match="empty"):
+            lib.ask("  ")
+        with pytest.raises(InvalidInput, match="k must be"):
+            lib.ask("ferry", k=0)
+        assert lib.documents() == []
+
+
+def test_filter_by_document(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+        lib.add("Q: What colour is the bus?\nA: The bus is yellow too.", id="bus")
+        assert {p.document_id for p in lib.ask("yellow", k=5, documents=["bus"])} == {"bus"}

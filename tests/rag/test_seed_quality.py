@@ -1,0 +1,33 @@
+"""Issue 2's acceptance check: the dev questions about the reference interview, with the real model."""
+
+from __future__ import annotations
+
+import bisect
+import json
+from pathlib import Path
+
+import pytest
+
+from rag import Library
+
+pytestmark = pytest.mark.model
+
+
+def test_dev_questions_find_gold_lines(tmp_path: Path, shared: Path, real_embedder) -> None:
+    seed = shared / "corpus" / "seed" / "aliyev-interview-2024-12.txt"
+    text = seed.read_bytes().decode("utf-8")
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def lines(start: int, end: int) -> set[int]:
+        return set(range(bisect.bisect_right(starts, start), bisect.bisect_right(starts, end - 1) + 1))
+
+    questions = [json.loads(line) for line in (shared / "eval" / "seed_dev.jsonl").read_text().splitlines()]
+    with Library.open(tmp_path, embedder=real_embedder) as lib:
+        lib.add(seed)
+        hits = 0
+        for q in questions:
+            passages = lib.ask(q["question"], k=5)
+            for p in passages:
+                assert text[p.start : p.end] == p.quote
+            hits += any(lines(p.start, p.end) & set(q["gold_lines"]) for p in passages)
+    assert hits >= 18, f"only {hits} of {len(questions)} dev questions have a gold line in the top 5"
