@@ -6,8 +6,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.model import Citation, DocumentInfo, Passage
-
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -17,19 +15,21 @@ class AskRequest(BaseModel):
     documents: list[str] | None = Field(default=None, description="Only search these document ids.")
 
 
-class CitationOut(BaseModel):
+class _FromCore(BaseModel):
+    """Read straight from the core's dataclasses (`model_validate(obj)`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CitationOut(_FromCore):
     text: str
     start: int
     end: int
     speaker: str | None
     turn_index: int
 
-    @classmethod
-    def of(cls, c: Citation) -> CitationOut:
-        return cls(text=c.text, start=c.start, end=c.end, speaker=c.speaker, turn_index=c.turn_index)
 
-
-class PassageOut(BaseModel):
+class PassageOut(_FromCore):
     quote: str
     score: float
     document_id: str
@@ -41,22 +41,6 @@ class PassageOut(BaseModel):
     turn_index: int
     question: CitationOut | None
     thread: list[CitationOut]
-
-    @classmethod
-    def of(cls, p: Passage) -> PassageOut:
-        return cls(
-            quote=p.quote,
-            score=p.score,
-            document_id=p.document_id,
-            document_title=p.document_title,
-            start=p.start,
-            end=p.end,
-            speaker=p.speaker,
-            role=p.role,
-            turn_index=p.turn_index,
-            question=CitationOut.of(p.question) if p.question else None,
-            thread=[CitationOut.of(c) for c in p.thread],
-        )
 
 
 class AskResponse(BaseModel):
@@ -73,7 +57,7 @@ class DocumentIn(BaseModel):
     format: str | None = None
 
 
-class DocumentSummary(BaseModel):
+class DocumentSummary(_FromCore):
     id: str
     title: str
     format: str
@@ -83,21 +67,8 @@ class DocumentSummary(BaseModel):
     source: str | None
     added_at: str
 
-    @classmethod
-    def of(cls, i: DocumentInfo) -> DocumentSummary:
-        return cls(
-            id=i.id,
-            title=i.title,
-            format=i.format,
-            turn_count=i.turn_count,
-            chunk_count=i.chunk_count,
-            content_hash=i.content_hash,
-            source=i.source,
-            added_at=i.added_at,
-        )
 
-
-class TurnOut(BaseModel):
+class TurnOut(_FromCore):
     role: str
     speaker: str | None
     start: int
@@ -105,7 +76,7 @@ class TurnOut(BaseModel):
     question_index: int | None
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(_FromCore):
     id: str
     title: str
     format: str
@@ -114,7 +85,7 @@ class DocumentOut(BaseModel):
     turns: list[TurnOut]
 
 
-class AddResponse(BaseModel):
+class AddResponse(_FromCore):
     id: str
     status: Literal["added", "replaced", "unchanged"]
     chunks: int

@@ -19,4 +19,4 @@ def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep) -> AskResponse
     if body.k > settings.max_k:
         raise HTTPProblem(422, "KTooLarge", f"k must be at most {settings.max_k}")
     passages = lib.ask(body.question, k=body.k, documents=body.documents)
-    return AskResponse(question=body.question, passages=[PassageOut.of(p) for p in passages])
+    return AskResponse(question=body.question, passages=[PassageOut.model_validate(p) for p in passages])

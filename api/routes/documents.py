@@ -9,7 +9,7 @@ from rag.ingest import content_hash, decode, from_text
 
 from ..deps import LibraryDep, SettingsDep
 from ..errors import HTTPProblem
-from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody, TurnOut
+from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody
 
 router = APIRouter(tags=["documents"])
 
@@ -37,25 +37,14 @@ _UPLOAD_BODY = {
 
 @router.get("/documents", response_model=list[DocumentSummary])
 def list_documents(lib: LibraryDep) -> list[DocumentSummary]:
-    return [DocumentSummary.of(i) for i in lib.documents()]
+    return [DocumentSummary.model_validate(i) for i in lib.documents()]
 
 
 @router.get(
     "/documents/{document_id:path}", response_model=DocumentOut, responses={404: {"model": ErrorBody}}
 )
 def get_document(document_id: str, lib: LibraryDep) -> DocumentOut:
-    doc = lib.document(document_id)
-    return DocumentOut(
-        id=doc.id,
-        title=doc.title,
-        format=doc.format,
-        text=doc.text,
-        metadata=doc.metadata,
-        turns=[
-            TurnOut(role=t.role, speaker=t.speaker, start=t.start, end=t.end, question_index=t.question_index)
-            for t in doc.turns
-        ],
-    )
+    return DocumentOut.model_validate(lib.document(document_id))
 
 
 async def _read_upload(request: Request, limit: int) -> DocumentIn:
@@ -112,7 +101,7 @@ async def add_document(
     result = await run_in_threadpool(lib.add_source, source, format=body.format)
     if result.status != "added":
         response.status_code = 200
-    return AddResponse(id=result.id, status=result.status, chunks=result.chunks)
+    return AddResponse.model_validate(result)
 
 
 @router.delete("/documents/{document_id:path}", status_code=204, responses={404: {"model": ErrorBody}})
