@@ -24,7 +24,7 @@ serve: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff format --check rag embeddings api tests benchmarks
 
 test: install lint
 	$(BIN)/python -m pytest
