@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from embeddings import ModelError, load_embedder
 
 from .errors import RagError
+from .ingest import walk
 from .library import Library
 from .model import Passage
 from .settings import Settings
@@ -79,8 +80,6 @@ def index(
         ) as bar:
             task = bar.add_task("", total=total)
             if total is None:
-                from .ingest import walk
-
                 bar.update(task, total=sum(1 for _ in walk(path)))
 
             def step(doc_id: str, status: str) -> None:
