@@ -16,7 +16,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from embeddings import ModelError, load_embedder
 
 from .errors import RagError
-from .ingest import walk
 from .library import Library
 from .model import Passage
 from .settings import Settings
@@ -64,30 +63,26 @@ def index(
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
     settings = _settings(data_dir, model)
-    if not path.exists():
+    if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
-    with _open(settings, with_model=True) as lib:
-        total = 1 if path.is_file() else None
-        with Progress(
-            TextColumn("[bold]indexing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            TimeRemainingColumn(),
-            console=err,
-            disable=not err.is_terminal,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("", total=total)
-            if total is None:
-                bar.update(task, total=sum(1 for _ in walk(path)))
+    with _open(settings, with_model=True) as lib, Progress(
+        TextColumn("[bold]indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
 
-            def step(doc_id: str, status: str) -> None:
-                bar.update(task, advance=1, description=escape(doc_id))
-                if status.startswith("failed"):
-                    err.print(f"[red]{escape(doc_id)}: {escape(status)}")
+        def step(done: int, total: int, doc_id: str, status: str) -> None:
+            bar.update(task, completed=done, total=total, description=escape(doc_id))
+            if status.startswith("failed"):
+                err.print(f"[red]{escape(doc_id)}: {escape(status)}")
 
-            report = lib.index_folder(path, format=format, progress=step)
+        report = lib.index_folder(path, format=format, progress=step)
     failed = report.failed or {}
     err.print(
         f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "

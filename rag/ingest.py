@@ -67,16 +67,25 @@ def validate_id(document_id: str) -> str:
 
 
 def from_text(
-    text: str, *, id: str, title: str | None = None, format: str | None = None, origin: str | None = None
+    text: str,
+    *,
+    id: str | None = None,
+    title: str | None = None,
+    format: str | None = None,
+    origin: str | None = None,
 ) -> Source:
+    """Parse text given directly; without an id, one is derived from the content."""
+    name = id or "text"
     try:
-        text.encode("utf-8")
+        digest = content_hash(text)
     except UnicodeEncodeError as exc:
-        raise InvalidInput(f"the text of {id!r} has an unpaired surrogate at character {exc.start}") from None
+        raise InvalidInput(
+            f"the text of {name!r} has an unpaired surrogate at character {exc.start}"
+        ) from None
     if not text.strip():
-        raise InvalidInput(f"{id!r} is empty")
-    doc = parse(text, id=validate_id(id), title=title, format=format)
-    return Source(doc, content_hash(text), origin)
+        raise InvalidInput(f"{name!r} is empty")
+    doc = parse(text, id=validate_id(id or f"text-{digest[:12]}"), title=title, format=format)
+    return Source(doc, digest, origin)
 
 
 def read_file(

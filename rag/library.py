@@ -17,7 +17,7 @@ from embeddings import Embedder
 
 from .chunking import ChunkingConfig, chunk_document
 from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
-from .ingest import Source, content_hash, from_text, read_file, walk
+from .ingest import Source, from_text, read_file, walk
 from .model import Document, DocumentInfo, Passage
 from .retriever import RetrievalConfig, Retriever
 from .store import Store
@@ -46,8 +46,8 @@ class IndexReport:
         setattr(self, result.status, getattr(self, result.status) + 1)
 
 
-FileProgress = Callable[[str, str], None]
-"""Called with (document id, status or error message) after each file."""
+FileProgress = Callable[[int, int, str, str], None]
+"""Called after each file with (files done, files in all, document id, status or error message)."""
 
 
 class Library:
@@ -219,15 +219,14 @@ class Library:
         if isinstance(source, Path):
             src = read_file(source, id=id, title=title, format=format)
         else:
-            src = from_text(source, id=id or f"text-{content_hash(source)[:12]}", title=title, format=format)
+            src = from_text(source, id=id, title=title, format=format)
         return self.add_source(src, format=format)
 
     def add_source(self, src: Source, *, format: str | None = None) -> AddResult:
         embedder = self._require_embedder()
         doc = src.document
-        if self.store.content_hash(doc.id) == src.content_hash and (
-            format is None or self.store.document(doc.id).format == format  # type: ignore[union-attr]
-        ):
+        stored = self.store.fingerprint(doc.id)
+        if stored is not None and stored[0] == src.content_hash and format in (None, stored[1]):
             return AddResult(doc.id, "unchanged", 0)
         chunks = chunk_document(doc, self.chunking)
         vectors = embedder.embed_documents([c.embed_text for c in chunks])
@@ -235,11 +234,14 @@ class Library:
             current = self._current()
             if len(current) == 0 and current.dimension != embedder.dimension:
                 current = self._vectors = VectorIndex(embedder.dimension)
-            if self.store.meta("model") is None:
-                self.store.set_meta("model", embedder.name)
-                self.store.set_meta("dimension", str(embedder.dimension))
             removed, added, generation = self.store.put(
-                doc, content_hash=src.content_hash, source=src.origin, chunks=chunks, vectors=vectors
+                doc,
+                content_hash=src.content_hash,
+                source=src.origin,
+                chunks=chunks,
+                vectors=vectors,
+                model=embedder.name,
+                dimension=embedder.dimension,
             )
             current.remove(np.array(removed, dtype=np.int64))
             current.add(np.array(added, dtype=np.int64), vectors)
@@ -261,17 +263,17 @@ class Library:
             raise InvalidInput(f"{folder} does not exist")
         report = IndexReport(failed={})
         with self.batch():
-            for doc_id, path in files:
+            for done, (doc_id, path) in enumerate(files, 1):
                 try:
                     result = self.add_source(read_file(path, id=doc_id, format=format), format=format)
                 except InvalidInput as exc:
                     report.failed[doc_id] = str(exc)  # type: ignore[index]
-                    if progress:
-                        progress(doc_id, f"failed: {exc}")
-                    continue
-                report.count(result)
+                    status = f"failed: {exc}"
+                else:
+                    report.count(result)
+                    status = result.status
                 if progress:
-                    progress(doc_id, result.status)
+                    progress(done, len(files), doc_id, status)
         return report
 
     def remove(self, document_id: str) -> None:

@@ -144,13 +144,21 @@ class Store:
         source: str | None,
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
+        model: str,
+        dimension: int,
     ) -> tuple[list[int], list[int], int]:
-        """Insert or replace a document. Returns (removed chunk ids, new chunk ids, generation)."""
+        """Insert or replace a document. Returns (removed chunk ids, new chunk ids, generation).
+
+        The first write records the model that made the vectors, in the same transaction.
+        """
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.transaction() as db:
+            if self.meta("model") is None:
+                self._set_meta("model", model)
+                self._set_meta("dimension", str(dimension))
             removed = self._delete(doc.id)
             db.execute(
                 "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at)"
@@ -232,12 +240,13 @@ class Store:
 
     # -- reads -------------------------------------------------------------------------
 
-    def content_hash(self, document_id: str) -> str | None:
+    def fingerprint(self, document_id: str) -> tuple[str, str] | None:
+        """(content hash, format) of a stored document: enough to tell whether a re-add changes it."""
         with self._lock:
             row = self._db.execute(
-                "SELECT content_hash FROM documents WHERE id = ?", (document_id,)
+                "SELECT content_hash, format FROM documents WHERE id = ?", (document_id,)
             ).fetchone()
-        return row[0] if row else None
+        return (row[0], row[1]) if row else None
 
     def infos(self) -> list[DocumentInfo]:
         with self._lock:

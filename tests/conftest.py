@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeEmbedder
-
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-@pytest.fixture
-def fake_embedder() -> FakeEmbedder:
-    return FakeEmbedder()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rag.ingest import content_hash, decode, from_text
+from rag.ingest import decode, from_text
 
 from ..deps import LibraryDep, SettingsDep
 from ..errors import HTTPProblem
@@ -47,15 +47,19 @@ def get_document(document_id: str, lib: LibraryDep) -> DocumentOut:
     return DocumentOut.model_validate(lib.document(document_id))
 
 
+def _too_large(limit: int) -> HTTPProblem:
+    return HTTPProblem(413, "TooLarge", f"the upload is larger than the limit of {limit} bytes")
+
+
 async def _read_upload(request: Request, limit: int) -> DocumentIn:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPProblem(413, "TooLarge", f"the upload is larger than the limit of {limit} bytes")
+        raise _too_large(limit)
     if ctype == "application/json":
         body = await request.body()
         if len(body) > limit:
-            raise HTTPProblem(413, "TooLarge", f"the upload is larger than the limit of {limit} bytes")
+            raise _too_large(limit)
         try:
             return DocumentIn.model_validate_json(body)
         except ValidationError as exc:
@@ -69,7 +73,7 @@ async def _read_upload(request: Request, limit: int) -> DocumentIn:
             raise HTTPProblem(422, "InvalidBody", "multipart upload needs a 'file' part")
         data = await upload.read(limit + 1)
         if len(data) > limit:
-            raise HTTPProblem(413, "TooLarge", f"the upload is larger than the limit of {limit} bytes")
+            raise _too_large(limit)
         name = upload.filename or "upload"
         fields = {k: form.get(k) for k in ("id", "title", "format")}
         text = decode(data, name)
@@ -96,8 +100,7 @@ async def add_document(
 ) -> AddResponse:
     """Index a transcript (a file upload or JSON text); the same id replaces the old version."""
     body = await _read_upload(request, settings.max_upload_bytes)
-    doc_id = body.id or f"text-{content_hash(body.text)[:12]}"
-    source = await run_in_threadpool(from_text, body.text, id=doc_id, title=body.title, format=body.format)
+    source = await run_in_threadpool(from_text, body.text, id=body.id, title=body.title, format=body.format)
     result = await run_in_threadpool(lib.add_source, source, format=body.format)
     if result.status != "added":
         response.status_code = 200

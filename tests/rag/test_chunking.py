@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag.chunking import ChunkingConfig, chunk_document, question_context
-from rag.ingest import SUFFIXES, decode
+from rag.ingest import decode
 from rag.transcripts import parse
 
 
@@ -74,7 +74,3 @@ def test_offsets_hold_on_arbitrary_text(text, max_chars):
     for t in doc.turns:
         assert 0 <= t.start <= t.end <= len(text)
     _check(doc, ChunkingConfig(max_chars=max_chars, context_chars=40))
-
-
-def test_suffixes_cover_plain_and_markdown():
-    assert {".txt", ".md"} <= SUFFIXES

@@ -123,11 +123,11 @@ def test_index_folder_is_incremental(tmp_path: Path) -> None:
     (folder / "image.png").write_bytes(b"\x89PNG")
     seen = []
     with _open(tmp_path / "data") as lib:
-        report = lib.index_folder(folder, progress=lambda i, s: seen.append((i, s)))
+        report = lib.index_folder(folder, progress=lambda done, total, i, s: seen.append((done, total, i)))
         assert (report.added, report.replaced, report.unchanged) == (2, 0, 0)
         assert set(report.failed) == {"bad.txt"} and "UTF-8" in report.failed["bad.txt"]
         assert {d.id for d in lib.documents()} == {"a.txt", "sub/b.md"}
-        assert [i for i, _ in seen] == ["a.txt", "bad.txt", "sub/b.md"]
+        assert seen == [(1, 3, "a.txt"), (2, 3, "bad.txt"), (3, 3, "sub/b.md")]
         (folder / "a.txt").write_text(QA + "\nQ: Fare?\nA: Two euros.\n", encoding="utf-8")
         report = lib.index_folder(folder)
         assert (report.added, report.replaced, report.unchanged) == (0, 1, 1)
