@@ -28,7 +28,11 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
             return
         from embeddings import load_embedder
 
-        lib = Library.open(settings.data_dir, embedder=load_embedder(settings.model))
+        lib = Library.open(
+            settings.data_dir,
+            embedder=load_embedder(settings.model),
+            max_document_bytes=settings.max_document_bytes,
+        )
         app.state.library = lib
         try:
             yield

@@ -27,6 +27,7 @@ class CitationOut(_FromCore):
     end: int
     speaker: str | None
     turn_index: int
+    timestamp: str | None = None
 
 
 class PassageOut(_FromCore):
@@ -41,6 +42,7 @@ class PassageOut(_FromCore):
     turn_index: int
     question: CitationOut | None
     thread: list[CitationOut]
+    timestamp: str | None = None
 
 
 class AskResponse(BaseModel):
@@ -74,6 +76,7 @@ class TurnOut(_FromCore):
     start: int
     end: int
     question_index: int | None
+    timestamp: str | None = None
 
 
 class DocumentOut(_FromCore):
@@ -82,6 +85,7 @@ class DocumentOut(_FromCore):
     format: str
     text: str
     metadata: dict[str, str]
+    speakers: list[str]
     turns: list[TurnOut]
 
 

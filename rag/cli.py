@@ -19,6 +19,7 @@ from .errors import RagError
 from .library import Library
 from .model import Passage
 from .settings import Settings
+from .transcripts import FORMATS
 
 __all__ = ["app", "main"]
 
@@ -51,7 +52,12 @@ def _settings(data_dir: Path | None, model: str | None = None) -> Settings:
 
 def _open(settings: Settings, *, with_model: bool, allow_model_change: bool = False) -> Library:
     embedder = load_embedder(settings.model) if with_model else None
-    return Library.open(settings.data_dir, embedder=embedder, allow_model_change=allow_model_change)
+    return Library.open(
+        settings.data_dir,
+        embedder=embedder,
+        allow_model_change=allow_model_change,
+        max_document_bytes=settings.max_document_bytes,
+    )
 
 
 @app.command()
@@ -59,22 +65,25 @@ def index(
     path: Annotated[Path, typer.Argument(help="A transcript file or a folder of them.")],
     data_dir: DataDir = None,
     model: Model = None,
-    format: Annotated[str | None, typer.Option(help="Skip detection: dashed, labelled, prose.")] = None,
+    format: Annotated[str | None, typer.Option(help=f"Skip detection: one of {', '.join(FORMATS)}.")] = None,
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
     settings = _settings(data_dir, model)
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
-    with _open(settings, with_model=True) as lib, Progress(
-        TextColumn("[bold]indexing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeRemainingColumn(),
-        console=err,
-        disable=not err.is_terminal,
-        transient=True,
-    ) as bar:
+    with (
+        _open(settings, with_model=True) as lib,
+        Progress(
+            TextColumn("[bold]indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=True,
+        ) as bar,
+    ):
         task = bar.add_task("", total=None)
 
         def step(done: int, total: int, doc_id: str, status: str) -> None:
@@ -94,6 +103,7 @@ def index(
 
 def _render(p: Passage, rank: int) -> None:
     who = f" — {escape(p.speaker)}" if p.speaker else ""
+    who += f" at {p.timestamp}" if p.timestamp else ""
     out.print(
         f"[bold]{rank}.[/bold] {escape(p.document_title)} [dim]({escape(p.document_id)} "
         f"{p.start}–{p.end}, score {p.score:.3f}){who}[/dim]"

@@ -13,6 +13,7 @@ from .model import Document
 from .transcripts import parse
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "SUFFIXES",
     "Source",
     "content_hash",
@@ -23,7 +24,10 @@ __all__ = [
     "walk",
 ]
 
-SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ".transcript"})
+SUFFIXES = frozenset(
+    {".txt", ".md", ".markdown", ".text", ".transcript", ".vtt", ".srt", ".html", ".htm", ".json"}
+)
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _ID = re.compile(r"^[\w][\w .,@()+=~'\-/]{0,254}$")
 
 
@@ -89,9 +93,20 @@ def from_text(
 
 
 def read_file(
-    path: Path, *, id: str | None = None, title: str | None = None, format: str | None = None
+    path: Path,
+    *,
+    id: str | None = None,
+    title: str | None = None,
+    format: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Source:
+    """Read, decode and parse a file; one larger than `max_bytes` is refused before it is read."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InvalidInput(
+                f"{path} is {size:,} bytes, over the limit of {max_bytes:,} (max_document_bytes)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None

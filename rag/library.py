@@ -17,10 +17,11 @@ from embeddings import Embedder
 
 from .chunking import ChunkingConfig, chunk_document
 from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
-from .ingest import Source, from_text, read_file, walk
+from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
 from .model import Document, DocumentInfo, Passage
 from .retriever import RetrievalConfig, Retriever
 from .store import Store
+from .transcripts import FORMATS
 from .vectors import VectorIndex
 
 __all__ = ["AddResult", "IndexReport", "Library"]
@@ -65,8 +66,10 @@ class Library:
         chunking: ChunkingConfig,
         retrieval: RetrievalConfig,
         lock_timeout: float,
+        max_document_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.data_dir = data_dir
+        self.max_document_bytes = max_document_bytes
         self.store = store
         self.embedder = embedder
         self.chunking = chunking
@@ -89,6 +92,7 @@ class Library:
         retrieval: RetrievalConfig | None = None,
         allow_model_change: bool = False,
         lock_timeout: float = 10.0,
+        max_document_bytes: int = DEFAULT_MAX_BYTES,
     ) -> Library:
         """Open (creating if needed) a data directory.
 
@@ -102,7 +106,13 @@ class Library:
         path.mkdir(parents=True, exist_ok=True)
         store = Store(path / "library.sqlite3")
         lib = cls(
-            path, store, embedder, chunking or ChunkingConfig(), retrieval or RetrievalConfig(), lock_timeout
+            path,
+            store,
+            embedder,
+            chunking or ChunkingConfig(),
+            retrieval or RetrievalConfig(),
+            lock_timeout,
+            max_document_bytes,
         )
         if embedder is not None and not allow_model_change:
             lib._check_model(embedder)
@@ -217,7 +227,7 @@ class Library:
     ) -> AddResult:
         """Add or replace a document: a `Path` is read as a file, a `str` is the text itself."""
         if isinstance(source, Path):
-            src = read_file(source, id=id, title=title, format=format)
+            src = read_file(source, id=id, title=title, format=format, max_bytes=self.max_document_bytes)
         else:
             src = from_text(source, id=id, title=title, format=format)
         return self.add_source(src, format=format)
@@ -255,6 +265,8 @@ class Library:
 
         A file that fails is reported and the others still go in.
         """
+        if format is not None and format not in FORMATS:
+            raise InvalidInput(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}")
         if folder.is_file():
             files = [(folder.name, folder)]
         elif folder.is_dir():
@@ -265,7 +277,8 @@ class Library:
         with self.batch():
             for done, (doc_id, path) in enumerate(files, 1):
                 try:
-                    result = self.add_source(read_file(path, id=doc_id, format=format), format=format)
+                    source = read_file(path, id=doc_id, format=format, max_bytes=self.max_document_bytes)
+                    result = self.add_source(source, format=format)
                 except InvalidInput as exc:
                     report.failed[doc_id] = str(exc)  # type: ignore[index]
                     status = f"failed: {exc}"

@@ -34,6 +34,8 @@ class Turn:
     end: int
     speaker: str | None = None
     question_index: int | None = None
+    timestamp: str | None = None
+    """Where the turn starts in the recording (`00:12:31`), when the source says."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:
@@ -53,6 +55,11 @@ class Document:
 
     def span(self, start: int, end: int) -> str:
         return self.text[start:end]
+
+    @property
+    def speakers(self) -> list[str]:
+        """Everyone who speaks, in order of first appearance."""
+        return list(dict.fromkeys(t.speaker for t in self.turns if t.speaker))
 
     def thread(self, turn: Turn) -> list[Turn]:
         return thread(self.turns, turn)
@@ -94,6 +101,7 @@ class Citation:
     end: int
     speaker: str | None
     turn_index: int
+    timestamp: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +119,7 @@ class Passage:
     turn_index: int
     question: Citation | None = None
     thread: tuple[Citation, ...] = ()
+    timestamp: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,6 +117,7 @@ class Retriever:
                     turn_index=turn.index,
                     question=cites[-1] if cites else None,
                     thread=cites,
+                    timestamp=turn.timestamp,
                 )
             )
         return out
@@ -128,4 +129,5 @@ class Retriever:
             end=turn.end,
             speaker=turn.speaker,
             turn_index=turn.index,
+            timestamp=turn.timestamp,
         )

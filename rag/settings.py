@@ -21,4 +21,5 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_question_chars: int = Field(default=2_000, ge=1)
     max_k: int = Field(default=50, ge=1)
-    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="HTTP uploads.")
+    max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="Files read from disk.")

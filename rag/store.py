@@ -23,7 +23,7 @@ from .model import Chunk, Document, DocumentInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS turns (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     question_index INTEGER,
+    timestamp TEXT,
     PRIMARY KEY (document_id, idx)
 );
 CREATE TABLE IF NOT EXISTS chunks (
@@ -87,6 +88,9 @@ class Store:
             if version is None:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
                 self._set_meta("generation", "0")
+            elif version == "1":  # v2 added turns.timestamp
+                self._db.execute("ALTER TABLE turns ADD COLUMN timestamp TEXT")
+                self._set_meta("schema_version", str(SCHEMA_VERSION))
             elif int(version) != SCHEMA_VERSION:
                 raise IndexMismatch(
                     f"{path} has schema version {version}, this program reads {SCHEMA_VERSION}"
@@ -175,8 +179,8 @@ class Store:
                 ),
             )
             db.executemany(
-                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         doc.id,
@@ -186,6 +190,7 @@ class Store:
                         t.start,
                         t.end,
                         t.question_index,
+                        t.timestamp,
                     )
                     for t in doc.turns
                 ],
@@ -291,7 +296,7 @@ class Store:
     def turns(self, document_id: str) -> tuple[Turn, ...]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT idx, role, start, end, speaker, question_index FROM turns"
+                "SELECT idx, role, start, end, speaker, question_index, timestamp FROM turns"
                 " WHERE document_id = ? ORDER BY idx",
                 (document_id,),
             ).fetchall()

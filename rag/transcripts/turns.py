@@ -33,6 +33,8 @@ class Utterance:
     asks: bool | None = None
     labelled: bool = False
     timestamp: str | None = None
+    aside: bool = False
+    """A heading, a time stamp, an `END` line: narration that closes the turn before it."""
 
 
 ASKER_NAMES = frozenset({"q", "question", "interviewer", "host", "moderator", "reporter", "journalist"})
@@ -55,6 +57,7 @@ _QUESTION_START = re.compile(
 _BACK_REFERENCE = re.compile(r"\b(it|that|this|those|these|them|they|there)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _SHORT_REPLY = 80
+_ASKER_RATIO = 0.25
 _SHORT_FOLLOW_UP_WORDS = 4
 
 
@@ -86,23 +89,22 @@ def _askers(utterances: Sequence[Utterance], text: str) -> set[str | None]:
         return marked | named
     turns: Counter[str] = Counter()
     asked: Counter[str] = Counter()
+    words: Counter[str] = Counter()
     for u in utterances:
-        if u.labelled and u.speaker:
-            turns[u.speaker] += 1
-            if "?" in text[u.start : u.end]:
-                asked[u.speaker] += 1
+        if u.speaker:
+            body = text[u.start : u.end]
+            words[u.speaker] += len(body.split())
+            if u.labelled:
+                turns[u.speaker] += 1
+                asked[u.speaker] += "?" in body
     if len(turns) < 2:
         return set()
+    # The one who answers talks most and asks least; the others ask, if they ask at least as
+    # often as the answerer does.
     ratio = {s: asked[s] / n for s, n in turns.items()}
-    found = {s for s, r in ratio.items() if r >= 0.5 and asked[s] >= 2}
-    if not found:
-        best = max(ratio, key=lambda s: (ratio[s], turns[s]))
-        if ratio[best] >= 0.3 and asked[best] >= 2:
-            found = {best}
-    if len(found) == len(turns):  # everyone asks: keep those who ask most
-        top = max(ratio.values())
-        found = {s for s in found if ratio[s] >= top - 0.1}
-    return set(found)
+    answerer = max(turns, key=lambda s: words[s] * (1 - ratio[s]))
+    floor = max(_ASKER_RATIO, ratio.get(answerer, 0.0))
+    return {s for s in turns if s != answerer and asked[s] and ratio[s] >= floor}
 
 
 @dataclass(slots=True)
@@ -112,6 +114,7 @@ class _Para:
     role: Role
     speaker: str | None
     new_turn: bool
+    timestamp: str | None = None
 
 
 def _roles(text: str, utterances: Sequence[Utterance]) -> list[_Para]:
@@ -133,6 +136,9 @@ def _roles(text: str, utterances: Sequence[Utterance]) -> list[_Para]:
             out.append(_Para(u.start, u.end, "narration", None, True))
             ended = ended or started
             continue
+        if u.aside:
+            out.append(_Para(u.start, u.end, "narration", None, True, u.timestamp))
+            continue
         if u.labelled:
             asks = u.asks if u.asks is not None else (u.speaker in askers)
             if asks:
@@ -143,11 +149,11 @@ def _roles(text: str, utterances: Sequence[Utterance]) -> list[_Para]:
             else:
                 role = "answer" if started else "narration"
                 reply_paras = 1
-            out.append(_Para(u.start, u.end, role, u.speaker, True))
+            out.append(_Para(u.start, u.end, role, u.speaker, True, u.timestamp))
             continue
         prev = out[-1] if out else None
         if prev is None or ended or (prev.role == "narration" and prev.speaker is None):
-            out.append(_Para(u.start, u.end, "narration", None, True))
+            out.append(_Para(u.start, u.end, "narration", None, True, u.timestamp))
             continue
         if prev.role == "question" and unmarked_question:
             out.append(_Para(u.start, u.end, "answer", None, True))
@@ -177,26 +183,24 @@ def _roles(text: str, utterances: Sequence[Utterance]) -> list[_Para]:
 
 def build_turns(text: str, utterances: Sequence[Utterance]) -> tuple[Turn, ...]:
     """Merge paragraphs into turns and link answers to questions and follow-ups to threads."""
-    paras = _roles(text, utterances)
-    spans: list[tuple[int, int, Role, str | None]] = []
-    for p in paras:
-        if spans and not p.new_turn:
-            s, _, role, speaker = spans[-1]
-            spans[-1] = (s, p.end, role, speaker)
+    merged: list[_Para] = []
+    for p in _roles(text, utterances):
+        if merged and not p.new_turn:
+            merged[-1].end = p.end
         else:
-            spans.append((p.start, p.end, p.role, p.speaker))
+            merged.append(p)
     turns: list[Turn] = []
     asked: int | None = None  # the latest question turn
     main: int | None = None  # the main question of the current thread
-    for index, (start, end, role, speaker) in enumerate(spans):
+    for index, p in enumerate(merged):
         link: int | None = None
-        if role == "question":
-            if main is not None and is_follow_up(text[start:end]):
+        if p.role == "question":
+            if main is not None and is_follow_up(text[p.start : p.end]):
                 link = main
             else:
                 main = index
             asked = index
-        elif role == "answer":
+        elif p.role == "answer":
             link = asked
-        turns.append(Turn(index, role, start, end, speaker, link))
+        turns.append(Turn(index, p.role, p.start, p.end, p.speaker, link, p.timestamp))
     return tuple(turns)

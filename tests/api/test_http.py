@@ -68,12 +68,14 @@ def test_add_ask_get_delete(base: str) -> None:
         assert [(d["id"], d["turn_count"], d["chunk_count"]) for d in listing] == [("ferry", 4, 4)]
         doc = http.get("/documents/ferry").json()
         assert doc["text"] == QA and doc["format"] == "labelled"
+        assert doc["speakers"] == []  # Q: and A: are roles, not names
         assert doc["turns"][1] == {
             "role": "answer",
             "speaker": None,
             "start": QA.index(ANSWER),
             "end": QA.index(ANSWER) + len(ANSWER),
             "question_index": 0,
+            "timestamp": None,
         }
 
         assert http.delete("/documents/ferry").status_code == 204

@@ -151,3 +151,27 @@ def test_filter_by_document(tmp_path: Path) -> None:
         lib.add(QA, id="ferry")
         lib.add("Q: What colour is the bus?\nA: The bus is yellow too.", id="bus")
         assert {p.document_id for p in lib.ask("yellow", k=5, documents=["bus"])} == {"bus"}
+
+
+def test_bad_files_change_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "big.txt").write_text("Q: Why?\nA: " + "word " * 100, encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.json").write_bytes(b"\x00\x01\x02\x03")
+    (folder / "latin1.srt").write_bytes(b"1\n00:00:01,000 --> 00:00:02,000\ncaf\xe9\n")
+    with Library.open(tmp_path / "data", embedder=FakeEmbedder(), max_document_bytes=300) as lib:
+        lib.add(QA, id="ferry")
+        generation = lib.generation
+        report = lib.index_folder(folder)
+        assert report.failed is not None
+        assert "over the limit of 300" in report.failed["big.txt"]
+        assert "empty" in report.failed["empty.txt"]
+        assert "binary" in report.failed["binary.json"]
+        assert "line 3" in report.failed["latin1.srt"]
+        with pytest.raises(InvalidInput, match="does not fit"):
+            lib.add(QA, id="forced", format="dashed")
+        with pytest.raises(InvalidInput, match="unknown format"):
+            lib.index_folder(folder, format="docx")
+        assert [d.id for d in lib.documents()] == ["ferry"]
+        assert lib.generation == generation

@@ -1,0 +1,87 @@
+"""Markup formats (captions, HTML, JSON) are rendered to a plain transcript first.
+
+Their raw text is no quotable prose (cue timings, tags, entities, JSON syntax), so the
+document's text is the rendering, `Speaker: words` one turn a paragraph, and every
+offset points into it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..errors import InvalidInput
+from .turns import Utterance
+
+__all__ = ["Rendered", "Segment", "clock", "render"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of speech as the markup gives it: a cue, a paragraph, a JSON turn."""
+
+    text: str
+    speaker: str | None = None
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str
+    utterances: list[Utterance]
+    metadata: dict[str, str]
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def clock(value: str | float | int | None) -> str | None:
+    """`0:53`, `00:00:19.080`, `00:00:19,080` or seconds as `HH:MM:SS`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        total = int(value)
+    else:
+        parts = re.split(r"[:]", value.strip().replace(",", "."))
+        try:
+            nums = [float(p) for p in parts]
+        except ValueError:
+            return None
+        total = 0
+        for n in nums:
+            total = total * 60 + n
+        total = int(total)
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def render(
+    segments: Iterable[Segment], *, format: str, merge: bool = True, metadata: dict[str, str] | None = None
+) -> Rendered:
+    """One turn a paragraph. With `merge` (captions), consecutive segments of one speaker
+    form one turn and a segment with no speaker continues the turn before it; without it
+    (explicit turns, as in JSON), every segment is a turn of its own."""
+    turns: list[list] = []  # [speaker, [texts], timestamp]
+    for seg in segments:
+        words = _SPACE.sub(" ", seg.text).strip()
+        if not words:
+            continue
+        if merge and turns and (seg.speaker is None or seg.speaker == turns[-1][0]):
+            turns[-1][1].append(words)
+        else:
+            turns.append([seg.speaker, [words], seg.timestamp])
+    if not turns:
+        raise InvalidInput(f"no speech found: this does not look like a {format} transcript")
+    parts: list[str] = []
+    utterances: list[Utterance] = []
+    pos = 0
+    for speaker, texts, timestamp in turns:
+        prefix = f"{speaker}: " if speaker else ""
+        body = " ".join(texts)
+        start = pos + len(prefix)
+        parts.append(prefix + body)
+        utterances.append(
+            Utterance(start, start + len(body), speaker, None, bool(speaker) or not merge, timestamp)
+        )
+        pos += len(prefix) + len(body) + 2
+    return Rendered("\n\n".join(parts) + "\n", utterances, metadata or {})
