@@ -13,12 +13,19 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, description="A natural-language question.")
     k: int = Field(default=5, ge=1, description="How many passages to return.")
     documents: list[str] | None = Field(default=None, description="Only search these document ids.")
+    speakers: list[str] | None = Field(default=None, description="Only passages by these speakers.")
+    mode: Literal["hybrid", "dense", "bm25"] | None = Field(default=None, description="Default: hybrid.")
 
 
 class _FromCore(BaseModel):
     """Read straight from the core's dataclasses (`model_validate(obj)`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+class SpanOut(_FromCore):
+    start: int
+    end: int
 
 
 class CitationOut(_FromCore):
@@ -43,11 +50,14 @@ class PassageOut(_FromCore):
     question: CitationOut | None
     thread: list[CitationOut]
     timestamp: str | None = None
+    highlight: SpanOut | None = None
 
 
-class AskResponse(BaseModel):
+class AskResponse(_FromCore):
     question: str
     passages: list[PassageOut]
+    answerable: bool = Field(description="Whether the passages answer the question, or are only the nearest.")
+    confidence: float | None = Field(description="How sure `answerable` is, 0 to 1.")
 
 
 class DocumentIn(BaseModel):

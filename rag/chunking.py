@@ -28,6 +28,8 @@ class ChunkingConfig:
 
     max_chars: int = 400
     context_chars: int = 120
+    speaker_context: bool = True
+    """Embed who speaks with the words (`Minister: ...`), so questions naming a speaker match."""
 
     def __post_init__(self) -> None:
         if self.max_chars < 50:
@@ -112,8 +114,9 @@ def chunk_document(doc: Document, config: ChunkingConfig | None = None) -> list[
     out: list[Chunk] = []
     for turn in doc.turns:
         context = question_context(doc, turn, config.context_chars)
+        said = f"{turn.speaker}: " if turn.speaker and config.speaker_context else ""
         for a, b in split_turn(doc.text, turn, config.max_chars):
             quote = doc.text[a:b]
-            embed = f"{context}\n{quote}" if context else quote
+            embed = f"{context}\n{said}{quote}" if context else f"{said}{quote}"
             out.append(Chunk(doc.id, turn.index, a, b, embed))
     return out

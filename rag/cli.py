@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -16,8 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from embeddings import ModelError, load_embedder
 
 from .errors import RagError
+from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold
 from .library import Library
-from .model import Passage
+from .model import Answer, Passage
+from .retriever import MODES
 from .settings import Settings
 from .transcripts import FORMATS
 
@@ -121,20 +124,25 @@ def ask(
     document: Annotated[
         list[str] | None, typer.Option("--document", "-d", help="Only search these document ids.")
     ] = None,
+    speaker: Annotated[
+        list[str] | None, typer.Option("--speaker", "-s", help="Only passages spoken by these speakers.")
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help=f"One of {', '.join(MODES)} [default: hybrid].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data_dir: DataDir = None,
     model: Model = None,
 ) -> None:
     """Ask a question; print the best passages with the questions they answered."""
-    with _open(_settings(data_dir, model), with_model=True) as lib:
-        passages = lib.ask(question, k=k, documents=document or None)
+    with _open(_settings(data_dir, model), with_model=mode != "bm25") as lib:
+        answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)  # type: ignore[arg-type]
     if as_json:
-        payload = {"question": question, "passages": [asdict(p) for p in passages]}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
         return
-    if not passages:
+    if not answer.passages:
         out.print("No passages found: the library is empty or nothing matches.")
-    for rank, p in enumerate(passages, 1):
+    elif not answer.answerable:
+        out.print("[yellow]Nothing here answers that well. The nearest passages:[/yellow]\n")
+    for rank, p in enumerate(answer, 1):
         _render(p, rank)
 
 
@@ -177,6 +185,59 @@ def reindex(data_dir: DataDir = None, model: Model = None) -> None:
         task = bar.add_task("re-embedding", total=None)
         n = lib.reindex(progress=lambda done, total: bar.update(task, completed=done, total=total))
     err.print(f"re-embedded {n} chunks")
+
+
+@app.command(name="eval")
+def eval_(
+    gold: Annotated[list[Path], typer.Argument(help="Gold files: seed_dev-style or QMSum jsonl.")],
+    document: Annotated[
+        Path | None,
+        typer.Option(help="The document line-numbered gold refers to [default: ../corpus/seed/*.txt]."),
+    ] = None,
+    mode: Annotated[list[str] | None, typer.Option(help="Modes to compare [default: all three].")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=100)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per question.")] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Keep the evaluation index here [default: a temporary folder]."),
+    ] = None,
+    model: Model = None,
+) -> None:
+    """Index the gold documents and measure hit@1, hit@k, MRR and citations, mode by mode."""
+    modes = mode or list(MODES)
+    for m in modes:
+        if m not in MODES:
+            raise RagError(f"unknown mode {m!r}; choose from {', '.join(MODES)}")
+    sets = [load_gold(path, document=document) for path in gold]
+    documents = {s.document.id: s for e in sets for s in e.documents}
+    questions = [q for e in sets for q in e.questions]
+    settings = _settings(None, model)
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
+        folder = data_dir or Path(tmp)
+        with Library.open(folder, embedder=load_embedder(settings.model)) as lib:
+            err.print(f"indexing {len(documents)} documents for {len(questions)} questions ...")
+            index_eval_set(lib, EvalSet(list(documents.values()), questions))
+
+            def show(q: GoldQuestion, answer: Answer, rank: int | None) -> None:
+                if verbose:
+                    err.print(f"  {q.id}: rank {'-' if rank is None else rank + 1}  {escape(q.question)}")
+
+            results = [evaluate(lib, questions, k=k, mode=m, on_answer=show) for m in modes]  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in results], indent=2))
+        return
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+    out.print(
+        f"{'mode':8} {'hit@1':>6} {'hit@' + str(k):>6} {'MRR':>6} {'cite':>6} {'FRR':>6} {'FAR':>6} "
+        f"{'chars':>6} {'p50ms':>6} {'p99ms':>6} {'bad quotes':>10}"
+    )
+    for r in results:
+        out.print(
+            f"{r.mode:8} {r.hit_at_1:6.3f} {r.hit_at_k:6.3f} {r.mrr:6.3f} {fmt(r.citation_accuracy):>6} "
+            f"{fmt(r.false_reject_rate):>6} {fmt(r.false_accept_rate):>6} {r.mean_passage_chars:6.0f} "
+            f"{r.latency_ms_p50:6.1f} {r.latency_ms_p99:6.1f} {r.quote_mismatches:10d}"
+        )
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -18,15 +19,16 @@ from embeddings import Embedder
 from .chunking import ChunkingConfig, chunk_document
 from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
-from .model import Document, DocumentInfo, Passage
-from .retriever import RetrievalConfig, Retriever
+from .lexical import LexicalIndex
+from .model import Answer, Document, DocumentInfo
+from .retriever import MODES, Mode, RetrievalConfig, Retriever
 from .store import Store
 from .transcripts import FORMATS
 from .vectors import VectorIndex
 
 __all__ = ["AddResult", "IndexReport", "Library"]
 
-_VECTOR_FILE = re.compile(r"^(\d{10})\.faiss$")
+_GENERATION_FILE = re.compile(r"^(\d{10})(?:\.faiss)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,10 @@ class Library:
         self._batch_depth = 0
         self._vectors: VectorIndex | None = None
         self._generation = -1
+        self._lexical_dir = data_dir / "lexical"
+        self._lexical_dir.mkdir(exist_ok=True)
+        self._lexical: LexicalIndex | None = None
+        self._lexical_generation = -1
 
     @classmethod
     def open(
@@ -170,6 +176,34 @@ class Library:
             self._vectors, self._generation = vectors, generation
             return vectors
 
+    def _current_lexical(self) -> LexicalIndex:
+        """BM25 over the latest generation's chunks: its saved folder, or built from SQLite."""
+        with self._lock:
+            generation = self.store.generation
+            if self._lexical is not None and generation == self._lexical_generation:
+                return self._lexical
+            path = self._lexical_dir / f"{generation:010d}"
+            lexical: LexicalIndex | None = None
+            if path.is_dir():
+                try:
+                    lexical = LexicalIndex.load(path)
+                except (OSError, ValueError, KeyError):
+                    lexical = None  # damaged: rebuilt below
+                if lexical is not None and len(lexical) != self.store.chunk_count():
+                    lexical = None
+            if lexical is None:
+                lexical = self._build_lexical()
+            self._lexical, self._lexical_generation = lexical, generation
+            return lexical
+
+    def _build_lexical(self) -> LexicalIndex:
+        ids: list[int] = []
+        texts: list[str] = []
+        for batch_ids, batch_texts in self.store.iter_embed_texts():
+            ids.extend(batch_ids)
+            texts.extend(batch_texts)
+        return LexicalIndex.build(ids, texts)
+
     def _rebuild(self, dim: int) -> VectorIndex:
         vectors = VectorIndex(dim or 1)
         if dim:
@@ -183,10 +217,16 @@ class Library:
         if self._batch_depth or self._vectors is None:
             return
         self._vectors.save(self._vector_path(generation))
-        for path in self._vector_dir.iterdir():
-            m = _VECTOR_FILE.match(path.name)
-            if (m and int(m.group(1)) != generation) or path.name.startswith("."):
-                path.unlink(missing_ok=True)
+        self._lexical, self._lexical_generation = self._build_lexical(), generation
+        self._lexical.save(self._lexical_dir / f"{generation:010d}")
+        for folder in (self._vector_dir, self._lexical_dir):
+            for path in folder.iterdir():
+                m = _GENERATION_FILE.match(path.name)
+                if (m and int(m.group(1)) != generation) or path.name.startswith("."):
+                    if path.is_dir():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -332,16 +372,29 @@ class Library:
             raise NotFound(f"no document with id {document_id!r}")
         return doc
 
-    def ask(self, question: str, k: int = 5, *, documents: Collection[str] | None = None) -> list[Passage]:
-        """The `k` passages that best answer `question`, each quoted exactly and cited."""
-        if not question or not question.strip():
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        documents: Collection[str] | None = None,
+        speakers: Collection[str] | None = None,
+        mode: Mode | None = None,
+    ) -> Answer:
+        """The `k` passages that best answer `question`, each quoted exactly and cited, with a
+        verdict on whether they answer it. `documents` and `speakers` restrict the search."""
+        question = question.strip() if question else ""
+        if not question:
             raise InvalidInput("the question is empty")
         if k < 1:
             raise InvalidInput(f"k must be at least 1, got {k}")
-        query = self._require_embedder().embed_query(question.strip())
+        if mode is not None and mode not in MODES:
+            raise InvalidInput(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        mode = mode or self.retrieval.mode
+        query = self._require_embedder().embed_query(question) if mode != "bm25" else None
         with self._lock:
-            retriever = Retriever(self.store, self._current(), self.retrieval)
-            return retriever.search(query, k, documents=documents)
+            retriever = Retriever(self.store, self._current(), self._current_lexical(), self.retrieval)
+            return retriever.search(question, query, k, documents=documents, speakers=speakers, mode=mode)
 
     @property
     def generation(self) -> int:

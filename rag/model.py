@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "Answer",
     "Chunk",
     "Citation",
     "Document",
     "DocumentInfo",
     "Passage",
     "Role",
+    "Span",
     "Turn",
     "thread",
 ]
@@ -93,6 +95,12 @@ class Chunk:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Citation:
     """The question a passage answered, located in its document."""
 
@@ -120,6 +128,33 @@ class Passage:
     question: Citation | None = None
     thread: tuple[Citation, ...] = ()
     timestamp: str | None = None
+    highlight: Span | None = None
+    """The best-matching sentence of the quote, in document offsets."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What `ask` returns: the passages, and whether they answer the question at all.
+
+    It is also a sequence of its passages, so `for p in lib.ask(q)` reads naturally.
+    """
+
+    question: str
+    passages: tuple[Passage, ...]
+    answerable: bool
+    confidence: float | None
+    """How sure the verdict is (0 to 1), calibrated on dev data; None without dense scores."""
+    similarity: float | None = None
+    """The best passage's cosine similarity to the question, on which the verdict rests."""
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __iter__(self) -> Iterator[Passage]:
+        return iter(self.passages)
+
+    def __getitem__(self, index: int) -> Passage:
+        return self.passages[index]
 
 
 @dataclass(frozen=True, slots=True)

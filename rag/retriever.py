@@ -1,26 +1,56 @@
-"""Question in, ranked passages out: dense search, then passage assembly with citations."""
+"""Question in, ranked passages out: dense and BM25 search, fusion, passage assembly, citations."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
-from .model import Citation, Passage, Turn, thread
+from .chunking import sentences
+from .fusion import FUSIONS
+from .lexical import LexicalIndex, tokenize
+from .model import Answer, Citation, Passage, Span, Turn, thread
 from .store import ChunkRow, Store
 from .vectors import VectorIndex
 
-__all__ = ["RetrievalConfig", "Retriever"]
+__all__ = ["MODES", "Mode", "RetrievalConfig", "Retriever"]
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 
 
 @dataclass(frozen=True, slots=True)
 class RetrievalConfig:
+    mode: Mode = "hybrid"
+    fusion: str = "rrf"
+    dense_weight: float = 0.5
+    """The dense share of the fused score."""
+    rrf_k: float = 60.0
     candidates: int = 100
-    """How many chunks the vector search returns before assembly."""
+    """How many chunks each search returns before fusion and assembly."""
     merge_ratio: float = 0.9
     """A neighbouring chunk of the same turn joins a passage when it scores this close to it."""
     max_passage_chars: int = 1200
+    min_passage_chars: int = 600
+    """Shorter passages grow by whole sentences of their turn (after, then before) to this size."""
+    epilogue_weight: float = 0.8
+    """Narration after the interview's last exchange (commentary, comments) counts this much."""
+    answerable_threshold: float = 0.48
+    """The best passage's cosine similarity at which a question counts as answered."""
+    confidence_scale: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
+
+
+def _last_exchange(turns: tuple[Turn, ...]) -> int:
+    return max((t.index for t in turns if t.role != "narration"), default=len(turns))
 
 
 @dataclass(slots=True)
@@ -33,30 +63,120 @@ class _Span:
 
 
 class Retriever:
-    """Ranks over one consistent state of the store and vectors: the caller holds them still."""
+    """Ranks over one consistent state of store, vectors and BM25: the caller holds them still."""
 
-    def __init__(self, store: Store, vectors: VectorIndex, config: RetrievalConfig | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        vectors: VectorIndex,
+        lexical: LexicalIndex,
+        config: RetrievalConfig | None = None,
+    ) -> None:
         self.store = store
         self.vectors = vectors
+        self.lexical = lexical
         self.config = config or RetrievalConfig()
+        self._turn_cache: dict[str, tuple[Turn, ...]] = {}
 
-    def search(self, query: np.ndarray, k: int, *, documents: Collection[str] | None = None) -> list[Passage]:
-        want = max(self.config.candidates, k * 10)
-        if documents:
-            want = len(self.vectors)  # a filter may exclude most of the index: look at all of it
-        ids, scores = self.vectors.search(query, want)
-        rows = self.store.chunk_rows(ids.tolist())
-        hits = [(rows[int(i)], float(s)) for i, s in zip(ids, scores, strict=True) if int(i) in rows]
+    def search(
+        self,
+        question: str,
+        query: np.ndarray | None,
+        k: int,
+        *,
+        documents: Collection[str] | None = None,
+        speakers: Collection[str] | None = None,
+        mode: Mode | None = None,
+    ) -> Answer:
+        mode = mode or self.config.mode
+        if mode != "bm25" and query is None:
+            raise ValueError(f"mode {mode!r} needs a query vector")
+        filtered = bool(documents or speakers)
+        # a filter may exclude most of the index: then look at all of it
+        want = len(self.vectors) if filtered else max(self.config.candidates, k * 10)
+        empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        dense = self.vectors.search(query, want) if mode != "bm25" and query is not None else empty
+        lexical = self.lexical.search(question, want) if mode != "dense" else empty
+        if mode == "dense":
+            fused = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
+        elif mode == "bm25":
+            fused = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
+        else:
+            fused = FUSIONS[self.config.fusion](
+                dense, lexical, weight=self.config.dense_weight, k=self.config.rrf_k
+            )
+        rows = self.store.chunk_rows(list(fused))
+        self._reweigh(fused, rows)
+        hits = [(rows[i], s) for i, s in fused.items() if i in rows]
         if documents:
             hits = [(r, s) for r, s in hits if r.document_id in documents]
+        if speakers:
+            hits = [(r, s) for r, s in hits if self._speaker(r) in speakers]
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
-        passages = self._passages(spans[: k * 3])
+        spans = self._grow(spans[: k * 3])
+        passages = self._passages(spans)
         # A question is evidence of what its answer is about, not an answer: questions are
         # quoted only when too few answers or narration passages match.
         said = [p for p in passages if p.role != "question"]
         asked = [p for p in passages if p.role == "question"]
-        return (said + asked)[:k]
+        passages = [self._highlight(p, question) for p in (said + asked)[:k]]
+        return self._verdict(question, passages, dense, rows)
+
+    def _reweigh(self, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:
+        """Commentary after the interview's last exchange weighs less than what was said in it."""
+        for i, row in rows.items():
+            turns = self._turns(row.document_id)
+            if row.turn_index > _last_exchange(turns) and turns[row.turn_index].role == "narration":
+                fused[i] *= self.config.epilogue_weight
+
+    def _verdict(
+        self,
+        question: str,
+        passages: list[Passage],
+        dense: tuple[np.ndarray, np.ndarray],
+        rows: dict[int, ChunkRow],
+    ) -> Answer:
+        """Answerable when the best passage is close enough to the question in meaning."""
+        if not passages:
+            return Answer(question, (), answerable=False, confidence=0.0)
+        if not len(dense[0]):  # bm25 alone: no calibrated verdict
+            return Answer(question, tuple(passages), answerable=True, confidence=None)
+        spans = {(p.document_id, p.start, p.end) for p in passages}
+        best = 0.0
+        for i, s in zip(dense[0].tolist(), dense[1].tolist(), strict=True):
+            row = rows.get(i)
+            if row is not None and any(
+                d == row.document_id and a <= row.start and row.end <= b for d, a, b in spans
+            ):
+                best = max(best, float(s))
+        margin = (best - self.config.answerable_threshold) / self.config.confidence_scale
+        return Answer(
+            question,
+            tuple(passages),
+            answerable=best >= self.config.answerable_threshold,
+            confidence=round(1.0 / (1.0 + math.exp(-margin)), 4),
+            similarity=round(best, 4),
+        )
+
+    def _speaker(self, row: ChunkRow) -> str | None:
+        turns = self._turns(row.document_id)
+        return turns[row.turn_index].speaker if row.turn_index < len(turns) else None
+
+    def _turns(self, document_id: str) -> tuple[Turn, ...]:
+        if document_id not in self._turn_cache:
+            self._turn_cache[document_id] = self.store.turns(document_id)
+        return self._turn_cache[document_id]
+
+    def _highlight(self, passage: Passage, question: str) -> Passage:
+        """The sentence of the quote that shares most (rarest-first) words with the question."""
+        spans = [(a, b) for a, b, _ in sentences(passage.quote, 0, len(passage.quote))]
+        if not spans:
+            return passage
+        wanted, *tokens = tokenize([question] + [passage.quote[a:b] for a, b in spans])
+        scored = [(len(set(wanted) & set(t)), -i) for i, t in enumerate(tokens)]
+        a, b = spans[-max(scored)[1]]
+        return replace(passage, highlight=Span(passage.start + a, passage.start + b))
 
     def _assemble(self, hits: list[tuple[ChunkRow, float]]) -> list[_Span]:
         """Merge neighbouring chunks of one turn that both score high into one passage."""
@@ -88,19 +208,43 @@ class Retriever:
             out.extend(_Span(doc_id, turn_index, r.start, r.end, s) for r, s in weak)
         return out
 
+    def _grow(self, spans: list[_Span]) -> list[_Span]:
+        """Give short passages their neighbouring sentences, and drop any that then repeat."""
+        target = self.config.min_passage_chars
+        out: list[_Span] = []
+        for span in spans:
+            if target and span.end - span.start < target:
+                turn = self._turns(span.document_id)[span.turn_index]
+                text = self.store.text_span(span.document_id, turn.start, turn.end)
+                bounds = [(turn.start + a, turn.start + b) for a, b, _ in sentences(text, 0, len(text))]
+                after = [b for b in bounds if b[0] >= span.end]
+                before = [b for b in bounds if b[1] <= span.start][::-1]
+                start, end = span.start, span.end
+                while after or before:
+                    if after and after[0][1] - start <= target:
+                        end = after.pop(0)[1]
+                    elif before and end - before[0][0] <= target:
+                        start = before.pop(0)[0]
+                    else:
+                        break
+                span = _Span(span.document_id, span.turn_index, start, end, span.score)
+            if not any(
+                o.document_id == span.document_id and o.start < span.end and span.start < o.end for o in out
+            ):
+                out.append(span)
+        return out
+
     def _adjacent(self, document_id: str, end: int, start: int) -> bool:
         if start < end:
             return True
         return start - end <= 16 and not self.store.text_span(document_id, end, start).strip()
 
     def _passages(self, spans: list[_Span]) -> list[Passage]:
-        turns: dict[str, tuple[Turn, ...]] = {}
         titles: dict[str, str] = {}
         out = []
         for span in spans:
-            doc_turns = turns.get(span.document_id)
-            if doc_turns is None:
-                doc_turns = turns[span.document_id] = self.store.turns(span.document_id)
+            doc_turns = self._turns(span.document_id)
+            if span.document_id not in titles:
                 titles[span.document_id] = self.store.title(span.document_id)
             turn = doc_turns[span.turn_index]
             cites = tuple(self._cite(span.document_id, q) for q in thread(doc_turns, turn))

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from ..deps import LibraryDep, SettingsDep
 from ..errors import HTTPProblem
-from ..schemas import AskRequest, AskResponse, ErrorBody, PassageOut
+from ..schemas import AskRequest, AskResponse, ErrorBody
 
 router = APIRouter(tags=["ask"])
 
@@ -18,5 +18,7 @@ def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep) -> AskResponse
         )
     if body.k > settings.max_k:
         raise HTTPProblem(422, "KTooLarge", f"k must be at most {settings.max_k}")
-    passages = lib.ask(body.question, k=body.k, documents=body.documents)
-    return AskResponse(question=body.question, passages=[PassageOut.model_validate(p) for p in passages])
+    answer = lib.ask(
+        body.question, k=body.k, documents=body.documents, speakers=body.speakers, mode=body.mode
+    )
+    return AskResponse.model_validate(answer)

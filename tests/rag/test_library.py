@@ -53,7 +53,7 @@ def test_round_trip(tmp_path: Path) -> None:
 
     lib.remove("ferry")
     assert lib.documents() == []
-    assert lib.ask("ferry", k=3) == []
+    assert list(lib.ask("ferry", k=3)) == []
     with pytest.raises(NotFound):
         lib.remove("ferry")
     lib.close()

@@ -1,0 +1,77 @@
+"""The lexical side: BM25 (bm25s) over chunk texts, keyed by the same chunk row ids as FAISS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+__all__ = ["LexicalIndex", "tokenize"]
+
+_STEMMER = "english"
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, stop words out, Snowball-stemmed tokens; the same for chunks and queries."""
+    return bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=Stemmer.Stemmer(_STEMMER), return_ids=False, show_progress=False
+    )
+
+
+class LexicalIndex:
+    """BM25 scores for a query over every chunk; rebuilt whole, since bm25s has no incremental add."""
+
+    def __init__(self, ids: np.ndarray, bm25: bm25s.BM25 | None) -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self._bm25 = bm25
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
+        if not texts:
+            return cls(np.empty(0, dtype=np.int64), None)
+        bm25 = bm25s.BM25()
+        bm25.index(tokenize(texts), show_progress=False)
+        return cls(np.asarray(ids, dtype=np.int64), bm25)
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of the `k` best chunks with a score above zero, best first."""
+        if self._bm25 is None or k <= 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        tokens = tokenize([query])[0]
+        if not tokens:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        scores = self._bm25.get_scores(tokens)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        return self.ids[top], scores[top].astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        """Write a folder atomically: a temporary folder, fsynced, renamed into place."""
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        np.save(tmp / "ids.npy", self.ids)
+        if self._bm25 is not None:
+            self._bm25.save(str(tmp))
+        for child in tmp.iterdir():
+            with child.open("rb") as fh:
+                os.fsync(fh.fileno())
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        ids = np.load(path / "ids.npy")
+        bm25 = bm25s.BM25.load(str(path)) if len(ids) else None
+        return cls(ids, bm25)
