@@ -31,7 +31,8 @@ def base(tmp_path: Path):
 
 
 def _contract(body: dict) -> None:
-    assert set(body) >= {"question", "passages"}
+    assert set(body) >= {"question", "passages", "answerable", "confidence"}
+    assert isinstance(body["answerable"], bool)
     for p in body["passages"]:
         assert set(p) >= {
             "quote",
@@ -63,6 +64,10 @@ def test_add_ask_get_delete(base: str) -> None:
         assert top["document_title"] == "Ferry talk"
         assert QA[top["start"] : top["end"]] == top["quote"]
         assert top["question"]["text"] == "What colour is the ferry?"
+        assert top["start"] <= top["highlight"]["start"] < top["highlight"]["end"] <= top["end"]
+
+        r = http.post("/ask", json={"question": "island", "k": 3, "mode": "bm25", "speakers": ["nobody"]})
+        assert r.status_code == 200 and r.json()["passages"] == []
 
         listing = http.get("/documents").json()
         assert [(d["id"], d["turn_count"], d["chunk_count"]) for d in listing] == [("ferry", 4, 4)]
@@ -104,6 +109,8 @@ def test_upload_file_with_nested_id(base: str) -> None:
         ("post", "/ask", {"json": {"question": "ferry", "k": 0}}, 422),
         ("post", "/ask", {"json": {"question": "ferry", "k": 21}}, 422),
         ("post", "/ask", {"json": {"question": 42}}, 422),
+        ("post", "/ask", {"json": {"question": "ferry", "mode": "magic"}}, 422),
+        ("post", "/ask", {"json": {"question": "ferry", "speakers": "Tom"}}, 422),
         ("post", "/ask", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 422),
         ("get", "/documents/missing", {}, 404),
         ("delete", "/documents/missing", {}, 404),

@@ -76,3 +76,28 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
 
     r = rag("ask", "-k", "0", "x", data_dir=data)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_eval_prints_each_mode(tmp_path: Path) -> None:
+    doc = tmp_path / "ferry.txt"
+    doc.write_text(QA, encoding="utf-8")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps(
+            {
+                "id": "1",
+                "question": "What colour is the ferry?",
+                "gold_lines": [2],
+                "gold_question_lines": [1],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    r = rag("eval", str(gold), "--document", str(doc), "--json", data_dir=tmp_path / "unused")
+    assert r.returncode == 0, r.stderr
+    rows = {row["mode"]: row for row in json.loads(r.stdout)}
+    assert set(rows) == {"hybrid", "dense", "bm25"}
+    assert all(row["hit_at_1"] == 1.0 and row["quote_mismatches"] == 0 for row in rows.values())
+    r = rag("eval", str(gold), "--mode", "magic", "--document", str(doc), data_dir=tmp_path / "unused")
+    assert r.returncode == 1 and "unknown mode" in r.stderr

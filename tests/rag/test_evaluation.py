@@ -1,0 +1,97 @@
+"""The evaluation harness on small gold files written for the tests, with the fake embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag import InvalidInput, Library, RetrievalConfig
+from rag.evaluation import evaluate, index_eval_set, load_gold
+from tests.fakes import FakeEmbedder
+
+DOC = """Preamble about the interview.
+- How many hives do you keep?
+About forty hives in four orchards.
+- What do bees need most?
+Flowers that bloom at different times, and clean water.
+"""
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_line_numbered_gold(tmp_path: Path):
+    doc = tmp_path / "talk.txt"
+    doc.write_text(DOC, encoding="utf-8")
+    gold = _write(
+        tmp_path / "gold.jsonl",
+        [
+            {
+                "id": "a",
+                "question": "how many hives in orchards",
+                "gold_lines": [3],
+                "gold_question_lines": [2],
+            },
+            {
+                "id": "b",
+                "question": "clean water flowers bloom",
+                "gold_lines": [5],
+                "gold_question_lines": [4],
+            },
+            {"id": "c", "question": "zebra submarine telescope", "gold_lines": []},
+        ],
+    )
+    evalset = load_gold(gold, document=doc)
+    assert [q.answerable for q in evalset.questions] == [True, True, False]
+    assert DOC[slice(*evalset.questions[0].gold[0])] == "About forty hives in four orchards."
+    # a threshold for the fake embedder's bag-of-words cosines
+    config = RetrievalConfig(answerable_threshold=0.3)
+    with Library.open(tmp_path / "data", embedder=FakeEmbedder(), retrieval=config) as lib:
+        index_eval_set(lib, evalset)
+        seen = []
+        m = evaluate(lib, evalset.questions, k=3, on_answer=lambda q, a, r: seen.append((q.id, r)))
+    assert seen == [("a", 0), ("b", 0)]
+    assert (m.hit_at_1, m.hit_at_k, m.mrr, m.citation_accuracy) == (1.0, 1.0, 1.0, 1.0)
+    assert m.quote_mismatches == 0 and m.questions == 3
+    assert m.false_accept_rate == 0.0 and m.false_reject_rate == 0.0
+
+
+def test_qmsum_gold_maps_turn_numbers_to_spans(tmp_path: Path):
+    meeting = {
+        "meeting_transcripts": [
+            {"speaker": "Chair", "content": "We begin with the budget."},
+            {"speaker": "Member", "content": "Why did rail spending rise?"},
+            {"speaker": "Minister", "content": "Rail spending rose because the tunnel cost more."},
+            {"speaker": "Member", "content": "And the buses?"},
+            {"speaker": "Minister", "content": "Bus spending stayed flat this year."},
+        ],
+        "specific_query_list": [
+            {"query": "What did the Minister say about rail spending?", "relevant_text_span": [["1", "2"]]},
+            {"query": "What about bus spending?", "relevant_text_span": [["3", "4"]]},
+        ],
+    }
+    evalset = load_gold(_write(tmp_path / "meetings.jsonl", [meeting, meeting]))
+    assert len(evalset.documents) == 2 and len(evalset.questions) == 4
+    assert all(q.scoped for q in evalset.questions)
+    doc = evalset.documents[0].document
+    start, end = evalset.questions[0].gold[0]
+    assert doc.text[start:end].startswith("Why did rail") and doc.text[start:end].endswith("cost more.")
+    with Library.open(tmp_path / "data", embedder=FakeEmbedder()) as lib:
+        index_eval_set(lib, evalset)
+        m = evaluate(lib, evalset.questions, k=2, mode="bm25")
+    assert m.hit_at_k == 1.0 and m.false_reject_rate is None  # bm25 gives no verdict to score
+
+
+def test_bad_gold_files(tmp_path: Path):
+    with pytest.raises(InvalidInput, match="not a gold file"):
+        load_gold(_write(tmp_path / "x.jsonl", [{"foo": 1}]))
+    with pytest.raises(InvalidInput, match="--document"):
+        load_gold(_write(tmp_path / "y.jsonl", [{"question": "q", "gold_lines": [1]}]))
+    doc = tmp_path / "d.txt"
+    doc.write_text("one line\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="past the end"):
+        load_gold(_write(tmp_path / "z.jsonl", [{"question": "q", "gold_lines": [9]}]), document=doc)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rag.fusion import convex, rrf
+from rag.lexical import LexicalIndex, tokenize
+
+
+def _index() -> LexicalIndex:
+    return LexicalIndex.build(
+        [10, 20, 30],
+        ["The ferry is painted yellow.", "Taxes fell last year.", "A yellow boat sails to the island."],
+    )
+
+
+def test_search_ranks_by_bm25_and_keeps_ids():
+    ids, scores = _index().search("yellow ferry", 5)
+    assert ids.tolist() == [10, 30]  # the chunk without either word is not returned
+    assert scores[0] > scores[1] > 0
+
+
+def test_stemming_and_stop_words():
+    assert tokenize(["The ferries, sailing"])[0] == tokenize(["ferry sails"])[0] == ["ferri", "sail"]
+    assert _index().search("the of and", 5)[0].size == 0
+
+
+def test_save_and_load_round_trip(tmp_path: Path):
+    index = _index()
+    index.save(tmp_path / "0000000001")
+    loaded = LexicalIndex.load(tmp_path / "0000000001")
+    for query in ("yellow ferry", "taxes", "island"):
+        a, b = index.search(query, 3), loaded.search(query, 3)
+        assert a[0].tolist() == b[0].tolist() and np.allclose(a[1], b[1])
+    assert not list(tmp_path.glob(".*"))  # no temporary folder left behind
+
+
+def test_empty_index(tmp_path: Path):
+    empty = LexicalIndex.build([], [])
+    assert len(empty) == 0 and empty.search("anything", 3)[0].size == 0
+    empty.save(tmp_path / "e")
+    assert len(LexicalIndex.load(tmp_path / "e")) == 0
+
+
+def _ranked(pairs):
+    return np.array([i for i, _ in pairs]), np.array([s for _, s in pairs], dtype=np.float32)
+
+
+def test_rrf_rewards_agreement():
+    dense = _ranked([(1, 0.9), (2, 0.8)])
+    lexical = _ranked([(2, 9.0), (3, 5.0)])
+    fused = rrf(dense, lexical, weight=0.5)
+    assert max(fused, key=fused.get) == 2  # second in both beats first in one
+    assert set(fused) == {1, 2, 3}
+
+
+def test_convex_normalises_bm25_by_its_best():
+    dense = _ranked([(1, 0.5)])
+    lexical = _ranked([(2, 8.0), (1, 4.0)])
+    fused = convex(dense, lexical, weight=0.5)
+    assert fused[1] == 0.5 * 0.5 + 0.5 * 0.5
+    assert fused[2] == 0.5

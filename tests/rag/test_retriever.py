@@ -1,0 +1,82 @@
+"""Ranking behaviour through the Library, with the deterministic fake embedder."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from rag import InvalidInput, Library
+from rag.retriever import RetrievalConfig
+from tests.fakes import FakeEmbedder
+
+TALK = """Maria Lopez: How many hives do you keep?
+
+Tom Reed: About forty hives, spread over four orchards. The bees stay in the orchards all year.
+
+Maria Lopez: What do bees need most?
+
+Tom Reed: Flowers that bloom at different times. Clean water nearby. No pesticides during the day.
+"""
+
+
+@pytest.fixture
+def lib(tmp_path: Path):
+    with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
+        lib.add(TALK, id="bees")
+        yield lib
+
+
+def test_answer_carries_verdict_and_highlight(lib: Library):
+    answer = lib.ask("what do bees need? clean water", k=2)
+    assert answer.answerable and 0.5 < answer.confidence <= 1.0
+    top = answer[0]
+    assert top.speaker == "Tom Reed" and top.question.text == "What do bees need most?"
+    assert top.start <= top.highlight.start < top.highlight.end <= top.end
+    assert TALK[top.highlight.start : top.highlight.end] == "Clean water nearby."
+
+
+def test_unrelated_question_is_not_answerable(lib: Library):
+    answer = lib.ask("quantum chromodynamics lattice gauge", k=3)
+    assert not answer.answerable
+    assert answer.confidence < 0.5
+
+
+def test_bm25_mode_has_no_calibrated_verdict(lib: Library):
+    answer = lib.ask("pesticides", k=1, mode="bm25")
+    assert "pesticides" in answer[0].quote and answer.confidence is None
+    with pytest.raises(InvalidInput, match="mode"):
+        lib.ask("pesticides", mode="magic")  # type: ignore[arg-type]
+
+
+def test_speaker_filter(lib: Library):
+    spoken = lib.ask("bees hives orchards", k=5, speakers=["Maria Lopez"])
+    assert spoken.passages and {p.speaker for p in spoken} == {"Maria Lopez"}
+
+
+def test_passages_do_not_overlap_and_grow_to_whole_sentences(tmp_path: Path):
+    config = RetrievalConfig(min_passage_chars=120)
+    with Library.open(tmp_path, embedder=FakeEmbedder(), retrieval=config) as lib:
+        lib.add(TALK, id="bees")
+        answer = lib.ask("pesticides during the day", k=5)
+        spans = sorted((p.start, p.end) for p in answer)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+        top = answer[0]
+        assert top.quote.startswith("Flowers") and top.quote.endswith("during the day.")
+
+
+def test_commentary_after_the_interview_weighs_less(tmp_path: Path):
+    text = (
+        "- What did the council decide about the harbour wall?\n"
+        "The council decided to rebuild the harbour wall next spring.\n"
+        "- Thank you for this interview.\n"
+        "Thank you.\n"
+        "*\n"
+        "A reader says the council decided to rebuild the harbour wall next spring.\n"
+    )
+    for weight, expected in ((0.5, "answer"), (2.0, "narration")):
+        config = RetrievalConfig(epilogue_weight=weight, min_passage_chars=0)
+        with Library.open(tmp_path / str(weight), embedder=FakeEmbedder(), retrieval=config) as lib:
+            lib.add(text, id="wall")
+            assert lib.ask("council decided rebuild harbour wall", k=2)[0].role == expected
