@@ -29,8 +29,12 @@ lint: install
 test: install lint
 	$(BIN)/python -m pytest
 
+SHARED ?= ../shared
+
 bench: install
-	$(BIN)/python benchmarks/seed_dev.py
+	$(BIN)/rag eval $(SHARED)/eval/seed_dev.jsonl benchmarks/seed_unanswerable.jsonl \
+		--document $(SHARED)/corpus/seed/aliyev-interview-2024-12.txt
+	$(BIN)/rag eval $(SHARED)/benchmarks/qmsum/committee_val.jsonl
 
 clean:
 	rm -rf $(VENV) rag-data .pytest_cache .hypothesis

@@ -41,14 +41,18 @@ class LexicalIndex:
         bm25.index(tokenize(texts), show_progress=False)
         return cls(np.asarray(ids, dtype=np.int64), bm25)
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, scores) of the `k` best chunks with a score above zero, best first."""
+    def search(
+        self, query: str, k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of the `k` best chunks with a score above zero, best first; only
+        `allowed` ids if given."""
         if self._bm25 is None or k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         tokens = tokenize([query])[0]
         if not tokens:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        scores = self._bm25.get_scores(tokens)
+        mask = None if allowed is None else np.isin(self.ids, allowed).astype(np.float32)
+        scores = self._bm25.get_scores(tokens, weight_mask=mask)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

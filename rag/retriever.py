@@ -91,12 +91,17 @@ class Retriever:
         mode = mode or self.config.mode
         if mode != "bm25" and query is None:
             raise ValueError(f"mode {mode!r} needs a query vector")
-        filtered = bool(documents or speakers)
-        # a filter may exclude most of the index: then look at all of it
-        want = len(self.vectors) if filtered else max(self.config.candidates, k * 10)
+        allowed = (
+            self.store.chunk_ids(documents=documents, speakers=speakers) if documents or speakers else None
+        )
+        want = max(self.config.candidates, k * 10)
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
-        dense = self.vectors.search(query, want) if mode != "bm25" and query is not None else empty
-        lexical = self.lexical.search(question, want) if mode != "dense" else empty
+        dense = (
+            self.vectors.search(query, want, allowed=allowed)
+            if mode != "bm25" and query is not None
+            else empty
+        )
+        lexical = self.lexical.search(question, want, allowed=allowed) if mode != "dense" else empty
         if mode == "dense":
             fused = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
         elif mode == "bm25":
@@ -108,10 +113,6 @@ class Retriever:
         rows = self.store.chunk_rows(list(fused))
         self._reweigh(fused, rows)
         hits = [(rows[i], s) for i, s in fused.items() if i in rows]
-        if documents:
-            hits = [(r, s) for r, s in hits if r.document_id in documents]
-        if speakers:
-            hits = [(r, s) for r, s in hits if self._speaker(r) in speakers]
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
         spans = self._grow(spans[: k * 3])
@@ -158,10 +159,6 @@ class Retriever:
             confidence=round(1.0 / (1.0 + math.exp(-margin)), 4),
             similarity=round(best, 4),
         )
-
-    def _speaker(self, row: ChunkRow) -> str | None:
-        turns = self._turns(row.document_id)
-        return turns[row.turn_index].speaker if row.turn_index < len(turns) else None
 
     def _turns(self, document_id: str) -> tuple[Turn, ...]:
         if document_id not in self._turn_cache:

@@ -51,12 +51,17 @@ class VectorIndex:
             return 0
         return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, scores), best first, without FAISS's -1 padding."""
-        if len(self) == 0 or k <= 0:
+    def search(
+        self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores), best first, without FAISS's -1 padding; only `allowed` ids if given."""
+        if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids = self._index.search(q, min(k, len(self)))
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        scores, ids = self._index.search(q, min(k, len(self)), params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
