@@ -58,6 +58,7 @@ class AskResponse(_FromCore):
     passages: list[PassageOut]
     answerable: bool = Field(description="Whether the passages answer the question, or are only the nearest.")
     confidence: float | None = Field(description="How sure `answerable` is, 0 to 1.")
+    similarity: float | None = Field(description="The best passage's cosine similarity to the question.")
 
 
 class DocumentIn(BaseModel):

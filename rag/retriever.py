@@ -25,8 +25,8 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 @dataclass(frozen=True, slots=True)
 class RetrievalConfig:
     mode: Mode = "hybrid"
-    fusion: str = "rrf"
-    dense_weight: float = 0.5
+    fusion: str = "convex"
+    dense_weight: float = 0.7
     """The dense share of the fused score."""
     rrf_k: float = 60.0
     candidates: int = 100
@@ -126,9 +126,12 @@ class Retriever:
 
     def _reweigh(self, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:
         """Commentary after the interview's last exchange weighs less than what was said in it."""
+        last: dict[str, int] = {}
         for i, row in rows.items():
             turns = self._turns(row.document_id)
-            if row.turn_index > _last_exchange(turns) and turns[row.turn_index].role == "narration":
+            if row.document_id not in last:
+                last[row.document_id] = _last_exchange(turns)
+            if row.turn_index > last[row.document_id] and turns[row.turn_index].role == "narration":
                 fused[i] *= self.config.epilogue_weight
 
     def _verdict(
