@@ -65,7 +65,21 @@ def test_reopen_sees_the_same_index(tmp_path: Path) -> None:
         before = [(p.start, p.end) for p in lib.ask("island harbour", k=2)]
     with _open(tmp_path) as lib:
         assert [(p.start, p.end) for p in lib.ask("island harbour", k=2)] == before
-    assert len(list((tmp_path / "vectors").glob("*.faiss"))) == 1  # old generations are cleaned up
+        generation = lib.generation
+    # old generations are cleaned up
+    assert [p.name for p in (tmp_path / "vectors").iterdir()] == [f"{generation:010d}.faiss"]
+    assert [p.name for p in (tmp_path / "lexical").iterdir()] == [f"{generation:010d}"]
+
+
+def test_damaged_lexical_folder_is_rebuilt(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+        before = [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")]
+    [folder] = (tmp_path / "lexical").iterdir()
+    for child in folder.iterdir():
+        child.write_bytes(b"garbage")
+    with _open(tmp_path) as lib:
+        assert [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")] == before
 
 
 def test_crash_between_sqlite_commit_and_vector_save(tmp_path: Path, monkeypatch) -> None:
