@@ -125,10 +125,6 @@ class Store:
             (key, value),
         )
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self.transaction():
-            self._set_meta(key, value)
-
     @property
     def generation(self) -> int:
         return int(self.meta("generation") or 0)

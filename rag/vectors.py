@@ -65,9 +65,6 @@ class VectorIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
-    def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
-
     def save(self, path: Path) -> None:
         write_atomic(path, faiss.serialize_index(self._index).tobytes())
 
