@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-import shutil
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,23 +17,28 @@ from embeddings import Embedder
 
 from .chunking import ChunkingConfig, chunk_document
 from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
+from .generations import Generations, ReadCache, Snapshot, build_lexical
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
-from .lexical import LexicalIndex
 from .model import Answer, Document, DocumentInfo
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
-from .store import Store
+from .store import Store, StoreView
 from .transcripts import FORMATS
 from .vectors import VectorIndex
 
-__all__ = ["AddResult", "IndexReport", "Library"]
-
-_GENERATION_FILE = re.compile(r"^(\d{10})(?:\.faiss)?$")
+__all__ = ["AddResult", "IndexReport", "Library", "LibraryStatus"]
 
 
 @dataclass(frozen=True, slots=True)
 class AddResult:
     id: str
     status: Literal["added", "replaced", "unchanged"]
+    chunks: int
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryStatus:
+    generation: int
+    documents: int
     chunks: int
 
 
@@ -54,10 +58,13 @@ FileProgress = Callable[[int, int, str, str], None]
 
 
 class Library:
-    """A data directory: `library.sqlite3` (the truth) and `vectors/NNNNNNNNNN.faiss` (derived).
+    """A data directory: `library.sqlite3` (the truth) plus the derived search files of each
+    published generation (see `rag.generations`).
 
-    Writers take a file lock, so one process writes at a time; each write publishes a
-    new generation, and any process that asks later loads it.
+    Readers search an immutable `Snapshot` of the generation their read transaction sees,
+    so they never wait for a writer and never see half a change. A writer (one at a time
+    across processes: a file lock) builds the next generation on a copy and publishes it
+    with one SQLite commit; later questions, in any process, see it.
     """
 
     def __init__(
@@ -69,24 +76,25 @@ class Library:
         retrieval: RetrievalConfig,
         lock_timeout: float,
         max_document_bytes: int = DEFAULT_MAX_BYTES,
+        checkpoint_seconds: float = 30.0,
     ) -> None:
         self.data_dir = data_dir
         self.max_document_bytes = max_document_bytes
+        self.checkpoint_seconds = checkpoint_seconds
         self.store = store
         self.embedder = embedder
         self.chunking = chunking
         self.retrieval = retrieval
-        self._vector_dir = data_dir / "vectors"
-        self._vector_dir.mkdir(exist_ok=True)
-        self._lock = threading.RLock()
+        self._generations = Generations(data_dir)
+        self._published: Snapshot | None = None
+        self._load_lock = threading.Lock()
+        self._write_lock = threading.RLock()
         self._file_lock = filelock.FileLock(data_dir / "write.lock", timeout=lock_timeout, thread_local=False)
-        self._batch_depth = 0
-        self._vectors: VectorIndex | None = None
-        self._generation = -1
-        self._lexical_dir = data_dir / "lexical"
-        self._lexical_dir.mkdir(exist_ok=True)
-        self._lexical: LexicalIndex | None = None
-        self._lexical_generation = -1
+        self._write_depth = 0
+        self._work: VectorIndex | None = None  # the writer's copy of the vectors, once changed
+        self._dirty = False
+        self._changed: set[str] = set()  # documents the writer touched: their cached facts go
+        self._last_publish = time.monotonic()
 
     @classmethod
     def open(
@@ -99,12 +107,14 @@ class Library:
         allow_model_change: bool = False,
         lock_timeout: float = 10.0,
         max_document_bytes: int = DEFAULT_MAX_BYTES,
+        checkpoint_seconds: float = 30.0,
     ) -> Library:
         """Open (creating if needed) a data directory.
 
         Without an embedder the library can list and remove documents but not add or ask.
         With one, its model must be the one the index was built with, unless
-        `allow_model_change` (for `reindex`).
+        `allow_model_change` (for `reindex`). `checkpoint_seconds`: how often a long
+        batch (a folder) publishes what it has done so far.
         """
         path = Path(data_dir).expanduser()
         if path.exists() and not path.is_dir():
@@ -119,6 +129,7 @@ class Library:
             retrieval or RetrievalConfig(),
             lock_timeout,
             max_document_bytes,
+            checkpoint_seconds,
         )
         if embedder is not None and not allow_model_change:
             lib._check_model(embedder)
@@ -136,7 +147,8 @@ class Library:
     # -- model ------------------------------------------------------------------------
 
     def _check_model(self, embedder: Embedder) -> None:
-        model, dim = self.store.meta("model"), self.store.meta("dimension")
+        with self.store.reading() as view:
+            model, dim = view.meta("model"), view.meta("dimension")
         if model is None:
             return  # nothing indexed yet: the first write records the model
         if model != embedder.name or int(dim or 0) != embedder.dimension:
@@ -152,85 +164,62 @@ class Library:
 
     # -- generations ------------------------------------------------------------------
 
-    def _vector_path(self, generation: int) -> Path:
-        return self._vector_dir / f"{generation:010d}.faiss"
+    def _dimension(self, view: StoreView) -> int:
+        return int(view.meta("dimension") or (self.embedder.dimension if self.embedder else 0))
 
-    def _current(self) -> VectorIndex:
-        """The vectors of the latest published generation, loading or rebuilding them if needed."""
-        with self._lock:
-            generation = self.store.generation
-            if self._vectors is not None and generation == self._generation:
-                return self._vectors
-            dim = int(self.store.meta("dimension") or (self.embedder.dimension if self.embedder else 0))
-            path = self._vector_path(generation)
-            vectors: VectorIndex | None = None
-            if dim and path.exists():
-                try:
-                    vectors = VectorIndex.load(path, dim)
-                except (RuntimeError, ValueError):
-                    vectors = None  # a damaged file: rebuilt from SQLite below
-                if vectors is not None and len(vectors) != self.store.chunk_count():
-                    vectors = None
-            if vectors is None:
-                vectors = self._rebuild(dim)
-            self._vectors, self._generation = vectors, generation
-            return vectors
+    def _snapshot(self, view: StoreView) -> Snapshot:
+        """The search state of the generation `view` sees, loaded once and shared."""
+        generation = view.generation
+        snap = self._published
+        if snap is not None and snap.generation == generation:
+            return snap
+        with self._load_lock:
+            snap = self._published
+            if snap is not None and snap.generation == generation:
+                return snap
+            snap = self._generations.load(view, self._dimension(view))
+            if self._published is None or snap.generation > self._published.generation:
+                self._published = snap
+            return snap
 
-    def _current_lexical(self) -> LexicalIndex:
-        """BM25 over the latest generation's chunks: its saved folder, or built from SQLite."""
-        with self._lock:
-            generation = self.store.generation
-            if self._lexical is not None and generation == self._lexical_generation:
-                return self._lexical
-            path = self._lexical_dir / f"{generation:010d}"
-            lexical: LexicalIndex | None = None
-            if path.is_dir():
-                try:
-                    lexical = LexicalIndex.load(path)
-                except (OSError, ValueError, KeyError):
-                    lexical = None  # damaged: rebuilt below
-                if lexical is not None and len(lexical) != self.store.chunk_count():
-                    lexical = None
-            if lexical is None:
-                lexical = self._build_lexical()
-            self._lexical, self._lexical_generation = lexical, generation
-            return lexical
+    def _working(self) -> VectorIndex:
+        """The writer's private copy of the vectors; readers keep searching the published ones."""
+        if self._work is None:
+            dim = self._dimension(self.store) or self._require_embedder().dimension
+            current = self._snapshot(self.store).vectors
+            self._work = current.copy() if len(current) or current.dimension == dim else VectorIndex(dim)
+        return self._work
 
-    def _build_lexical(self) -> LexicalIndex:
-        ids: list[int] = []
-        texts: list[str] = []
-        for batch_ids, batch_texts in self.store.iter_embed_texts():
-            ids.extend(batch_ids)
-            texts.extend(batch_texts)
-        return LexicalIndex.build(ids, texts)
-
-    def _rebuild(self, dim: int) -> VectorIndex:
-        vectors = VectorIndex(dim or 1)
-        if dim:
-            for ids, vecs in self.store.iter_vectors(dim):
-                vectors.add(ids, vecs)
-        return vectors
-
-    def _publish(self, generation: int) -> None:
-        """Save this generation's vectors and drop older files (only outside a batch)."""
-        self._generation = generation
-        if self._batch_depth or self._vectors is None:
+    def _publish(self) -> None:
+        """Make the writer's changes the next generation: files first, then the SQLite commit."""
+        if not self._dirty:
+            self.store.commit()
             return
-        self._vectors.save(self._vector_path(generation))
-        self._lexical, self._lexical_generation = self._build_lexical(), generation
-        self._lexical.save(self._lexical_dir / f"{generation:010d}")
-        for folder in (self._vector_dir, self._lexical_dir):
-            for path in folder.iterdir():
-                m = _GENERATION_FILE.match(path.name)
-                if (m and int(m.group(1)) != generation) or path.name.startswith("."):
-                    if path.is_dir():
-                        shutil.rmtree(path, ignore_errors=True)
-                    else:
-                        path.unlink(missing_ok=True)
+        vectors = self._working()
+        generation = self.store.bump()
+        previous = self._published
+        cache = previous.cache.without(self._changed) if previous is not None else ReadCache()
+        snap = Snapshot(generation, vectors, build_lexical(self.store), cache)
+        self._generations.save(snap)
+        self.store.commit()
+        self._published, self._work, self._dirty = snap, None, False
+        self._changed = set()
+        self._last_publish = time.monotonic()
+        self._generations.prune({generation, generation - 1})
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        with self._lock:
+        """The writer's scope. The outermost one holds the file lock and one SQLite transaction
+        and publishes at its end; inner ones are savepoints that undo themselves on error."""
+        with self._write_lock:
+            if self._write_depth:
+                self._write_depth += 1
+                try:
+                    with self.store.savepoint():
+                        yield
+                finally:
+                    self._write_depth -= 1
+                return
             try:
                 self._file_lock.acquire()
             except filelock.Timeout:
@@ -238,22 +227,32 @@ class Library:
                     f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
                     "try again when it has finished"
                 ) from None
+            self._write_depth = 1
             try:
-                yield
+                self.store.begin()
+                try:
+                    yield
+                    self._publish()
+                except BaseException:
+                    self.store.rollback()
+                    self._work, self._dirty, self._changed = None, False, set()
+                    raise
             finally:
+                self._write_depth = 0
                 self._file_lock.release()
+
+    def _checkpoint(self) -> None:
+        """Inside a batch, between documents: publish what is done so far, at most every
+        `checkpoint_seconds`, so readers see progress and an interrupted run keeps it."""
+        if self._write_depth == 1 and time.monotonic() - self._last_publish >= self.checkpoint_seconds:
+            self._publish()
+            self.store.begin()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Hold the writer lock and save the vectors once, at the end, for many writes."""
+        """Many writes under one lock, published together at the end (and at checkpoints)."""
         with self._writing():
-            self._batch_depth += 1
-            try:
-                yield
-            finally:
-                self._batch_depth -= 1
-                if self._batch_depth == 0 and self._vectors is not None:
-                    self._publish(self._generation)
+            yield
 
     # -- writes -----------------------------------------------------------------------
 
@@ -275,16 +274,14 @@ class Library:
     def add_source(self, src: Source, *, format: str | None = None) -> AddResult:
         embedder = self._require_embedder()
         doc = src.document
-        stored = self.store.fingerprint(doc.id)
-        if stored is not None and stored[0] == src.content_hash and format in (None, stored[1]):
+        if self._unchanged(src, format):
             return AddResult(doc.id, "unchanged", 0)
         chunks = chunk_document(doc, self.chunking)
         vectors = embedder.embed_documents([c.embed_text for c in chunks])
         with self._writing():
-            current = self._current()
-            if len(current) == 0 and current.dimension != embedder.dimension:
-                current = self._vectors = VectorIndex(embedder.dimension)
-            removed, added, generation = self.store.put(
+            if self._unchanged(src, format):  # another writer stored the same text meanwhile
+                return AddResult(doc.id, "unchanged", 0)
+            removed, added = self.store.put(
                 doc,
                 content_hash=src.content_hash,
                 source=src.origin,
@@ -293,17 +290,30 @@ class Library:
                 model=embedder.name,
                 dimension=embedder.dimension,
             )
-            current.remove(np.array(removed, dtype=np.int64))
-            current.add(np.array(added, dtype=np.int64), vectors)
-            self._publish(generation)
+            work = self._working()
+            work.remove(np.array(removed, dtype=np.int64))
+            work.add(np.array(added, dtype=np.int64), vectors)
+            self._dirty = True
+            self._changed.add(doc.id)
+        self._checkpoint()
         return AddResult(doc.id, "replaced" if removed else "added", len(chunks))
+
+    def _unchanged(self, src: Source, format: str | None) -> bool:
+        view = self.store if self._write_depth else None
+        if view is None:
+            with self.store.reading() as reader:
+                stored = reader.fingerprint(src.document.id)
+        else:
+            stored = view.fingerprint(src.document.id)
+        return stored is not None and stored[0] == src.content_hash and format in (None, stored[1])
 
     def index_folder(
         self, folder: Path, *, format: str | None = None, progress: FileProgress | None = None
     ) -> IndexReport:
         """Add every transcript below `folder`; unchanged files are skipped, changed ones replaced.
 
-        A file that fails is reported and the others still go in.
+        A file that fails is reported and the others still go in. What is done is published
+        every `checkpoint_seconds`, so an interrupted run loses little and a rerun skips it.
         """
         if format is not None and format not in FORMATS:
             raise InvalidInput(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}")
@@ -331,13 +341,12 @@ class Library:
 
     def remove(self, document_id: str) -> None:
         with self._writing():
-            current = self._current()
-            result = self.store.delete(document_id)
-            if result is None:
+            removed = self.store.delete(document_id)
+            if removed is None:
                 raise NotFound(f"no document with id {document_id!r}")
-            removed, generation = result
-            current.remove(np.array(removed, dtype=np.int64))
-            self._publish(generation)
+            self._working().remove(np.array(removed, dtype=np.int64))
+            self._dirty = True
+            self._changed.add(document_id)
 
     def reindex(self, *, progress: Callable[[int, int], None] | None = None) -> int:
         """Re-embed every chunk with the current model (after a model change). Returns the count."""
@@ -352,22 +361,21 @@ class Library:
                 if progress:
                     progress(len(ids), total)
             vectors = np.concatenate(parts) if parts else np.empty((0, embedder.dimension), np.float32)
-            generation = self.store.replace_vectors(
-                ids, vectors, model=embedder.name, dimension=embedder.dimension
-            )
+            self.store.replace_vectors(ids, vectors, model=embedder.name, dimension=embedder.dimension)
             index = VectorIndex(embedder.dimension)
             index.add(np.array(ids, dtype=np.int64), vectors)
-            self._vectors = index
-            self._publish(generation)
+            self._work, self._dirty = index, True
             return len(ids)
 
     # -- reads ------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
-        return self.store.infos()
+        with self.store.reading() as view:
+            return view.infos()
 
     def document(self, document_id: str) -> Document:
-        doc = self.store.document(document_id)
+        with self.store.reading() as view:
+            doc = view.document(document_id)
         if doc is None:
             raise NotFound(f"no document with id {document_id!r}")
         return doc
@@ -392,10 +400,23 @@ class Library:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         mode = mode or self.retrieval.mode
         query = self._require_embedder().embed_query(question) if mode != "bm25" else None
-        with self._lock:
-            retriever = Retriever(self.store, self._current(), self._current_lexical(), self.retrieval)
-            return retriever.search(question, query, k, documents=documents, speakers=speakers, mode=mode)
+        with self.store.reading() as view:
+            snap = self._snapshot(view)
+            retriever = Retriever(view, snap.vectors, snap.lexical, self.retrieval, snap.cache)
+            answer = retriever.search(question, query, k, documents=documents, speakers=speakers, mode=mode)
+        return answer
+
+    def status(self) -> LibraryStatus:
+        """The published generation and its size, loading its search files if not yet loaded."""
+        with self.store.reading() as view:
+            snap = self._snapshot(view)
+            return LibraryStatus(
+                generation=snap.generation,
+                documents=view.document_count(),
+                chunks=len(snap.vectors),
+            )
 
     @property
     def generation(self) -> int:
-        return self.store.generation
+        with self.store.reading() as view:
+            return view.generation

@@ -11,9 +11,10 @@ import numpy as np
 
 from .chunking import sentences
 from .fusion import FUSIONS
+from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
 from .model import Answer, Citation, Passage, Span, Turn, thread
-from .store import ChunkRow, Store
+from .store import ChunkRow, StoreView
 from .vectors import VectorIndex
 
 __all__ = ["MODES", "Mode", "RetrievalConfig", "Retriever"]
@@ -41,6 +42,9 @@ class RetrievalConfig:
     answerable_threshold: float = 0.48
     """The best passage's cosine similarity at which a question counts as answered."""
     confidence_scale: float = 0.05
+    mmr_lambda: float = 1.0
+    """Relevance against novelty when ordering passages; 1 (relevance only) measured best on
+    the dev sets: overlapping passages are already dropped, so k passages are k places."""
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -60,6 +64,8 @@ class _Span:
     start: int
     end: int
     score: float
+    chunk_id: int
+    """The best-scoring chunk inside: the span's vector, for diversification."""
 
 
 class Retriever:
@@ -67,16 +73,17 @@ class Retriever:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreView,
         vectors: VectorIndex,
         lexical: LexicalIndex,
         config: RetrievalConfig | None = None,
+        cache: ReadCache | None = None,
     ) -> None:
         self.store = store
         self.vectors = vectors
         self.lexical = lexical
         self.config = config or RetrievalConfig()
-        self._turn_cache: dict[str, tuple[Turn, ...]] = {}
+        self._cache = cache if cache is not None else ReadCache()
 
     def search(
         self,
@@ -115,7 +122,7 @@ class Retriever:
         hits = [(rows[i], s) for i, s in fused.items() if i in rows]
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
-        spans = self._grow(spans[: k * 3])
+        spans = self._diversify(self._grow(spans[: k * 3]))
         passages = self._passages(spans)
         # A question is evidence of what its answer is about, not an answer: questions are
         # quoted only when too few answers or narration passages match.
@@ -164,9 +171,20 @@ class Retriever:
         )
 
     def _turns(self, document_id: str) -> tuple[Turn, ...]:
-        if document_id not in self._turn_cache:
-            self._turn_cache[document_id] = self.store.turns(document_id)
-        return self._turn_cache[document_id]
+        turns = self._cache.turns.get(document_id)
+        if turns is None:
+            turns = self._cache.turns[document_id] = self.store.turns(document_id)
+        return turns
+
+    def _sentences(self, document_id: str, turn: Turn) -> list[tuple[int, int]]:
+        """Sentence bounds of a turn, in document offsets."""
+        key = (document_id, turn.index)
+        bounds = self._cache.sentences.get(key)
+        if bounds is None:
+            text = self.store.text_span(document_id, turn.start, turn.end)
+            bounds = [(turn.start + a, turn.start + b) for a, b, _ in sentences(text, 0, len(text))]
+            self._cache.sentences[key] = bounds
+        return bounds
 
     def _highlight(self, passage: Passage, question: str) -> Passage:
         """The sentence of the quote that shares most (rarest-first) words with the question."""
@@ -198,14 +216,16 @@ class Retriever:
                     and self._adjacent(doc_id, cur.end, row.start)
                     and row.end - cur.start <= self.config.max_passage_chars
                 ):
-                    cur.end, cur.score = row.end, max(cur.score, scores[row.id])
+                    if scores[row.id] > cur.score:
+                        cur.score, cur.chunk_id = scores[row.id], row.id
+                    cur.end = row.end
                     continue
                 if cur is not None:
                     out.append(cur)
-                cur = _Span(doc_id, turn_index, row.start, row.end, scores[row.id])
+                cur = _Span(doc_id, turn_index, row.start, row.end, scores[row.id], row.id)
             if cur is not None:
                 out.append(cur)
-            out.extend(_Span(doc_id, turn_index, r.start, r.end, s) for r, s in weak)
+            out.extend(_Span(doc_id, turn_index, r.start, r.end, s, r.id) for r, s in weak)
         return out
 
     def _grow(self, spans: list[_Span]) -> list[_Span]:
@@ -215,8 +235,7 @@ class Retriever:
         for span in spans:
             if target and span.end - span.start < target:
                 turn = self._turns(span.document_id)[span.turn_index]
-                text = self.store.text_span(span.document_id, turn.start, turn.end)
-                bounds = [(turn.start + a, turn.start + b) for a, b, _ in sentences(text, 0, len(text))]
+                bounds = self._sentences(span.document_id, turn)
                 after = [b for b in bounds if b[0] >= span.end]
                 before = [b for b in bounds if b[1] <= span.start][::-1]
                 start, end = span.start, span.end
@@ -227,12 +246,34 @@ class Retriever:
                         start = before.pop(0)[0]
                     else:
                         break
-                span = _Span(span.document_id, span.turn_index, start, end, span.score)
+                span = replace(span, start=start, end=end)
             if not any(
                 o.document_id == span.document_id and o.start < span.end and span.start < o.end for o in out
             ):
                 out.append(span)
         return out
+
+    def _diversify(self, spans: list[_Span]) -> list[_Span]:
+        """Maximal marginal relevance: each next passage is the one most relevant and least like
+        those already chosen (cosine of their best chunks), so k passages are k places."""
+        lam = self.config.mmr_lambda
+        if lam >= 1.0 or len(spans) < 3:
+            return spans
+        vecs = self.vectors.reconstruct([s.chunk_id for s in spans])
+        sims = vecs @ vecs.T
+        rel = np.array([s.score for s in spans], dtype=np.float32)
+        top = float(rel.max())
+        if top > 0:
+            rel /= top
+        chosen = [int(np.argmax(rel))]
+        closest = sims[chosen[0]].copy()
+        left = set(range(len(spans))) - set(chosen)
+        while left:
+            pick = max(left, key=lambda i: lam * rel[i] - (1 - lam) * closest[i])
+            chosen.append(pick)
+            left.discard(pick)
+            np.maximum(closest, sims[pick], out=closest)
+        return [spans[i] for i in chosen]
 
     def _adjacent(self, document_id: str, end: int, start: int) -> bool:
         if start < end:

@@ -1,8 +1,10 @@
 """The SQLite side: documents, turns, chunks (with their vectors) and index metadata.
 
-SQLite is the source of truth. Every change is one transaction that also bumps the
-`generation` counter; the FAISS file of a generation is derived from the rows here
-and can always be rebuilt from them.
+SQLite is the source of truth. A writer changes it inside one transaction that ends by
+bumping the `generation` counter; the FAISS and BM25 files of a generation are derived
+from the rows here and can always be rebuilt from them. Readers each read inside their
+own read transaction (`Store.reading()`), so in WAL mode they see one committed
+generation from first row to last while a writer works.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 from .errors import IndexMismatch
 from .model import Chunk, Document, DocumentInfo, Turn
 
-__all__ = ["SCHEMA_VERSION", "ChunkRow", "Store"]
+__all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView"]
 
 SCHEMA_VERSION = 2
 
@@ -70,176 +72,21 @@ class ChunkRow:
     end: int
 
 
-class Store:
-    """One SQLite file. Thread-safe: a lock serialises use of the one connection."""
+class StoreView:
+    """Reads on one connection. Inside `Store.reading()` every read sees the same snapshot."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        with self.transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            version = self.meta("schema_version")
-            if version is None:
-                self._set_meta("schema_version", str(SCHEMA_VERSION))
-                self._set_meta("generation", "0")
-            elif version == "1":  # v2 added turns.timestamp
-                self._db.execute("ALTER TABLE turns ADD COLUMN timestamp TEXT")
-                self._set_meta("schema_version", str(SCHEMA_VERSION))
-            elif int(version) != SCHEMA_VERSION:
-                raise IndexMismatch(
-                    f"{path} has schema version {version}, this program reads {SCHEMA_VERSION}"
-                )
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    # -- metadata ---------------------------------------------------------------------
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._db = db
+        self._lock = lock
 
     def meta(self, key: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def _set_meta(self, key: str, value: str) -> None:
-        self._db.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
     @property
     def generation(self) -> int:
         return int(self.meta("generation") or 0)
-
-    def _bump(self) -> int:
-        generation = int(self.meta("generation") or 0) + 1
-        self._set_meta("generation", str(generation))
-        return generation
-
-    # -- writes (each one transaction, each one generation) ----------------------------
-
-    def put(
-        self,
-        doc: Document,
-        *,
-        content_hash: str,
-        source: str | None,
-        chunks: Sequence[Chunk],
-        vectors: np.ndarray,
-        model: str,
-        dimension: int,
-    ) -> tuple[list[int], list[int], int]:
-        """Insert or replace a document. Returns (removed chunk ids, new chunk ids, generation).
-
-        The first write records the model that made the vectors, in the same transaction.
-        """
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self.transaction() as db:
-            if self.meta("model") is None:
-                self._set_meta("model", model)
-                self._set_meta("dimension", str(dimension))
-            removed = self._delete(doc.id)
-            db.execute(
-                "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    doc.id,
-                    doc.title,
-                    doc.text,
-                    content_hash,
-                    doc.format,
-                    source,
-                    json.dumps(doc.metadata, ensure_ascii=False),
-                    now,
-                ),
-            )
-            db.executemany(
-                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        doc.id,
-                        t.index,
-                        t.role,
-                        t.speaker,
-                        t.start,
-                        t.end,
-                        t.question_index,
-                        t.timestamp,
-                    )
-                    for t in doc.turns
-                ],
-            )
-            added = []
-            for chunk, vector in zip(chunks, vectors, strict=True):
-                cur = db.execute(
-                    "INSERT INTO chunks(document_id, turn_index, start, end, embed_text, vector)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        doc.id,
-                        chunk.turn_index,
-                        chunk.start,
-                        chunk.end,
-                        chunk.embed_text,
-                        vector.tobytes(),
-                    ),
-                )
-                added.append(int(cur.lastrowid))
-            generation = self._bump()
-        return removed, added, generation
-
-    def delete(self, document_id: str) -> tuple[list[int], int] | None:
-        """Remove a document; None when there was none."""
-        with self.transaction():
-            if not self._exists(document_id):
-                return None
-            removed = self._delete(document_id)
-            return removed, self._bump()
-
-    def replace_vectors(self, ids: Sequence[int], vectors: np.ndarray, *, model: str, dimension: int) -> int:
-        """Store re-embedded vectors and the model that made them, in one transaction."""
-        with self.transaction() as db:
-            db.executemany(
-                "UPDATE chunks SET vector = ? WHERE id = ?",
-                [
-                    (v.tobytes(), int(i))
-                    for i, v in zip(ids, np.asarray(vectors, dtype=np.float32), strict=True)
-                ],
-            )
-            self._set_meta("model", model)
-            self._set_meta("dimension", str(dimension))
-            return self._bump()
-
-    def _exists(self, document_id: str) -> bool:
-        return self._db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is not None
-
-    def _delete(self, document_id: str) -> list[int]:
-        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
-        self._db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
-        return ids
-
-    # -- reads -------------------------------------------------------------------------
 
     def fingerprint(self, document_id: str) -> tuple[str, str] | None:
         """(content hash, format) of a stored document: enough to tell whether a re-add changes it."""
@@ -371,6 +218,205 @@ class Store:
             yield [r[0] for r in rows], [r[1] for r in rows]
             last = rows[-1][0]
 
+    def document_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
     def chunk_count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+
+class Store(StoreView):
+    """One SQLite file: a writer connection (used by one writer at a time, inside
+    `begin()`..`commit()`) and a read-only connection per reading thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(self._connect(), threading.RLock())
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._create()
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def _create(self) -> None:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
+        version = self.meta("schema_version")
+        if version is None:
+            self._set_meta("schema_version", str(SCHEMA_VERSION))
+            self._set_meta("generation", "0")
+        elif version == "1":  # v2 added turns.timestamp
+            self._db.execute("ALTER TABLE turns ADD COLUMN timestamp TEXT")
+            self._set_meta("schema_version", str(SCHEMA_VERSION))
+        elif int(version) != SCHEMA_VERSION:
+            raise IndexMismatch(
+                f"{self.path} has schema version {version}, this program reads {SCHEMA_VERSION}"
+            )
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for db in self._readers:
+                db.close()
+            self._readers.clear()
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[StoreView]:
+        """A read transaction on this thread's own connection: one committed state throughout."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect()
+            db.execute("PRAGMA query_only=ON")
+            self._local.db = db
+            with self._readers_lock:
+                self._readers.append(db)
+        if db.in_transaction:  # nested: the outer read already holds a snapshot
+            yield StoreView(db, threading.RLock())
+            return
+        db.execute("BEGIN")
+        try:
+            yield StoreView(db, threading.RLock())
+        finally:
+            db.execute("COMMIT")
+
+    # -- the writer's transaction --------------------------------------------------------
+
+    def begin(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        with self._lock:
+            self._db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        with self._lock:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested step of the writer's transaction that undoes itself alone when it fails."""
+        with self._lock:
+            self._db.execute("SAVEPOINT step")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK TO step")
+                self._db.execute("RELEASE step")
+                raise
+            self._db.execute("RELEASE step")
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def bump(self) -> int:
+        """The next generation number, recorded in the writer's transaction."""
+        generation = self.generation + 1
+        self._set_meta("generation", str(generation))
+        return generation
+
+    # -- writes (inside the writer's transaction) ---------------------------------------
+
+    def put(
+        self,
+        doc: Document,
+        *,
+        content_hash: str,
+        source: str | None,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        model: str,
+        dimension: int,
+    ) -> tuple[list[int], list[int]]:
+        """Insert or replace a document. Returns (removed chunk ids, new chunk ids).
+
+        The first write records the model that made the vectors.
+        """
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        db = self._db
+        with self._lock:
+            if self.meta("model") is None:
+                self._set_meta("model", model)
+                self._set_meta("dimension", str(dimension))
+            removed = self._delete(doc.id)
+            db.execute(
+                "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.id,
+                    doc.title,
+                    doc.text,
+                    content_hash,
+                    doc.format,
+                    source,
+                    json.dumps(doc.metadata, ensure_ascii=False),
+                    now,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (doc.id, t.index, t.role, t.speaker, t.start, t.end, t.question_index, t.timestamp)
+                    for t in doc.turns
+                ],
+            )
+            added = []
+            for chunk, vector in zip(chunks, vectors, strict=True):
+                cur = db.execute(
+                    "INSERT INTO chunks(document_id, turn_index, start, end, embed_text, vector)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (doc.id, chunk.turn_index, chunk.start, chunk.end, chunk.embed_text, vector.tobytes()),
+                )
+                added.append(int(cur.lastrowid))
+        return removed, added
+
+    def delete(self, document_id: str) -> list[int] | None:
+        """Remove a document; returns its chunk ids, or None when there was none."""
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
+                return None
+            return self._delete(document_id)
+
+    def replace_vectors(self, ids: Sequence[int], vectors: np.ndarray, *, model: str, dimension: int) -> None:
+        """Store re-embedded vectors and the model that made them."""
+        with self._lock:
+            self._db.executemany(
+                "UPDATE chunks SET vector = ? WHERE id = ?",
+                [
+                    (v.tobytes(), int(i))
+                    for i, v in zip(ids, np.asarray(vectors, dtype=np.float32), strict=True)
+                ],
+            )
+            self._set_meta("model", model)
+            self._set_meta("dimension", str(dimension))
+
+    def _delete(self, document_id: str) -> list[int]:
+        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
+        self._db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        return ids

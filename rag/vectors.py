@@ -38,6 +38,10 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
+    def copy(self) -> VectorIndex:
+        """An independent copy for a writer to change while readers search this one."""
+        return VectorIndex(self.dimension, faiss.clone_index(self._index))
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
             return
@@ -50,6 +54,13 @@ class VectorIndex:
         if len(ids) == 0:
             return 0
         return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
+
+    def reconstruct(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of these ids, in order."""
+        out = np.empty((len(ids), self.dimension), dtype=np.float32)
+        for row, i in enumerate(ids):
+            out[row] = self._index.reconstruct(int(i))
+        return out
 
     def search(
         self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None

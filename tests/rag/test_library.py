@@ -49,7 +49,7 @@ def test_round_trip(tmp_path: Path) -> None:
     quotes = " ".join(p.quote for p in lib.ask("ferry colour painted", k=5))
     assert "deep red" in quotes and "yellow" not in quotes
     [info] = lib.documents()
-    assert info.id == "ferry" and info.chunk_count == len(lib._current())
+    assert info.id == "ferry" and info.chunk_count == lib.status().chunks
 
     lib.remove("ferry")
     assert lib.documents() == []
@@ -82,8 +82,9 @@ def test_damaged_lexical_folder_is_rebuilt(tmp_path: Path) -> None:
         assert [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")] == before
 
 
-def test_crash_between_sqlite_commit_and_vector_save(tmp_path: Path, monkeypatch) -> None:
-    """A writer dying after the SQLite commit leaves a directory that opens consistent."""
+def test_failure_while_saving_files_publishes_nothing(tmp_path: Path, monkeypatch) -> None:
+    """Files are saved before the SQLite commit: a writer dying mid-save leaves the last
+    published generation, and running the work again completes it."""
     with _open(tmp_path) as lib:
         lib.add(QA, id="ferry")
 
@@ -97,9 +98,13 @@ def test_crash_between_sqlite_commit_and_vector_save(tmp_path: Path, monkeypatch
         lib.add("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
     monkeypatch.undo()
 
+    lib.close()
+
     with _open(tmp_path) as reopened:
-        ids = {d.id for d in reopened.documents()}
-        assert ids == {"ferry", "cafe"}  # the committed generation is the published one
+        assert {d.id for d in reopened.documents()} == {"ferry"}
+        assert reopened.generation == 1
+        assert reopened.ask("yellow ferry", k=1)[0].document_id == "ferry"
+        reopened.add("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
         passages = reopened.ask("tea on the upper deck", k=1)
         assert passages[0].document_id == "cafe"
         _check_quotes(reopened, passages)
@@ -189,3 +194,20 @@ def test_bad_files_change_nothing(tmp_path: Path) -> None:
             lib.index_folder(folder, format="docx")
         assert [d.id for d in lib.documents()] == ["ferry"]
         assert lib.generation == generation
+
+
+def test_cached_turns_follow_a_replaced_document(tmp_path: Path) -> None:
+    """Readers cache turns and sentences per generation; a replaced document must not keep them."""
+    with _open(tmp_path) as lib:
+        lib.add("Q: What colour is the ferry?\nA: The ferry is painted bright yellow.", id="f")
+        lib.add("Q: Where is the harbour?\nA: The harbour is north of town.", id="h")
+        assert lib.ask("ferry colour", k=1)[0].speaker is None
+        lib.add(
+            "A short introduction.\n\nQ: Is the harbour busy today?\nA: Very busy, with boats everywhere.\n\n"
+            "Q: What colour is the ferry?\nA: Green: the ferry is green now.",
+            id="f",
+        )
+        [best] = lib.ask("ferry colour green", k=1, documents=["f"])
+        assert "green now" in best.quote and best.question.text == "What colour is the ferry?"
+        _check_quotes(lib, [best])
+        assert lib.ask("harbour north", k=1)[0].document_id == "h"  # untouched: still cached, still right

@@ -1,0 +1,143 @@
+"""Published generations: the immutable search state readers use, and its files on disk.
+
+A generation is SQLite's `generation` counter plus two derived files, `vectors/G.faiss`
+and `lexical/G/`. A writer saves the files of generation G before the SQLite commit
+that makes G current, so a reader that sees G in SQLite always finds its files (or
+rebuilds them from the rows it reads in the same transaction, when they are damaged).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .lexical import LexicalIndex
+from .model import Turn
+from .store import StoreView
+from .vectors import VectorIndex
+
+__all__ = ["Generations", "ReadCache", "Snapshot"]
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^(\d{10})(?:\.faiss)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one generation searches. Never changed after publication: writers build a new one."""
+
+    generation: int
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    cache: ReadCache = field(default_factory=lambda: ReadCache())
+    """What readers of this generation looked up (turns, sentence bounds), kept for the next."""
+
+
+@dataclass(slots=True)
+class ReadCache:
+    """Per-document facts that only change when the document does, shared by all readers of
+    a generation and carried into the next one for the documents a writer did not touch."""
+
+    turns: dict[str, tuple[Turn, ...]] = field(default_factory=dict)
+    sentences: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
+
+    def without(self, changed: set[str]) -> ReadCache:
+        return ReadCache(
+            {d: t for d, t in self.turns.items() if d not in changed},
+            {k: v for k, v in self.sentences.items() if k[0] not in changed},
+        )
+
+
+class Generations:
+    def __init__(self, data_dir: Path) -> None:
+        self.vector_dir = data_dir / "vectors"
+        self.lexical_dir = data_dir / "lexical"
+        self.vector_dir.mkdir(exist_ok=True)
+        self.lexical_dir.mkdir(exist_ok=True)
+
+    def _vector_path(self, generation: int) -> Path:
+        return self.vector_dir / f"{generation:010d}.faiss"
+
+    def _lexical_path(self, generation: int) -> Path:
+        return self.lexical_dir / f"{generation:010d}"
+
+    def load(self, view: StoreView, dimension: int) -> Snapshot:
+        """The generation `view` reads, from its files, or rebuilt from the rows when a file is
+        missing, damaged or disagrees with SQLite (the disagreement is logged, then repaired)."""
+        generation = view.generation
+        count = view.chunk_count()
+        vectors = self._load_vectors(generation, dimension, count)
+        if vectors is None:
+            vectors = build_vectors(view, dimension)
+        lexical = self._load_lexical(generation, count)
+        if lexical is None:
+            lexical = build_lexical(view)
+        return Snapshot(generation, vectors, lexical)
+
+    def _load_vectors(self, generation: int, dimension: int, count: int) -> VectorIndex | None:
+        path = self._vector_path(generation)
+        if not dimension:
+            return None
+        try:
+            vectors = VectorIndex.load(path, dimension)
+        except FileNotFoundError:
+            # a newer writer pruned it (this reader is inside an older generation), or it was lost
+            log.info("generation %d has no vector file: building it from SQLite", generation)
+            return None
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("vector file %s is damaged (%s): rebuilding it from SQLite", path, exc)
+            return None
+        if len(vectors) != count:
+            log.warning(
+                "vector file %s holds %d vectors but SQLite %d chunks: rebuilding", path, len(vectors), count
+            )
+            return None
+        return vectors
+
+    def _load_lexical(self, generation: int, count: int) -> LexicalIndex | None:
+        path = self._lexical_path(generation)
+        if not path.is_dir():
+            return None
+        try:
+            lexical = LexicalIndex.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("BM25 folder %s is damaged (%s): rebuilding it from SQLite", path, exc)
+            return None
+        return lexical if len(lexical) == count else None
+
+    def save(self, snapshot: Snapshot) -> None:
+        snapshot.vectors.save(self._vector_path(snapshot.generation))
+        snapshot.lexical.save(self._lexical_path(snapshot.generation))
+
+    def prune(self, keep: set[int]) -> None:
+        """Delete the files of other generations and leftovers of interrupted saves. The
+        previous generation is worth keeping, for readers still inside it."""
+        for folder in (self.vector_dir, self.lexical_dir):
+            for path in folder.iterdir():
+                m = _NAME.match(path.name)
+                if (m and int(m.group(1)) not in keep) or path.name.startswith("."):
+                    if path.is_dir():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
+
+
+def build_vectors(view: StoreView, dimension: int) -> VectorIndex:
+    vectors = VectorIndex(dimension or 1)
+    if dimension:
+        for ids, vecs in view.iter_vectors(dimension):
+            vectors.add(ids, vecs)
+    return vectors
+
+
+def build_lexical(view: StoreView) -> LexicalIndex:
+    ids: list[int] = []
+    texts: list[str] = []
+    for batch_ids, batch_texts in view.iter_embed_texts():
+        ids.extend(batch_ids)
+        texts.extend(batch_texts)
+    return LexicalIndex.build(ids, texts)
