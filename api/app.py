@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from rag.library import Library
 from rag.settings import Settings
 
 from . import errors
-from .routes import ask, documents, health
+from .jobs import Jobs
+from .metrics import Metrics, RequestObserver
+from .routes import ask, documents, health, jobs, page
 
 __all__ = ["create_app"]
 
@@ -22,22 +27,11 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if library is not None:
-            app.state.library = library
+        async with AsyncExitStack() as stack:
+            lib = library if library is not None else await stack.enter_async_context(_open_library(settings))
+            stack.callback(app.state.jobs.shutdown)  # runs first: jobs finish before the library closes
+            app.state.library = lib
             yield
-            return
-        from embeddings import load_embedder
-
-        lib = Library.open(
-            settings.data_dir,
-            embedder=load_embedder(settings.model),
-            max_document_bytes=settings.max_document_bytes,
-        )
-        app.state.library = lib
-        try:
-            yield
-        finally:
-            lib.close()
 
     app = FastAPI(
         title="interview-rag",
@@ -46,8 +40,39 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.library = library  # None until the lifespan opens one from settings
+    metrics = Metrics(lambda: app.state.library.status() if app.state.library is not None else None)
+    app.state.metrics = metrics
+    app.state.jobs = Jobs(settings.max_jobs_kept, on_finish=metrics.job_finished)
+    app.add_middleware(RequestObserver, metrics=metrics)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     errors.install(app)
     app.include_router(ask.router)
     app.include_router(documents.router)
     app.include_router(health.router)
+    app.include_router(jobs.router)
+    app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     return app
+
+
+@asynccontextmanager
+async def _open_library(settings: Settings) -> AsyncIterator[Library]:
+    """The model, the library and its latest generation, loaded before the first request."""
+    from embeddings import load_embedder
+
+    embedder = await run_in_threadpool(load_embedder, settings.model)
+    lib = await run_in_threadpool(
+        Library.open, settings.data_dir, embedder=embedder, max_document_bytes=settings.max_document_bytes
+    )
+    try:
+        await run_in_threadpool(lib.status)  # load the search files now, not on the first question
+        yield lib
+    finally:
+        lib.close()

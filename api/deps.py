@@ -1,4 +1,4 @@
-"""Dependencies: the library and settings the app was built with, injected into routes."""
+"""Dependencies: what the app was built with, injected into routes."""
 
 from __future__ import annotations
 
@@ -9,14 +9,25 @@ from fastapi import Depends, Request
 from rag.library import Library
 from rag.settings import Settings
 
+from .errors import HTTPProblem
+from .jobs import Jobs
+
 
 def get_library(request: Request) -> Library:
-    return request.app.state.library
+    lib = getattr(request.app.state, "library", None)
+    if lib is None:
+        raise HTTPProblem(503, "NotReady", "the index is still loading")
+    return lib
 
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_jobs(request: Request) -> Jobs:
+    return request.app.state.jobs
+
+
 LibraryDep = Annotated[Library, Depends(get_library)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+JobsDep = Annotated[Jobs, Depends(get_jobs)]

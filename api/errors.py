@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from embeddings import ModelError
 from rag.errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
 
-__all__ = ["STATUS", "HTTPProblem", "install"]
+__all__ = ["STATUS", "HTTPProblem", "error_body", "install"]
 
 STATUS: dict[type[Exception], int] = {
     InvalidInput: 400,
@@ -24,9 +27,14 @@ STATUS: dict[type[Exception], int] = {
 class HTTPProblem(Exception):
     """An edge-only error (wrong content type, oversize body) with its status."""
 
-    def __init__(self, status: int, kind: str, detail: str) -> None:
+    def __init__(self, status: int, kind: str, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
-        self.status, self.kind, self.detail = status, kind, detail
+        self.status, self.kind, self.detail, self.headers = status, kind, detail, headers
+
+
+def error_body(exc: Exception) -> dict[str, str]:
+    """The JSON body of an error, the same for responses and failed jobs."""
+    return {"error": type(exc).__name__, "detail": str(exc)}
 
 
 def _status(exc: Exception) -> int:
@@ -38,12 +46,12 @@ def _status(exc: Exception) -> int:
 
 def install(app: FastAPI) -> None:
     async def on_rag_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            status_code=_status(exc), content={"error": type(exc).__name__, "detail": str(exc)}
-        )
+        return JSONResponse(status_code=_status(exc), content=error_body(exc))
 
     async def on_problem(request: Request, exc: HTTPProblem) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content={"error": exc.kind, "detail": exc.detail})
+        return JSONResponse(
+            status_code=exc.status, content={"error": exc.kind, "detail": exc.detail}, headers=exc.headers
+        )
 
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = exc.errors()
@@ -58,6 +66,16 @@ def install(app: FastAPI) -> None:
             },
         )
 
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Framework errors (unparsable body, unknown route) in the same shape as ours."""
+        kind = HTTPStatus(exc.status_code).phrase.replace(" ", "")
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": kind, "detail": str(exc.detail)},
+            headers=getattr(exc, "headers", None),
+        )
+
+    app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, on_invalid)  # type: ignore[arg-type]
     app.add_exception_handler(RagError, on_rag_error)
     app.add_exception_handler(ModelError, on_rag_error)

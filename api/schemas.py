@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,3 +109,24 @@ class AddResponse(_FromCore):
 class ErrorBody(BaseModel):
     error: str
     detail: str
+
+
+class ReadyOut(_FromCore):
+    status: Literal["ready"] = "ready"
+    generation: int
+    documents: int
+    chunks: int
+
+
+class JobOut(_FromCore):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    done: int = Field(description="Units done so far (files, chunks).")
+    total: int | None = Field(description="Units in all, when known.")
+    message: str
+    result: dict[str, Any] | None
+    error: ErrorBody | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None

@@ -250,11 +250,13 @@ def serve(
     """Serve the HTTP API."""
     import uvicorn
 
+    from api import logs
     from api.app import create_app
 
     settings = _settings(data_dir, model)
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    logs.configure()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 
 def main(argv: list[str] | None = None) -> None:

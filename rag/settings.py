@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -23,3 +23,13 @@ class Settings(BaseSettings):
     max_k: int = Field(default=50, ge=1)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="HTTP uploads.")
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="Files read from disk.")
+    api_key: SecretStr | None = Field(
+        default=None, description="When set, writes need `Authorization: Bearer <key>`."
+    )
+    protect_reads: bool = Field(default=False, description="Ask for the key on reads too.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; none: off.")
+    max_filter_items: int = Field(default=100, ge=1, description="Document ids or speakers per question.")
+    background_upload_bytes: int = Field(
+        default=1024 * 1024, ge=0, description="Uploads larger than this run as jobs (202)."
+    )
+    max_jobs_kept: int = Field(default=200, ge=1, description="Finished jobs remembered for GET /jobs/{id}.")

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from rag.ingest import decode, from_text
 
-from ..deps import LibraryDep, SettingsDep
+from ..deps import JobsDep, LibraryDep, SettingsDep
 from ..errors import HTTPProblem
-from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody
+from ..jobs import Progress
+from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody, JobOut
+from ..security import ReaderDep, WriterDep
+from .jobs import accepted
 
 router = APIRouter(tags=["documents"])
 
@@ -36,14 +41,14 @@ _UPLOAD_BODY = {
 
 
 @router.get("/documents", response_model=list[DocumentSummary])
-def list_documents(lib: LibraryDep) -> list[DocumentSummary]:
+def list_documents(lib: LibraryDep, _: ReaderDep) -> list[DocumentSummary]:
     return [DocumentSummary.model_validate(i) for i in lib.documents()]
 
 
 @router.get(
     "/documents/{document_id:path}", response_model=DocumentOut, responses={404: {"model": ErrorBody}}
 )
-def get_document(document_id: str, lib: LibraryDep) -> DocumentOut:
+def get_document(document_id: str, lib: LibraryDep, _: ReaderDep) -> DocumentOut:
     return DocumentOut.model_validate(lib.document(document_id))
 
 
@@ -90,24 +95,55 @@ async def _read_upload(request: Request, limit: int) -> DocumentIn:
 
 @router.post(
     "/documents",
-    response_model=AddResponse,
+    response_model=AddResponse | JobOut,
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
-    responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}},
+    responses={
+        200: {"model": AddResponse, "description": "Replaced, or unchanged"},
+        202: {"model": JobOut, "description": "Indexing in the background: poll the job"},
+        400: {"model": ErrorBody},
+        401: {"model": ErrorBody},
+        413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
+    },
 )
 async def add_document(
-    request: Request, response: Response, lib: LibraryDep, settings: SettingsDep
-) -> AddResponse:
+    request: Request,
+    response: Response,
+    lib: LibraryDep,
+    settings: SettingsDep,
+    jobs: JobsDep,
+    _: WriterDep,
+    background: Annotated[
+        bool | None, Query(description="Run as a job (202). Default: only uploads over the size limit.")
+    ] = None,
+) -> AddResponse | JobOut:
     """Index a transcript (a file upload or JSON text); the same id replaces the old version."""
     body = await _read_upload(request, settings.max_upload_bytes)
     source = await run_in_threadpool(from_text, body.text, id=body.id, title=body.title, format=body.format)
+    if background is None:
+        background = len(body.text.encode()) > settings.background_upload_bytes
+    if background:
+
+        def work(progress: Progress) -> dict[str, object]:
+            progress(0, 1, f"indexing {source.document.id}")
+            result = lib.add_source(source, format=body.format)
+            progress(1, 1, result.status)
+            return {"id": result.id, "status": result.status, "chunks": result.chunks}
+
+        response.status_code = 202
+        return accepted(response, jobs.submit("upload", work))
     result = await run_in_threadpool(lib.add_source, source, format=body.format)
     if result.status != "added":
         response.status_code = 200
     return AddResponse.model_validate(result)
 
 
-@router.delete("/documents/{document_id:path}", status_code=204, responses={404: {"model": ErrorBody}})
-def delete_document(document_id: str, lib: LibraryDep) -> Response:
+@router.delete(
+    "/documents/{document_id:path}",
+    status_code=204,
+    responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+)
+def delete_document(document_id: str, lib: LibraryDep, _: WriterDep) -> Response:
     lib.remove(document_id)
     return Response(status_code=204)

@@ -1,13 +1,29 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from ..deps import LibraryDep
+from ..errors import HTTPProblem
+from ..schemas import ReadyOut
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(lib: LibraryDep) -> dict[str, object]:
-    """Liveness, with what is loaded."""
-    return {"status": "ok", "generation": lib.generation, "documents": len(lib.documents())}
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"description": "Not ready"}})
+def readyz(request: Request) -> ReadyOut:
+    """Readiness: the index of the latest generation is loaded and searchable."""
+    lib = getattr(request.app.state, "library", None)
+    if lib is None:
+        raise HTTPProblem(503, "NotReady", "the index is still loading")
+    return ReadyOut.model_validate(lib.status())
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request, lib: LibraryDep) -> Response:
+    return Response(request.app.state.metrics.render(), media_type="text/plain; version=0.0.4")

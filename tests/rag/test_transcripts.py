@@ -5,9 +5,11 @@ from __future__ import annotations
 import bisect
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rag.errors import InvalidInput
-from rag.transcripts import parse
+from rag.transcripts import FORMATS, parse
 from rag.transcripts.turns import is_follow_up
 
 
@@ -176,3 +178,30 @@ class TestSeed:
         assert "climate summit" in doc.text[main.start : main.end]
         answer = doc.turns[thirty.index + 1]
         assert doc.thread(answer)[0].index == main.index
+
+
+_LINE = st.tuples(
+    st.sampled_from(["Q: ", "A: ", "Anna: ", "BOB: ", "**Cy:** ", "- ", "", "[00:01:02] Dee: ", "> "]),
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=80),
+    st.sampled_from(["\n", "\n\n", "\r\n", "?\n", "\n\n\n"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_LINE, max_size=25), st.sampled_from(sorted(FORMATS)))
+def test_every_format_either_parses_with_valid_spans_or_refuses(lines, format) -> None:
+    """On transcript-shaped noise, each reader yields ordered, in-bounds, non-overlapping turns
+    whose question links point back to questions, or says clearly that the text does not fit."""
+    text = "".join(prefix + body + end for prefix, body, end in lines)
+    try:
+        doc = parse(text, id="x", format=format)
+    except InvalidInput as exc:
+        assert str(exc)
+        return
+    previous_end = 0
+    for i, t in enumerate(doc.turns):
+        assert t.index == i
+        assert previous_end <= t.start < t.end <= len(doc.text)
+        previous_end = t.end
+        if t.question_index is not None:
+            assert doc.turns[t.question_index].role == "question" and t.question_index < i

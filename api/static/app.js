@@ -1,0 +1,353 @@
+// interview-rag page: ask, read quotes in context, manage documents. No build step, no
+// dependencies; every piece of text from the server goes in through textContent.
+"use strict";
+
+const KEY = "rag-api-key";
+const ROLE_NAMES = { question: "Question", answer: "Answer", narration: "Narration" };
+const $ = (selector) => document.querySelector(selector);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.detail) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  const key = sessionStorage.getItem(KEY);
+  if (key) headers.set("Authorization", `Bearer ${key}`);
+  const response = await fetch(path, { ...options, headers });
+  const type = response.headers.get("content-type") || "";
+  const body = type.includes("application/json") ? await response.json() : null;
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+// -- views ----------------------------------------------------------------------------
+
+function show(view) {
+  for (const id of ["ask-view", "doc-view", "manage-view"]) $(`#${id}`).hidden = id !== view;
+  const nav = view === "manage-view" ? "manage" : "ask";
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    if (link.dataset.nav === nav) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function route() {
+  const params = new URLSearchParams(location.search);
+  if (location.pathname.startsWith("/view/")) {
+    show("doc-view");
+    openDocument(decodeURIComponent(location.pathname.slice("/view/".length)), params);
+  } else if (location.pathname === "/manage") {
+    show("manage-view");
+    document.title = "Documents · interview-rag";
+    loadDocuments();
+  } else {
+    show("ask-view");
+    document.title = "interview-rag";
+    const question = params.get("q");
+    $("#question").value = question || "";
+    if (question) runAsk(question);
+    else $("#question").focus();
+  }
+}
+
+// -- asking ---------------------------------------------------------------------------
+
+function quoteWithHighlight(passage) {
+  const quote = el("blockquote");
+  const h = passage.highlight;
+  if (!h || h.start < passage.start || h.end > passage.end || h.start >= h.end) {
+    quote.append(passage.quote);
+    return quote;
+  }
+  const a = h.start - passage.start;
+  const b = h.end - passage.start;
+  quote.append(passage.quote.slice(0, a), el("mark", {}, passage.quote.slice(a, b)), passage.quote.slice(b));
+  return quote;
+}
+
+function viewLink(passage, question) {
+  const params = new URLSearchParams({ start: passage.start, end: passage.end, q: question });
+  if (passage.question) params.set("asked", passage.question.turn_index);
+  return `/view/${encodeURIComponent(passage.document_id)}?${params}`;
+}
+
+function renderPassage(passage, question, answerable) {
+  const href = viewLink(passage, question);
+  const meta = el(
+    "div",
+    { class: "meta" },
+    el("span", { class: "speaker" }, passage.speaker || ROLE_NAMES[passage.role] || passage.role),
+    el("span", {}, passage.document_title || passage.document_id),
+    passage.timestamp ? el("span", {}, `at ${passage.timestamp}`) : null,
+  );
+  const cited = el("p", { class: "cited" });
+  if (passage.thread && passage.thread.length) {
+    cited.append(el("span", { class: "label" }, passage.role === "question" ? "A question: " : "Answering: "));
+    passage.thread.forEach((c, i) => {
+      if (i) cited.append(" → ");
+      cited.append(el("a", { href, class: "citation" }, `“${c.text}”`), c.speaker ? ` (${c.speaker})` : "");
+    });
+  } else {
+    cited.append(el("a", { href, class: "citation" }, "Read in context"));
+  }
+  return el("li", { class: answerable ? "result" : "result nearest" }, quoteWithHighlight(passage), meta, cited);
+}
+
+async function runAsk(question) {
+  const status = $("#ask-status");
+  const results = $("#results");
+  const verdict = $("#verdict");
+  status.textContent = "Searching…";
+  results.replaceChildren();
+  verdict.hidden = true;
+  try {
+    const answer = await api("/ask", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question, k: 5 }),
+    });
+    status.textContent = "";
+    verdict.hidden = false;
+    if (!answer.passages.length) {
+      verdict.className = "no-answer";
+      verdict.textContent = "There is nothing indexed to search yet. Add transcripts under Documents.";
+      return;
+    }
+    if (answer.answerable) {
+      verdict.className = "answer";
+      verdict.textContent = `${answer.passages.length} passages, best first.`;
+    } else {
+      verdict.className = "no-answer";
+      verdict.textContent =
+        "No passage clearly answers this question. These are the nearest passages, shown as such.";
+    }
+    results.replaceChildren(...answer.passages.map((p) => renderPassage(p, question, answer.answerable)));
+  } catch (error) {
+    status.textContent = `Could not ask: ${error.message}`;
+  }
+}
+
+// -- a document in context -------------------------------------------------------------
+
+function turnText(text, turn, start, end) {
+  const body = el("span", { class: "text" });
+  const a = Math.max(start, turn.start);
+  const b = Math.min(end, turn.end);
+  if (a >= b) {
+    body.append(text.slice(turn.start, turn.end));
+    return [body, null];
+  }
+  const mark = el("mark", { id: a === start ? "quoted" : null }, text.slice(a, b));
+  body.append(text.slice(turn.start, a), mark, text.slice(b, turn.end));
+  return [body, mark];
+}
+
+async function openDocument(id, params) {
+  const status = $("#doc-status");
+  const question = params.get("q");
+  $("#doc-back").href = question ? `/?q=${encodeURIComponent(question)}` : "/";
+  $("#doc-back").textContent = question ? "← Back to the answers" : "← Ask a question";
+  status.textContent = "Loading…";
+  try {
+    const doc = await api(`/documents/${encodeURIComponent(id)}`);
+    document.title = `${doc.title} · interview-rag`;
+    const facts = [doc.format, `${doc.turns.length} turns`];
+    if (doc.metadata && doc.metadata.date) facts.unshift(doc.metadata.date);
+    if (doc.speakers.length) facts.push(`speakers: ${doc.speakers.join(", ")}`);
+    $("#doc-head").replaceChildren(el("h1", {}, doc.title), el("p", { class: "meta" }, facts.join(" · ")));
+    const start = Number(params.get("start") ?? -1);
+    const end = Number(params.get("end") ?? -1);
+    const asked = params.has("asked") ? Number(params.get("asked")) : null;
+    let first = null;
+    const turns = doc.turns.map((turn, index) => {
+      const [body, mark] = turnText(doc.text, turn, start, end);
+      first = first || mark;
+      const who = el(
+        "span",
+        { class: "who" },
+        turn.speaker || (turn.role === "narration" ? "" : ROLE_NAMES[turn.role]),
+        turn.timestamp ? el("span", { class: "ts" }, turn.timestamp) : null,
+        index === asked ? el("span", { class: "badge" }, "Question answered") : null,
+      );
+      const classes = ["turn", turn.role, index === asked ? "asked" : ""].join(" ").trim();
+      return el("section", { class: classes, id: `turn-${index}`, "aria-label": `Turn ${index + 1}` }, who, body);
+    });
+    $("#transcript").replaceChildren(...turns);
+    status.textContent = first ? "The quoted passage is highlighted." : "";
+    if (first) first.scrollIntoView({ block: "center" });
+  } catch (error) {
+    status.textContent = error.status === 404 ? `There is no document “${id}”.` : `Could not load: ${error.message}`;
+  }
+}
+
+// -- documents: list, upload, delete ---------------------------------------------------
+
+let pending = []; // uploads waiting for an API key
+
+function needKey(message) {
+  $("#key-box").hidden = false;
+  $("#manage-status").textContent = message;
+  $("#api-key").focus();
+}
+
+async function loadDocuments() {
+  try {
+    const docs = await api("/documents");
+    const rows = docs.map((d) => {
+      const remove = el("button", { type: "button", class: "danger", "aria-label": `Delete ${d.title}` }, "Delete");
+      remove.addEventListener("click", () => deleteDocument(d));
+      return el(
+        "tr",
+        { "data-id": d.id },
+        el(
+          "td",
+          {},
+          el("a", { href: `/view/${encodeURIComponent(d.id)}` }, d.title),
+          d.title !== d.id ? el("div", { class: "id" }, d.id) : null,
+        ),
+        el("td", {}, d.format),
+        el("td", { class: "num" }, d.turn_count),
+        el("td", { class: "num" }, d.chunk_count),
+        el("td", {}, remove),
+      );
+    });
+    $("#doc-table tbody").replaceChildren(...rows);
+    if (!docs.length) $("#manage-status").textContent = "No documents yet: add transcripts above.";
+  } catch (error) {
+    if (error.status === 401) needKey("This server needs an API key to list documents.");
+    else $("#manage-status").textContent = `Could not list documents: ${error.message}`;
+  }
+}
+
+async function deleteDocument(doc) {
+  if (!confirm(`Delete “${doc.title}” from the index?`)) return;
+  try {
+    await api(`/documents/${encodeURIComponent(doc.id)}`, { method: "DELETE" });
+    $("#manage-status").textContent = `Deleted ${doc.title}.`;
+    loadDocuments();
+  } catch (error) {
+    if (error.status === 401) needKey("Enter the API key, then delete again.");
+    else $("#manage-status").textContent = `Could not delete: ${error.message}`;
+  }
+}
+
+function jobItem(name) {
+  const bar = el("progress", { max: 1, "aria-label": `Indexing ${name}` });
+  const text = el("span", {}, `${name}: uploading…`);
+  const item = el("li", {}, text, bar);
+  $("#jobs").prepend(item);
+  return { item, bar, text };
+}
+
+async function upload(file) {
+  const view = jobItem(file.name);
+  const form = new FormData();
+  form.append("file", file, file.name);
+  try {
+    let job = await api("/documents?background=true", { method: "POST", body: form });
+    while (job.status === "queued" || job.status === "running") {
+      if (job.total) {
+        view.bar.max = job.total;
+        view.bar.value = job.done;
+      }
+      view.text.textContent = `${file.name}: ${job.message || job.status}`;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      job = await api(`/jobs/${job.id}`);
+    }
+    view.bar.max = 1;
+    view.bar.value = 1;
+    if (job.status === "done") {
+      view.text.textContent = `${file.name}: ${job.result.status} (${job.result.chunks} chunks)`;
+    } else {
+      view.text.textContent = `${file.name}: failed: ${job.error ? job.error.detail : "unknown error"}`;
+    }
+  } catch (error) {
+    view.item.remove();
+    if (error.status === 401) {
+      pending.push(file);
+      needKey("Enter the API key to upload; the files will be sent then.");
+      return;
+    }
+    const line = el("li", {}, `${file.name}: not indexed: ${error.message}`);
+    $("#jobs").prepend(line);
+  }
+  loadDocuments();
+}
+
+function uploadAll(files) {
+  $("#manage-status").textContent = "";
+  for (const file of files) upload(file);
+}
+
+function wireManage() {
+  const drop = $("#drop");
+  const input = $("#file");
+  input.addEventListener("change", () => {
+    uploadAll([...input.files]);
+    input.value = "";
+  });
+  drop.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      input.click();
+    }
+  });
+  for (const type of ["dragenter", "dragover"]) {
+    drop.addEventListener(type, (event) => {
+      event.preventDefault();
+      drop.classList.add("over");
+    });
+  }
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("over");
+    uploadAll([...event.dataTransfer.files]);
+  });
+  $("#key-save").addEventListener("click", () => {
+    const key = $("#api-key").value.trim();
+    if (!key) return;
+    sessionStorage.setItem(KEY, key);
+    $("#key-box").hidden = true;
+    $("#api-key").value = "";
+    const files = pending;
+    pending = [];
+    uploadAll(files);
+    loadDocuments();
+  });
+  $("#api-key").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") $("#key-save").click();
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("#ask-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const question = $("#question").value.trim();
+    if (!question) return;
+    history.pushState({}, "", `/?q=${encodeURIComponent(question)}`);
+    runAsk(question);
+  });
+  wireManage();
+  window.addEventListener("popstate", route);
+  route();
+});

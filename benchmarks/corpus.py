@@ -1,0 +1,80 @@
+"""Benchmark corpora from the real data in ../shared, repeated under new ids to reach a size.
+
+Repetition keeps the text real (the QMSum meetings and the transcripts as they are); copies
+get ids `copy-N/...` so each is a separate document with its own chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag import Library
+from rag.chunking import ChunkingConfig, chunk_document
+from rag.evaluation import load_gold
+from rag.ingest import Source, from_text, read_file, walk
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def shared_dir() -> Path:
+    if not (SHARED / "benchmarks" / "qmsum").is_dir():
+        sys.exit(f"benchmarks need the shared data at {SHARED} (corpus/ and benchmarks/qmsum/)")
+    return SHARED
+
+
+def base_sources(shared: Path) -> list[Source]:
+    """Every QMSum meeting and every transcript, once."""
+    sources: list[Source] = []
+    for name in ("committee_val", "committee_test", "all_test"):
+        sources.extend(load_gold(shared / "benchmarks" / "qmsum" / f"{name}.jsonl").documents)
+    for doc_id, path in walk(shared / "corpus"):
+        sources.append(read_file(path, id=doc_id))
+    return sources
+
+
+def sources(shared: Path, chunks: int, config: ChunkingConfig | None = None) -> Iterator[tuple[Source, int]]:
+    """(source, its chunk count) until about `chunks` chunks, copying the base set as needed."""
+    config = config or ChunkingConfig()
+    base = [(s, len(chunk_document(s.document, config))) for s in base_sources(shared)]
+    total, copy = 0, 0
+    while total < chunks:
+        for source, n in base:
+            if total >= chunks:
+                return
+            if copy:
+                doc = source.document
+                text = doc.text
+                source = from_text(text, id=f"copy-{copy}/{doc.id}", title=doc.title, format=doc.format)
+            total += n
+            yield source, n
+        copy += 1
+
+
+def questions(shared: Path) -> list[str]:
+    rows = [json.loads(x) for x in (shared / "eval" / "seed_dev.jsonl").read_text().splitlines() if x.strip()]
+    out = [r["question"] for r in rows]
+    for q in load_gold(shared / "benchmarks" / "qmsum" / "committee_val.jsonl").questions:
+        out.append(q.question)
+    return out
+
+
+def build(data_dir: Path, chunks: int, embedder) -> Library:  # type: ignore[no-untyped-def]
+    """Open `data_dir`, indexing the corpus into it first unless it already holds enough chunks."""
+    lib = Library.open(data_dir, embedder=embedder)
+    have = lib.status().chunks
+    if have >= chunks * 0.95:
+        return lib
+    start, done = time.perf_counter(), 0
+    with lib.batch():
+        for source, n in sources(shared_dir(), chunks):
+            lib.add_source(source)
+            done += n
+            rate = done / (time.perf_counter() - start)
+            print(f"\rindexing: {done}/{chunks} chunks, {rate:.0f}/s", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return lib
