@@ -67,7 +67,7 @@ async def _open_library(settings: Settings) -> AsyncIterator[Library]:
     """The model, the library and its latest generation, loaded before the first request."""
     from embeddings import load_embedder
 
-    embedder = await run_in_threadpool(load_embedder, settings.model)
+    embedder = await run_in_threadpool(lambda: load_embedder(settings.model, **settings.embedder_options()))
     lib = await run_in_threadpool(
         Library.open, settings.data_dir, embedder=embedder, max_document_bytes=settings.max_document_bytes
     )

@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
-from .base import Progress
+from .base import Embedder, Progress
 from .bundled import BUNDLED_MODEL, BUNDLED_SHA256, bundled_model_path
 from .errors import ModelError
 
-__all__ = ["SentenceTransformerEmbedder", "load_embedder"]
+__all__ = ["BACKENDS", "Backend", "SentenceTransformerEmbedder", "load_embedder"]
 
 
 class SentenceTransformerEmbedder:
@@ -63,21 +64,45 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_embedder(model: str | None = None, *, batch_size: int = 32) -> SentenceTransformerEmbedder:
-    """The bundled model by default, or a sentence-transformers model folder given by path.
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
 
-    The name recorded with an index includes the weights' hash for the bundled model,
-    so a changed model cannot be mixed with vectors from the old one.
+
+def load_embedder(
+    model: str | None = None,
+    *,
+    backend: Backend = "torch",
+    cache_dir: Path | None = None,
+    batch_size: int = 32,
+) -> Embedder:
+    """The bundled model by default, or a sentence-transformers model folder given by path,
+    run by PyTorch or by ONNX Runtime (exported once into `cache_dir`, fp32 or int8).
+
+    The name recorded with an index includes the weights' hash for the bundled model, so a
+    changed model cannot be mixed with vectors from the old one. ONNX fp32 gives the same
+    vectors as PyTorch (cosine 1.0) and shares its name; int8 vectors differ slightly
+    (cosine about 0.99), so they carry their own name and need their own index.
     """
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     if model in (None, "", BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"):
         path = bundled_model_path()
-        return SentenceTransformerEmbedder(
-            path, name=f"{BUNDLED_MODEL}@sha256:{BUNDLED_SHA256[:16]}", batch_size=batch_size
-        )
-    path = Path(model).expanduser()
-    if not path.is_dir():
-        raise ModelError(
-            f"model {model!r} is not a folder on disk; models are never downloaded at run time: "
-            "give the path of a sentence-transformers model folder"
-        )
-    return SentenceTransformerEmbedder(path, name=str(path.resolve()), batch_size=batch_size)
+        name = f"{BUNDLED_MODEL}@sha256:{BUNDLED_SHA256[:16]}"
+    else:
+        path = Path(model).expanduser()
+        if not path.is_dir():
+            raise ModelError(
+                f"model {model!r} is not a folder on disk; models are never downloaded at run time: "
+                "give the path of a sentence-transformers model folder"
+            )
+        name = str(path.resolve())
+    if backend == "torch":
+        return SentenceTransformerEmbedder(path, name=name, batch_size=batch_size)
+    from .onnx import OnnxEmbedder
+
+    int8 = backend == "onnx-int8"
+    if cache_dir is None:
+        raise ModelError("the ONNX backend needs a folder to keep the exported model in")
+    return OnnxEmbedder(
+        path, cache_dir, name=name + ("+onnx-int8" if int8 else ""), int8=int8, batch_size=batch_size
+    )

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from embeddings import ModelError, load_embedder
 
-from .errors import RagError
+from .errors import InvalidInput, RagError
 from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold
 from .library import Library
 from .model import Answer, Passage
@@ -44,17 +45,29 @@ Model = Annotated[
 ]
 
 
-def _settings(data_dir: Path | None, model: str | None = None) -> Settings:
+Backend = Annotated[
+    str | None,
+    typer.Option("--backend", help="onnx, onnx-int8 or torch [default: $RAG_BACKEND, else onnx]"),
+]
+
+
+def _settings(data_dir: Path | None, model: str | None = None, backend: str | None = None) -> Settings:
     overrides: dict[str, object] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if model is not None:
         overrides["model"] = model
-    return Settings(**overrides)  # type: ignore[arg-type]
+    if backend is not None:
+        overrides["backend"] = backend
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
 def _open(settings: Settings, *, with_model: bool, allow_model_change: bool = False) -> Library:
-    embedder = load_embedder(settings.model) if with_model else None
+    embedder = load_embedder(settings.model, **settings.embedder_options()) if with_model else None
     return Library.open(
         settings.data_dir,
         embedder=embedder,
@@ -68,10 +81,11 @@ def index(
     path: Annotated[Path, typer.Argument(help="A transcript file or a folder of them.")],
     data_dir: DataDir = None,
     model: Model = None,
+    backend: Backend = None,
     format: Annotated[str | None, typer.Option(help=f"Skip detection: one of {', '.join(FORMATS)}.")] = None,
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
-    settings = _settings(data_dir, model)
+    settings = _settings(data_dir, model, backend)
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
     with (
@@ -131,9 +145,10 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data_dir: DataDir = None,
     model: Model = None,
+    backend: Backend = None,
 ) -> None:
     """Ask a question; print the best passages with the questions they answered."""
-    with _open(_settings(data_dir, model), with_model=mode != "bm25") as lib:
+    with _open(_settings(data_dir, model, backend), with_model=mode != "bm25") as lib:
         answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)  # type: ignore[arg-type]
     if as_json:
         typer.echo(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
@@ -175,9 +190,9 @@ def remove(
 
 
 @app.command()
-def reindex(data_dir: DataDir = None, model: Model = None) -> None:
+def reindex(data_dir: DataDir = None, model: Model = None, backend: Backend = None) -> None:
     """Re-embed every chunk with the configured model (after changing models)."""
-    settings = _settings(data_dir, model)
+    settings = _settings(data_dir, model, backend)
     with (
         _open(settings, with_model=True, allow_model_change=True) as lib,
         Progress(console=err, disable=not err.is_terminal, transient=True) as bar,
@@ -203,6 +218,7 @@ def eval_(
         typer.Option("--data-dir", help="Keep the evaluation index here [default: a temporary folder]."),
     ] = None,
     model: Model = None,
+    backend: Backend = None,
 ) -> None:
     """Index the gold documents and measure hit@1, hit@k, MRR and citations, mode by mode."""
     modes = mode or list(MODES)
@@ -212,10 +228,11 @@ def eval_(
     sets = [load_gold(path, document=document) for path in gold]
     documents = {s.document.id: s for e in sets for s in e.documents}
     questions = [q for e in sets for q in e.questions]
-    settings = _settings(None, model)
+    settings = _settings(None, model, backend)
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         folder = data_dir or Path(tmp)
-        with Library.open(folder, embedder=load_embedder(settings.model)) as lib:
+        embedder = load_embedder(settings.model, backend=settings.backend, cache_dir=folder / "models")
+        with Library.open(folder, embedder=embedder) as lib:
             err.print(f"indexing {len(documents)} documents for {len(questions)} questions ...")
             index_eval_set(lib, EvalSet(list(documents.values()), questions))
 
@@ -246,6 +263,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
     data_dir: DataDir = None,
     model: Model = None,
+    backend: Backend = None,
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn
@@ -253,7 +271,7 @@ def serve(
     from api import logs
     from api.app import create_app
 
-    settings = _settings(data_dir, model)
+    settings = _settings(data_dir, model, backend)
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     logs.configure()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)

@@ -21,7 +21,7 @@ from .generations import Generations, ReadCache, Snapshot, build_lexical
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
 from .model import Answer, Document, DocumentInfo
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
-from .store import Store, StoreView
+from .store import Store, StoreView, text_hash
 from .transcripts import FORMATS
 from .vectors import VectorIndex
 
@@ -95,6 +95,8 @@ class Library:
         self._dirty = False
         self._changed: set[str] = set()  # documents the writer touched: their cached facts go
         self._last_publish = time.monotonic()
+        self.encoded = 0
+        """Texts this library had the model encode (the rest came from the embedding cache)."""
 
     @classmethod
     def open(
@@ -185,8 +187,11 @@ class Library:
     def _working(self) -> VectorIndex:
         """The writer's private copy of the vectors; readers keep searching the published ones."""
         if self._work is None:
-            dim = self._dimension(self.store) or self._require_embedder().dimension
-            current = self._snapshot(self.store).vectors
+            # Through a read transaction: the last committed generation, never this writer's
+            # uncommitted rows (which would then be added twice).
+            with self.store.reading() as view:
+                dim = self._dimension(view) or self._require_embedder().dimension
+                current = self._snapshot(view).vectors
             self._work = current.copy() if len(current) or current.dimension == dim else VectorIndex(dim)
         return self._work
 
@@ -277,7 +282,8 @@ class Library:
         if self._unchanged(src, format):
             return AddResult(doc.id, "unchanged", 0)
         chunks = chunk_document(doc, self.chunking)
-        vectors = embedder.embed_documents([c.embed_text for c in chunks])
+        texts = [c.embed_text for c in chunks]
+        vectors = self._embed(embedder, texts)
         with self._writing():
             if self._unchanged(src, format):  # another writer stored the same text meanwhile
                 return AddResult(doc.id, "unchanged", 0)
@@ -290,6 +296,7 @@ class Library:
                 model=embedder.name,
                 dimension=embedder.dimension,
             )
+            self.store.remember_vectors(embedder.name, texts, vectors)
             work = self._working()
             work.remove(np.array(removed, dtype=np.int64))
             work.add(np.array(added, dtype=np.int64), vectors)
@@ -297,6 +304,25 @@ class Library:
             self._changed.add(doc.id)
         self._checkpoint()
         return AddResult(doc.id, "replaced" if removed else "added", len(chunks))
+
+    def _embed(self, embedder: Embedder, texts: list[str], view: StoreView | None = None) -> np.ndarray:
+        """Vectors for `texts`: from the embedding cache where this model made them before,
+        encoded (in one call) for the rest."""
+        hashes = [text_hash(t) for t in texts]
+        if view is None:
+            with self.store.reading() as reader:
+                found = reader.cached_vectors(embedder.name, hashes, embedder.dimension)
+        else:
+            found = view.cached_vectors(embedder.name, hashes, embedder.dimension)
+        vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+        missing = [i for i, h in enumerate(hashes) if h not in found]
+        for i, h in enumerate(hashes):
+            if h in found:
+                vectors[i] = found[h]
+        if missing:
+            vectors[missing] = embedder.embed_documents([texts[i] for i in missing])
+        self.encoded += len(missing)
+        return vectors
 
     def _unchanged(self, src: Source, format: str | None) -> bool:
         view = self.store if self._write_depth else None
@@ -356,7 +382,9 @@ class Library:
             ids: list[int] = []
             parts: list[np.ndarray] = []
             for batch_ids, texts in self.store.iter_embed_texts():
-                parts.append(embedder.embed_documents(texts))
+                vectors = self._embed(embedder, texts, view=self.store)
+                self.store.remember_vectors(embedder.name, texts, vectors)
+                parts.append(vectors)
                 ids.extend(batch_ids)
                 if progress:
                     progress(len(ids), total)

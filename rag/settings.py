@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("rag-data"), description="Where the index lives.")
     model: str | None = Field(
         default=None, description="A sentence-transformers model folder; default: the bundled model."
+    )
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="onnx", description="Who runs the model: ONNX Runtime (fp32 or int8), or PyTorch."
+    )
+    model_cache: Path | None = Field(
+        default=None, description="Where exported ONNX models are kept; default: DATA_DIR/models."
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -33,3 +40,10 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=0, description="Uploads larger than this run as jobs (202)."
     )
     max_jobs_kept: int = Field(default=200, ge=1, description="Finished jobs remembered for GET /jobs/{id}.")
+
+    def embedder_options(self) -> dict[str, object]:
+        """Keyword arguments for `embeddings.load_embedder`."""
+        return {
+            "backend": self.backend,
+            "cache_dir": self.model_cache or self.data_dir / "models",
+        }

@@ -9,6 +9,7 @@ generation from first row to last while a writer works.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -23,9 +24,9 @@ import numpy as np
 from .errors import IndexMismatch
 from .model import Chunk, Document, DocumentInfo, Turn
 
-__all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView"]
+__all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,7 +61,18 @@ CREATE TABLE IF NOT EXISTS chunks (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+CREATE TABLE IF NOT EXISTS embedding_cache (
+    model TEXT NOT NULL,
+    text_hash BLOB NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, text_hash)
+) WITHOUT ROWID;
 """
+
+
+def text_hash(text: str) -> bytes:
+    """The embedding cache's key for a text (with the model's name)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +230,23 @@ class StoreView:
             yield [r[0] for r in rows], [r[1] for r in rows]
             last = rows[-1][0]
 
+    def cached_vectors(self, model: str, hashes: Sequence[bytes], dimension: int) -> dict[bytes, np.ndarray]:
+        """Vectors this model made before for texts with these hashes."""
+        found: dict[bytes, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT text_hash, vector FROM embedding_cache WHERE model = ? AND text_hash IN "
+                    f"({','.join('?' * len(part))})",
+                    [model, *part],
+                ).fetchall()
+            for key, blob in rows:
+                if len(blob) == 4 * dimension:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
     def document_count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
@@ -261,9 +290,10 @@ class Store(StoreView):
         if version is None:
             self._set_meta("schema_version", str(SCHEMA_VERSION))
             self._set_meta("generation", "0")
-        elif version == "1":  # v2 added turns.timestamp
-            self._db.execute("ALTER TABLE turns ADD COLUMN timestamp TEXT")
-            self._set_meta("schema_version", str(SCHEMA_VERSION))
+        elif version in ("1", "2"):
+            if version == "1":  # v2 added turns.timestamp
+                self._db.execute("ALTER TABLE turns ADD COLUMN timestamp TEXT")
+            self._set_meta("schema_version", str(SCHEMA_VERSION))  # v3 added embedding_cache
         elif int(version) != SCHEMA_VERSION:
             raise IndexMismatch(
                 f"{self.path} has schema version {version}, this program reads {SCHEMA_VERSION}"
@@ -415,6 +445,15 @@ class Store(StoreView):
             )
             self._set_meta("model", model)
             self._set_meta("dimension", str(dimension))
+
+    def remember_vectors(self, model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep vectors by (model, text hash), so the same text is never encoded twice."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO embedding_cache(model, text_hash, vector) VALUES (?, ?, ?)",
+                [(model, text_hash(t), v.tobytes()) for t, v in zip(texts, vectors, strict=True)],
+            )
 
     def _delete(self, document_id: str) -> list[int]:
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]

@@ -211,3 +211,25 @@ def test_cached_turns_follow_a_replaced_document(tmp_path: Path) -> None:
         assert "green now" in best.quote and best.question.text == "What colour is the ferry?"
         _check_quotes(lib, [best])
         assert lib.ask("harbour north", k=1)[0].document_id == "h"  # untouched: still cached, still right
+
+
+def test_unchanged_text_is_never_encoded_twice(tmp_path: Path) -> None:
+    turns = [
+        f"Q: What happened in year {y}?\nA: In {y} the old pier was rebuilt in oak.\n\n" for y in range(8)
+    ]
+    with _open(tmp_path) as lib:
+        lib.add("".join(turns), id="pier")
+        first = lib.encoded
+        assert first == lib.status().chunks > 0
+        turns[3] = "Q: What happened in year 3?\nA: Nothing at all, it was a quiet year.\n\n"
+        lib.add("".join(turns), id="pier")  # one answer changed: only its chunk is new
+        assert lib.encoded - first == 1
+        lib.remove("pier")
+        before = lib.encoded
+        lib.add("".join(turns), id="pier")  # removed and uploaded again
+        lib.reindex()  # same model
+        assert lib.encoded == before
+        _check_quotes(lib, lib.ask("quiet year", k=2))
+    with _open(tmp_path) as reopened:  # the cache is in SQLite: it outlives the process
+        reopened.add("".join(turns), id="pier-copy")
+        assert reopened.encoded == 0

@@ -1,0 +1,197 @@
+"""Speed: raw encode vs end-to-end indexing, `ask` latency, and FAISS at scale.
+
+    python benchmarks/speed.py encode [--backend torch onnx onnx-int8] [--passages 512]
+    python benchmarks/speed.py index  [--backend ...] [--chunks 1000]
+    python benchmarks/speed.py ask    [--backend ...] [--chunks 10000]
+    python benchmarks/speed.py faiss  [--sizes 10000 100000 1000000]
+
+Every figure is a median over `--repeat` runs with the spread (min-max) beside it. The
+passages are real: chunks of the transcripts and QMSum meetings in ../shared. `faiss`
+embeds real chunks once and reaches larger sizes by perturbing those vectors (noise of the
+same scale as the distances between real neighbours), which keeps the geometry realistic
+for search timing; that is said in its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from corpus import ROOT, build, questions, shared_dir, sources
+
+from embeddings import load_embedder
+from rag import Library
+from rag.chunking import ChunkingConfig, chunk_document
+
+CACHE = ROOT / "benchmarks" / ".data"
+
+
+def _spread(values: list[float], unit: str = "", digits: int = 1) -> str:
+    med = statistics.median(values)
+    if len(values) == 1:
+        return f"{med:.{digits}f}{unit}"
+    return f"{med:.{digits}f}{unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def _embedder(backend: str):  # type: ignore[no-untyped-def]
+    return load_embedder(backend=backend, cache_dir=CACHE / "models")  # type: ignore[arg-type]
+
+
+def _passages(n: int) -> list[str]:
+    out: list[str] = []
+    config = ChunkingConfig()
+    for source, _ in sources(shared_dir(), n * 2):
+        out.extend(c.embed_text for c in chunk_document(source.document, config))
+        if len(out) >= n:
+            break
+    return out[:n]
+
+
+def encode(args: argparse.Namespace) -> None:
+    texts = _passages(args.passages)
+    print(f"raw encode: {len(texts)} real passages, mean {statistics.mean(map(len, texts)):.0f} chars")
+    for backend in args.backend:
+        embedder = _embedder(backend)
+        embedder.embed_documents(texts[:32])
+        rates, query_ms = [], []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            embedder.embed_documents(texts)
+            rates.append(len(texts) / (time.perf_counter() - start))
+            for q in texts[:50]:
+                t = time.perf_counter()
+                embedder.embed_query(q[:100])
+                query_ms.append((time.perf_counter() - t) * 1000)
+        print(f"  {backend:10} {_spread(rates, '/s')} passages/s, one query {_spread(query_ms, ' ms')}")
+
+
+def index(args: argparse.Namespace) -> None:
+    """Files on disk to a published index, against raw encoding of the same chunk texts."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "files"
+        folder.mkdir()
+        texts: list[str] = []
+        config = ChunkingConfig()
+        for i, (source, _) in enumerate(sources(shared_dir(), args.chunks)):
+            doc = source.document
+            suffix = ".json" if doc.format == "json" else ".txt"
+            (folder / f"{i:04d}{suffix}").write_text(doc.text, encoding="utf-8")
+            texts.extend(c.embed_text for c in chunk_document(doc, config))
+        print(f"index: {len(list(folder.iterdir()))} files, {len(texts)} chunks, end to end (read, parse, ")
+        print("  chunk, embed, SQLite, FAISS, BM25, publish) against raw encode of the same chunk texts")
+        for backend in args.backend:
+            embedder = _embedder(backend)
+            embedder.embed_documents(texts[:32])
+            raw, e2e = [], []
+            for r in range(args.repeat):
+                start = time.perf_counter()
+                embedder.embed_documents(texts)
+                raw.append(len(texts) / (time.perf_counter() - start))
+                with Library.open(Path(tmp) / f"data-{backend}-{r}", embedder=embedder) as lib:
+                    start = time.perf_counter()
+                    lib.index_folder(folder)
+                    e2e.append(lib.status().chunks / (time.perf_counter() - start))
+            ratio = statistics.median(e2e) / statistics.median(raw)
+            print(
+                f"  {backend:10} raw {_spread(raw, '/s')}, indexing {_spread(e2e, '/s')}: {ratio:.0%} of raw"
+            )
+
+
+def ask(args: argparse.Namespace) -> None:
+    qs = questions(shared_dir())
+    for backend in args.backend:
+        data = (
+            CACHE / f"corpus-{args.chunks}"
+            if backend != "onnx-int8"
+            else CACHE / f"corpus-{args.chunks}-int8"
+        )
+        lib = build(data, args.chunks, _embedder(backend))
+        chunks = lib.status().chunks
+        for q in qs[:5]:
+            lib.ask(q)
+        runs = []
+        for _ in range(args.repeat):
+            latencies = []
+            for q in qs:
+                t = time.perf_counter()
+                lib.ask(q)
+                latencies.append((time.perf_counter() - t) * 1000)
+            latencies.sort()
+            runs.append((latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]))
+        lib.close()
+        p50 = [r[0] for r in runs]
+        p99 = [r[1] for r in runs]
+        print(
+            f"ask in-process, {chunks} chunks, {len(qs)} questions, {backend}: "
+            f"p50 {_spread(p50, ' ms')}, p99 {_spread(p99, ' ms')}"
+        )
+
+
+def faiss_scale(args: argparse.Namespace) -> None:
+    import faiss
+
+    embedder = _embedder("onnx-int8" if "onnx-int8" in args.backend else args.backend[0])
+    base = embedder.embed_documents(_passages(args.real))
+    queries = embedder.embed_documents(questions(shared_dir())[:200])
+    rng = np.random.default_rng(0)
+    gaps = np.sort(base @ base[: min(200, len(base))].T, axis=0)[-2]
+    noise = float(np.sqrt(max(1e-6, 2 - 2 * np.median(gaps))) / np.sqrt(base.shape[1]))
+    print(f"FAISS: {len(base)} real vectors, larger sizes by perturbing them (noise sd {noise:.4f}/dim)")
+    for size in args.sizes:
+        reps = -(-size // len(base))
+        vecs = np.concatenate(
+            [base + rng.normal(0, noise, base.shape).astype(np.float32) for _ in range(reps)]
+        )
+        vecs = vecs[:size]
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        flat = faiss.IndexFlatIP(vecs.shape[1])
+        flat.add(vecs)
+        truth = flat.search(queries, 10)[1]
+        rows = [("flat", flat, 0.0)]
+        start = time.perf_counter()
+        hnsw = faiss.IndexHNSWFlat(vecs.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 80
+        hnsw.add(vecs)
+        hnsw.hnsw.efSearch = 64
+        rows.append(("hnsw32", hnsw, time.perf_counter() - start))
+        for name, index, build_s in rows:
+            times = []
+            for q in queries:
+                t = time.perf_counter()
+                index.search(q[None, :], 10)
+                times.append((time.perf_counter() - t) * 1000)
+            found = index.search(queries, 10)[1]
+            recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
+            size_mb = len(faiss.serialize_index(index)) / 1e6
+            print(
+                f"  {size:>8} {name:7} search p50 {statistics.median(times):.2f} ms, p99 "
+                f"{sorted(times)[int(len(times) * 0.99)]:.2f} ms, recall@10 {recall:.3f}, "
+                f"build {build_s:.1f} s, {size_mb:.0f} MB"
+            )
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("what", choices=["encode", "index", "ask", "faiss"])
+    parser.add_argument("--backend", nargs="+", default=["torch", "onnx", "onnx-int8"])
+    parser.add_argument("--passages", type=int, default=512)
+    parser.add_argument("--chunks", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--real", type=int, default=5_000, help="real vectors to embed for `faiss`")
+    args = parser.parse_args()
+    if args.chunks is None:
+        args.chunks = {"index": 1_000, "ask": 10_000}.get(args.what, 0)
+    {"encode": encode, "index": index, "ask": ask, "faiss": faiss_scale}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()
