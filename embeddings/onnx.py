@@ -114,7 +114,7 @@ class OnnxEmbedder:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise ModelError("the ONNX backend needs onnxruntime: pip install 'interview-rag[onnx]'") from exc
+            raise ModelError(f"the ONNX backend cannot load: {exc}; reinstall interview-rag") from exc
         weights = model_dir / "model.safetensors"
         key = file_sha256(weights)[:16] if weights.is_file() else "unhashed"
         path = cache_dir / f"{model_dir.name}-{key}{'-int8' if int8 else ''}.onnx"
