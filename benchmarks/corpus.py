@@ -10,12 +10,13 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from rag import Library
 from rag.chunking import ChunkingConfig, chunk_document
 from rag.evaluation import load_gold
-from rag.ingest import Source, from_text, read_file, walk
+from rag.ingest import Source, read_file, walk
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -37,19 +38,25 @@ def base_sources(shared: Path) -> list[Source]:
     return sources
 
 
-def sources(shared: Path, chunks: int, config: ChunkingConfig | None = None) -> Iterator[tuple[Source, int]]:
-    """(source, its chunk count) until about `chunks` chunks, copying the base set as needed."""
+def sources(
+    shared: Path, chunks: int, config: ChunkingConfig | None = None, unique: int = 10_000
+) -> Iterator[tuple[Source, int]]:
+    """(source, its chunk count) until about `chunks` chunks: real documents worth about
+    `unique` chunks, then copies of them under new ids (which the embedding cache serves)."""
     config = config or ChunkingConfig()
-    base = [(s, len(chunk_document(s.document, config))) for s in base_sources(shared)]
+    base: list[tuple[Source, int]] = []
+    for s in base_sources(shared):
+        if sum(n for _, n in base) >= unique:
+            break
+        base.append((s, len(chunk_document(s.document, config))))
     total, copy = 0, 0
     while total < chunks:
         for source, n in base:
             if total >= chunks:
                 return
-            if copy:
-                doc = source.document
-                text = doc.text
-                source = from_text(text, id=f"copy-{copy}/{doc.id}", title=doc.title, format=doc.format)
+            if copy:  # the same parsed document under another id: no parsing, same chunks
+                doc = replace(source.document, id=f"copy-{copy}/{source.document.id}")
+                source = replace(source, document=doc)
             total += n
             yield source, n
         copy += 1

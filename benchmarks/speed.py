@@ -4,6 +4,7 @@
     python benchmarks/speed.py index  [--backend ...] [--chunks 1000]
     python benchmarks/speed.py ask    [--backend ...] [--chunks 10000]
     python benchmarks/speed.py faiss  [--sizes 10000 100000 1000000]
+    python benchmarks/speed.py add    [--chunks 100000]   one ~10 KB document into a big index
 
 Every figure is a median over `--repeat` runs with the spread (min-max) beside it. The
 passages are real: chunks of the transcripts and QMSum meetings in ../shared. `faiss`
@@ -132,6 +133,38 @@ def ask(args: argparse.Namespace) -> None:
         )
 
 
+def add_one(args: argparse.Namespace) -> None:
+    """Time to publish one new ~10 KB transcript into an index of `--chunks` chunks, split into
+    the embedding (unavoidable) and the rest (SQLite, vector copy, files, BM25, commit)."""
+    backend = args.backend[0]
+    embedder = _embedder(backend)
+    lib = build(CACHE / f"corpus-{args.chunks}", args.chunks, embedder)
+    chunks = lib.status().chunks
+    source = next(s for s, _ in sources(shared_dir(), 10**9) if len(s.document.text) > 10_000)
+    cut = source.document.text.rfind("\n", 0, 10_000)
+    totals, embeds = [], []
+    for r in range(args.repeat):
+        # a mark in every sentence, so no chunk is already in the embedding cache
+        mark = f"[{r}.{time.time_ns() % 100000}]"
+        text = source.document.text[:cut].replace(". ", f". {mark} ")
+        start = time.perf_counter()
+        lib.add(text, id=f"bench-add-{r}")
+        totals.append(time.perf_counter() - start)
+        doc = lib.document(f"bench-add-{r}")
+        texts = [c.embed_text for c in chunk_document(doc, ChunkingConfig())]
+        start = time.perf_counter()
+        embedder.embed_documents(texts)
+        embeds.append(time.perf_counter() - start)
+        lib.remove(f"bench-add-{r}")
+    lib.close()
+    rest = [t - e for t, e in zip(totals, embeds, strict=True)]
+    print(
+        f"add one {cut / 1000:.0f} KB document ({len(texts)} chunks) to {chunks} chunks, {backend}: "
+        f"visible after {_spread(totals, ' s', 2)}, of which embedding {_spread(embeds, ' s', 2)} "
+        f"and publishing {_spread(rest, ' s', 2)}"
+    )
+
+
 def faiss_scale(args: argparse.Namespace) -> None:
     import faiss
 
@@ -180,7 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["encode", "index", "ask", "faiss"])
+    parser.add_argument("what", choices=["encode", "index", "ask", "faiss", "add"])
     parser.add_argument("--backend", nargs="+", default=["torch", "onnx", "onnx-int8"])
     parser.add_argument("--passages", type=int, default=512)
     parser.add_argument("--chunks", type=int, default=None)
@@ -189,8 +222,8 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=5_000, help="real vectors to embed for `faiss`")
     args = parser.parse_args()
     if args.chunks is None:
-        args.chunks = {"index": 1_000, "ask": 10_000}.get(args.what, 0)
-    {"encode": encode, "index": index, "ask": ask, "faiss": faiss_scale}[args.what](args)
+        args.chunks = {"index": 1_000, "ask": 10_000, "add": 100_000}.get(args.what, 0)
+    {"encode": encode, "index": index, "ask": ask, "faiss": faiss_scale, "add": add_one}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -91,6 +91,7 @@ class Library:
         self._write_lock = threading.RLock()
         self._file_lock = filelock.FileLock(data_dir / "write.lock", timeout=lock_timeout, thread_local=False)
         self._write_depth = 0
+        self._writer = 0  # the thread inside the write scope
         self._work: VectorIndex | None = None  # the writer's copy of the vectors, once changed
         self._dirty = False
         self._changed: set[str] = set()  # documents the writer touched: their cached facts go
@@ -232,7 +233,7 @@ class Library:
                     f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
                     "try again when it has finished"
                 ) from None
-            self._write_depth = 1
+            self._write_depth, self._writer = 1, threading.get_ident()
             try:
                 self.store.begin()
                 try:
@@ -305,14 +306,11 @@ class Library:
         self._checkpoint()
         return AddResult(doc.id, "replaced" if removed else "added", len(chunks))
 
-    def _embed(self, embedder: Embedder, texts: list[str], view: StoreView | None = None) -> np.ndarray:
+    def _embed(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
         """Vectors for `texts`: from the embedding cache where this model made them before,
         encoded (in one call) for the rest."""
         hashes = [text_hash(t) for t in texts]
-        if view is None:
-            with self.store.reading() as reader:
-                found = reader.cached_vectors(embedder.name, hashes, embedder.dimension)
-        else:
+        with self._view() as view:
             found = view.cached_vectors(embedder.name, hashes, embedder.dimension)
         vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
         missing = [i for i, h in enumerate(hashes) if h not in found]
@@ -324,12 +322,18 @@ class Library:
         self.encoded += len(missing)
         return vectors
 
-    def _unchanged(self, src: Source, format: str | None) -> bool:
-        view = self.store if self._write_depth else None
-        if view is None:
-            with self.store.reading() as reader:
-                stored = reader.fingerprint(src.document.id)
+    @contextmanager
+    def _view(self) -> Iterator[StoreView]:
+        """What this thread should read: inside its own write scope, the writer's connection
+        (it sees the uncommitted work of the batch); otherwise a read transaction."""
+        if self._write_depth and self._writer == threading.get_ident():
+            yield self.store
         else:
+            with self.store.reading() as view:
+                yield view
+
+    def _unchanged(self, src: Source, format: str | None) -> bool:
+        with self._view() as view:
             stored = view.fingerprint(src.document.id)
         return stored is not None and stored[0] == src.content_hash and format in (None, stored[1])
 
@@ -382,7 +386,7 @@ class Library:
             ids: list[int] = []
             parts: list[np.ndarray] = []
             for batch_ids, texts in self.store.iter_embed_texts():
-                vectors = self._embed(embedder, texts, view=self.store)
+                vectors = self._embed(embedder, texts)
                 self.store.remember_vectors(embedder.name, texts, vectors)
                 parts.append(vectors)
                 ids.extend(batch_ids)

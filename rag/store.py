@@ -298,6 +298,19 @@ class Store(StoreView):
             raise IndexMismatch(
                 f"{self.path} has schema version {version}, this program reads {SCHEMA_VERSION}"
             )
+        self._backfill_cache()
+
+    def _backfill_cache(self) -> None:
+        """Indexes made before the embedding cache existed: their vectors seed it, once."""
+        model = self.meta("model")
+        if model is None or self._db.execute("SELECT 1 FROM embedding_cache LIMIT 1").fetchone():
+            return
+        self._db.create_function("rag_text_hash", 1, lambda t: text_hash(t), deterministic=True)
+        self._db.execute(
+            "INSERT OR IGNORE INTO embedding_cache(model, text_hash, vector)"
+            " SELECT ?, rag_text_hash(embed_text), vector FROM chunks",
+            (model,),
+        )
 
     def close(self) -> None:
         with self._readers_lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,26 @@ def test_unchanged_text_is_never_encoded_twice(tmp_path: Path) -> None:
     with _open(tmp_path) as reopened:  # the cache is in SQLite: it outlives the process
         reopened.add("".join(turns), id="pier-copy")
         assert reopened.encoded == 0
+
+
+def test_the_cache_serves_texts_added_earlier_in_the_same_batch(tmp_path: Path) -> None:
+    text = "".join(f"Q: What happened in {y}?\nA: In {y} the pier was rebuilt in oak.\n\n" for y in range(6))
+    with _open(tmp_path) as lib:
+        with lib.batch():
+            lib.add(text, id="one")
+            first = lib.encoded
+            lib.add(text, id="two")  # uncommitted yet: the writer's own view must find it
+        assert lib.encoded == first > 0
+        assert lib.status().chunks == 2 * first
+
+
+def test_an_index_from_before_the_cache_seeds_it_on_open(tmp_path: Path) -> None:
+    text = "Q: What colour is the ferry?\nA: The ferry is painted bright yellow.\n"
+    with _open(tmp_path) as lib:
+        lib.add(text, id="old")
+    with sqlite3.connect(tmp_path / "library.sqlite3") as db:  # as an older version left it
+        db.execute("DELETE FROM embedding_cache")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with _open(tmp_path) as lib:
+        lib.add(text, id="again")
+        assert lib.encoded == 0
