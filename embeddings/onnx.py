@@ -45,6 +45,9 @@ def export(model_dir: Path, target: Path, *, int8: bool = False) -> Path:
     """Write `target` (atomically): the transformer of `model_dir` as ONNX, int8 if asked."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a weight-loading bar in the middle of `rag index` is noise
 
     _pooling(model_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
