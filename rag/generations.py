@@ -35,6 +35,14 @@ class Snapshot:
     lexical: LexicalIndex
     cache: ReadCache = field(default_factory=lambda: ReadCache())
     """What readers of this generation looked up (turns, sentence bounds), kept for the next."""
+    lexical_generation: int = -1
+    """The generation the BM25 index was built for: this one, or an older one while a large
+    index catches up. A lagging BM25 only misses new chunks and still holds removed ones,
+    whose ids the retriever drops (chunk ids are never reused, so no text is ever wrong)."""
+
+    def __post_init__(self) -> None:
+        if self.lexical_generation < 0:
+            object.__setattr__(self, "lexical_generation", self.generation)
 
 
 @dataclass(slots=True)
@@ -67,16 +75,33 @@ class Generations:
 
     def load(self, view: StoreView, dimension: int) -> Snapshot:
         """The generation `view` reads, from its files, or rebuilt from the rows when a file is
-        missing, damaged or disagrees with SQLite (the disagreement is logged, then repaired)."""
+        missing, damaged or disagrees with SQLite (the disagreement is logged, then repaired).
+        BM25 may come from an older generation while a writer catches it up."""
         generation = view.generation
         count = view.chunk_count()
         vectors = self._load_vectors(generation, dimension, count)
         if vectors is None:
             vectors = build_vectors(view, dimension)
-        lexical = self._load_lexical(generation, count)
+        lexical, built_for = self._load_lexical(generation, count), generation
         if lexical is None:
-            lexical = build_lexical(view)
-        return Snapshot(generation, vectors, lexical)
+            lexical, built_for = self._latest_lexical(generation)
+        if lexical is None:
+            lexical, built_for = build_lexical(view), generation
+        return Snapshot(generation, vectors, lexical, lexical_generation=built_for)
+
+    def _latest_lexical(self, generation: int) -> tuple[LexicalIndex | None, int]:
+        """The newest saved BM25 of an older generation, for a reader while it catches up."""
+        older = sorted(
+            (int(m.group(1)) for p in self.lexical_dir.iterdir() if (m := _NAME.match(p.name))),
+            reverse=True,
+        )
+        for built_for in older:
+            if built_for < generation:
+                try:
+                    return LexicalIndex.load(self._lexical_path(built_for)), built_for
+                except (OSError, ValueError, KeyError):
+                    continue
+        return None, generation
 
     def _load_vectors(self, generation: int, dimension: int, count: int) -> VectorIndex | None:
         path = self._vector_path(generation)
@@ -109,14 +134,25 @@ class Generations:
             return None
         return lexical if len(lexical) == count else None
 
-    def save(self, snapshot: Snapshot) -> None:
-        snapshot.vectors.save(self._vector_path(snapshot.generation))
-        snapshot.lexical.save(self._lexical_path(snapshot.generation))
+    def has_lexical(self, generation: int) -> bool:
+        return self._lexical_path(generation).is_dir()
 
-    def prune(self, keep: set[int]) -> None:
+    def load_lexical(self, generation: int) -> LexicalIndex | None:
+        try:
+            return LexicalIndex.load(self._lexical_path(generation))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def save_vectors(self, snapshot: Snapshot) -> None:
+        snapshot.vectors.save(self._vector_path(snapshot.generation))
+
+    def save_lexical(self, generation: int, lexical: LexicalIndex) -> None:
+        lexical.save(self._lexical_path(generation))
+
+    def prune(self, keep_vectors: set[int], keep_lexical: set[int]) -> None:
         """Delete the files of other generations and leftovers of interrupted saves. The
         previous generation is worth keeping, for readers still inside it."""
-        for folder in (self.vector_dir, self.lexical_dir):
+        for folder, keep in ((self.vector_dir, keep_vectors), (self.lexical_dir, keep_lexical)):
             for path in folder.iterdir():
                 m = _NAME.match(path.name)
                 if (m and int(m.group(1)) not in keep) or path.name.startswith("."):

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from embeddings import Embedder
 
+from .catchup import CatchUp
 from .chunking import ChunkingConfig, chunk_document
 from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
 from .generations import Generations, ReadCache, Snapshot, build_lexical
@@ -77,6 +78,7 @@ class Library:
         lock_timeout: float,
         max_document_bytes: int = DEFAULT_MAX_BYTES,
         checkpoint_seconds: float = 30.0,
+        lexical_sync_max_chunks: int = 20_000,
     ) -> None:
         self.data_dir = data_dir
         self.max_document_bytes = max_document_bytes
@@ -97,6 +99,8 @@ class Library:
         self._changed: set[str] = set()  # documents the writer touched: their cached facts go
         self._last_publish = time.monotonic()
         self.encoded = 0
+        self.lexical_sync_max_chunks = lexical_sync_max_chunks
+        self._catch_up = CatchUp(self._catch_up_lexical)
         """Texts this library had the model encode (the rest came from the embedding cache)."""
 
     @classmethod
@@ -111,13 +115,16 @@ class Library:
         lock_timeout: float = 10.0,
         max_document_bytes: int = DEFAULT_MAX_BYTES,
         checkpoint_seconds: float = 30.0,
+        lexical_sync_max_chunks: int = 20_000,
     ) -> Library:
         """Open (creating if needed) a data directory.
 
         Without an embedder the library can list and remove documents but not add or ask.
         With one, its model must be the one the index was built with, unless
         `allow_model_change` (for `reindex`). `checkpoint_seconds`: how often a long
-        batch (a folder) publishes what it has done so far.
+        batch (a folder) publishes what it has done so far. Past `lexical_sync_max_chunks`
+        a write is published with the previous BM25 index and BM25 catches up in the
+        background (a new document is found by meaning at once, by its words seconds later).
         """
         path = Path(data_dir).expanduser()
         if path.exists() and not path.is_dir():
@@ -133,12 +140,15 @@ class Library:
             lock_timeout,
             max_document_bytes,
             checkpoint_seconds,
+            lexical_sync_max_chunks,
         )
         if embedder is not None and not allow_model_change:
             lib._check_model(embedder)
         return lib
 
     def close(self) -> None:
+        """Finish bringing BM25 up to date (so the files left behind are complete), then close."""
+        self._catch_up.close()
         self.store.close()
 
     def __enter__(self) -> Library:
@@ -174,16 +184,23 @@ class Library:
         """The search state of the generation `view` sees, loaded once and shared."""
         generation = view.generation
         snap = self._published
-        if snap is not None and snap.generation == generation:
+        if snap is not None and snap.generation == generation and not self._caught_up_elsewhere(snap):
             return snap
         with self._load_lock:
             snap = self._published
             if snap is not None and snap.generation == generation:
+                if self._caught_up_elsewhere(snap):  # another process saved this BM25 meanwhile
+                    lexical = self._generations.load_lexical(generation)
+                    if lexical is not None:
+                        snap = self._published = replace(snap, lexical=lexical, lexical_generation=generation)
                 return snap
             snap = self._generations.load(view, self._dimension(view))
             if self._published is None or snap.generation > self._published.generation:
                 self._published = snap
             return snap
+
+    def _caught_up_elsewhere(self, snap: Snapshot) -> bool:
+        return snap.lexical_generation < snap.generation and self._generations.has_lexical(snap.generation)
 
     def _working(self) -> VectorIndex:
         """The writer's private copy of the vectors; readers keep searching the published ones."""
@@ -205,13 +222,48 @@ class Library:
         generation = self.store.bump()
         previous = self._published
         cache = previous.cache.without(self._changed) if previous is not None else ReadCache()
-        snap = Snapshot(generation, vectors, build_lexical(self.store), cache)
-        self._generations.save(snap)
+        lagging = previous is not None and len(vectors) > self.lexical_sync_max_chunks
+        if lagging:  # BM25 over everything takes seconds here: publish now, catch it up after
+            snap = Snapshot(generation, vectors, previous.lexical, cache, previous.lexical_generation)
+        else:
+            snap = Snapshot(generation, vectors, build_lexical(self.store), cache)
+            self._generations.save_lexical(generation, snap.lexical)
+        self._generations.save_vectors(snap)
         self.store.commit()
         self._published, self._work, self._dirty = snap, None, False
         self._changed = set()
         self._last_publish = time.monotonic()
-        self._generations.prune({generation, generation - 1})
+        self._generations.prune({generation, generation - 1}, {snap.lexical_generation, generation})
+        if lagging:
+            self._catch_up.request()
+
+    def _catch_up_lexical(self) -> bool:
+        """One round of bringing BM25 up to the published generation; True if it moved on."""
+        snap = self._published
+        if snap is None or snap.lexical_generation >= snap.generation:
+            return False
+        with self.store.reading() as view:
+            generation = view.generation
+            lexical = build_lexical(view)
+        with self._write_lock:  # files and the published snapshot change under the writer's locks
+            try:
+                self._file_lock.acquire()
+            except filelock.Timeout:
+                return True  # another process is writing: try again later
+            try:
+                self._generations.save_lexical(generation, lexical)
+                with self._load_lock:
+                    current = self._published
+                    if current is not None and current.lexical_generation < generation <= current.generation:
+                        self._published = replace(current, lexical=lexical, lexical_generation=generation)
+                if current is not None:
+                    self._generations.prune(
+                        {current.generation, current.generation - 1}, {generation, current.generation}
+                    )
+            finally:
+                self._file_lock.release()
+        current = self._published
+        return current is not None and current.lexical_generation < current.generation
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
