@@ -302,7 +302,11 @@ class Library:
     def _checkpoint(self) -> None:
         """Inside a batch, between documents: publish what is done so far, at most every
         `checkpoint_seconds`, so readers see progress and an interrupted run keeps it."""
-        if self._write_depth == 1 and time.monotonic() - self._last_publish >= self.checkpoint_seconds:
+        if (
+            self._write_depth == 1
+            and self._owns_write()
+            and time.monotonic() - self._last_publish >= self.checkpoint_seconds
+        ):
             self._publish()
             self.store.begin()
 
@@ -374,11 +378,15 @@ class Library:
         self.encoded += len(missing)
         return vectors
 
+    def _owns_write(self) -> bool:
+        """Whether this thread is inside its own write scope (another thread's batch is not)."""
+        return self._writer == threading.get_ident()
+
     @contextmanager
     def _view(self) -> Iterator[StoreView]:
         """What this thread should read: inside its own write scope, the writer's connection
         (it sees the uncommitted work of the batch); otherwise a read transaction."""
-        if self._write_depth and self._writer == threading.get_ident():
+        if self._write_depth and self._owns_write():
             yield self.store
         else:
             with self.store.reading() as view:
