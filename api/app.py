@@ -69,7 +69,7 @@ async def _open_library(settings: Settings) -> AsyncIterator[Library]:
 
     embedder = await run_in_threadpool(lambda: load_embedder(settings.model, **settings.embedder_options()))
     lib = await run_in_threadpool(
-        Library.open, settings.data_dir, embedder=embedder, max_document_bytes=settings.max_document_bytes
+        lambda: Library.open(settings.data_dir, embedder=embedder, **settings.library_options())  # type: ignore[arg-type]
     )
     try:
         await run_in_threadpool(lib.status)  # load the search files now, not on the first question

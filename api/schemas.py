@@ -116,6 +116,7 @@ class ReadyOut(_FromCore):
     generation: int
     documents: int
     chunks: int
+    vector_index: Literal["flat", "ivf"]
 
 
 class JobOut(_FromCore):

@@ -6,12 +6,15 @@ get ids `copy-N/...` so each is a separate document with its own chunks.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from rag import Library
 from rag.chunking import ChunkingConfig, chunk_document
@@ -85,3 +88,41 @@ def build(data_dir: Path, chunks: int, embedder) -> Library:  # type: ignore[no-
             print(f"\rindexing: {done}/{chunks} chunks, {rate:.0f}/s", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     return lib
+
+
+def unique_passages(shared: Path) -> Iterator[str]:
+    """Distinct real chunk texts: every document chunked at the service's size, then at other
+    window sizes (different boundaries, so different texts), never the same text twice."""
+    seen: set[str] = set()
+    docs = [s.document for s in base_sources(shared)]
+    for max_chars in (400, 250, 600, 320, 800, 200, 500):
+        config = ChunkingConfig(max_chars=max_chars)
+        for doc in docs:
+            for chunk in chunk_document(doc, config):
+                if chunk.embed_text not in seen:
+                    seen.add(chunk.embed_text)
+                    yield chunk.embed_text
+
+
+def real_vectors(n: int, embedder, cache: Path) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """`n` embeddings of distinct real passages, kept in `cache` (an .npy file grown in steps,
+    so an interrupted run keeps what it embedded)."""
+    have = np.load(cache) if cache.exists() else np.empty((0, embedder.dimension), np.float32)
+    if len(have) >= n:
+        return have[:n]
+    texts = list(itertools.islice(unique_passages(shared_dir()), n))
+    if len(texts) < n:
+        sys.exit(f"only {len(texts)} distinct real passages in the shared data, asked for {n}")
+    start, step, first = time.perf_counter(), 2048, len(have)
+    for at in range(len(have), n, step):
+        vecs = embedder.embed_documents(texts[at : at + step])
+        have = np.concatenate([have, vecs.astype(np.float32)])
+        tmp = cache.with_suffix(".tmp.npy")
+        np.save(tmp, have)
+        tmp.replace(cache)
+        rate = (len(have) - first) / max(1e-9, time.perf_counter() - start)
+        print(
+            f"\rembedding real passages: {len(have)}/{n}, {rate:.0f}/s", end="", file=sys.stderr, flush=True
+        )
+    print(file=sys.stderr)
+    return have[:n]

@@ -5,6 +5,7 @@ from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
 from .library import AddResult, IndexReport, Library
 from .model import Chunk, Citation, Document, DocumentInfo, Passage, Turn
 from .retriever import RetrievalConfig
+from .vectors import IndexPolicy
 
 __all__ = [
     "AddResult",
@@ -15,6 +16,7 @@ __all__ = [
     "Document",
     "DocumentInfo",
     "IndexMismatch",
+    "IndexPolicy",
     "IndexReport",
     "InvalidInput",
     "Library",

@@ -72,7 +72,7 @@ def _open(settings: Settings, *, with_model: bool, allow_model_change: bool = Fa
         settings.data_dir,
         embedder=embedder,
         allow_model_change=allow_model_change,
-        max_document_bytes=settings.max_document_bytes,
+        **settings.library_options(),  # type: ignore[arg-type]
     )
 
 

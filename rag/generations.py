@@ -17,7 +17,7 @@ from pathlib import Path
 from .lexical import LexicalIndex
 from .model import Turn
 from .store import StoreView
-from .vectors import VectorIndex
+from .vectors import IndexPolicy, VectorIndex
 
 __all__ = ["Generations", "ReadCache", "Snapshot"]
 
@@ -61,7 +61,8 @@ class ReadCache:
 
 
 class Generations:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, policy: IndexPolicy | None = None) -> None:
+        self.policy = policy or IndexPolicy()
         self.vector_dir = data_dir / "vectors"
         self.lexical_dir = data_dir / "lexical"
         self.vector_dir.mkdir(exist_ok=True)
@@ -81,7 +82,7 @@ class Generations:
         count = view.chunk_count()
         vectors = self._load_vectors(generation, dimension, count)
         if vectors is None:
-            vectors = build_vectors(view, dimension)
+            vectors = self.policy.fit(build_vectors(view, dimension))
         lexical, built_for = self._load_lexical(generation, count), generation
         if lexical is None:
             lexical, built_for = self._latest_lexical(generation)
@@ -108,7 +109,7 @@ class Generations:
         if not dimension:
             return None
         try:
-            vectors = VectorIndex.load(path, dimension)
+            vectors = VectorIndex.load(path, dimension, self.policy.nprobe)
         except FileNotFoundError:
             # a newer writer pruned it (this reader is inside an older generation), or it was lost
             log.info("generation %d has no vector file: building it from SQLite", generation)

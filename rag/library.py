@@ -24,7 +24,7 @@ from .model import Answer, Document, DocumentInfo
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
 from .store import Store, StoreView, text_hash
 from .transcripts import FORMATS
-from .vectors import VectorIndex
+from .vectors import IndexPolicy, VectorIndex
 
 __all__ = ["AddResult", "IndexReport", "Library", "LibraryStatus"]
 
@@ -41,6 +41,8 @@ class LibraryStatus:
     generation: int
     documents: int
     chunks: int
+    vector_index: str = "flat"
+    """`flat` (exact) or `ivf` (approximate; see `IndexPolicy`)."""
 
 
 @dataclass(slots=True)
@@ -79,6 +81,7 @@ class Library:
         max_document_bytes: int = DEFAULT_MAX_BYTES,
         checkpoint_seconds: float = 30.0,
         lexical_sync_max_chunks: int = 20_000,
+        index_policy: IndexPolicy | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.max_document_bytes = max_document_bytes
@@ -87,7 +90,8 @@ class Library:
         self.embedder = embedder
         self.chunking = chunking
         self.retrieval = retrieval
-        self._generations = Generations(data_dir)
+        self.index_policy = index_policy or IndexPolicy()
+        self._generations = Generations(data_dir, self.index_policy)
         self._published: Snapshot | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.RLock()
@@ -116,6 +120,7 @@ class Library:
         max_document_bytes: int = DEFAULT_MAX_BYTES,
         checkpoint_seconds: float = 30.0,
         lexical_sync_max_chunks: int = 20_000,
+        index_policy: IndexPolicy | None = None,
     ) -> Library:
         """Open (creating if needed) a data directory.
 
@@ -125,6 +130,7 @@ class Library:
         batch (a folder) publishes what it has done so far. Past `lexical_sync_max_chunks`
         a write is published with the previous BM25 index and BM25 catches up in the
         background (a new document is found by meaning at once, by its words seconds later).
+        `index_policy`: exact or approximate vector search, by size unless told.
         """
         path = Path(data_dir).expanduser()
         if path.exists() and not path.is_dir():
@@ -141,6 +147,7 @@ class Library:
             max_document_bytes,
             checkpoint_seconds,
             lexical_sync_max_chunks,
+            index_policy,
         )
         if embedder is not None and not allow_model_change:
             lib._check_model(embedder)
@@ -218,7 +225,7 @@ class Library:
         if not self._dirty:
             self.store.commit()
             return
-        vectors = self._working()
+        vectors = self.index_policy.fit(self._working())  # may restructure (seconds, rarely)
         generation = self.store.bump()
         previous = self._published
         cache = previous.cache.without(self._changed) if previous is not None else ReadCache()
@@ -506,6 +513,7 @@ class Library:
                 generation=snap.generation,
                 documents=view.document_count(),
                 chunks=len(snap.vectors),
+                vector_index="ivf" if snap.vectors.is_ivf else "flat",
             )
 
     @property

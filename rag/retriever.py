@@ -13,6 +13,7 @@ from .chunking import sentences
 from .fusion import FUSIONS
 from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
+from .mentions import named_speakers
 from .model import Answer, Citation, Passage, Span, Turn, thread
 from .store import ChunkRow, StoreView
 from .vectors import VectorIndex
@@ -42,6 +43,9 @@ class RetrievalConfig:
     answerable_threshold: float = 0.48
     """The best passage's cosine similarity at which a question counts as answered."""
     confidence_scale: float = 0.05
+    speaker_boost: float = 0.3
+    """Fused scores of turns by a speaker the question names ("What did Morneau say about …")
+    are multiplied by 1 + this (QMSum val hit@5 0.910 -> 0.925, the interview unchanged)."""
     mmr_lambda: float = 1.0
     """Relevance against novelty when ordering passages; 1 (relevance only) measured best on
     the dev sets: overlapping passages are already dropped, so k passages are k places."""
@@ -119,6 +123,7 @@ class Retriever:
             )
         rows = self.store.chunk_rows(list(fused))
         self._reweigh(fused, rows)
+        self._favour_named(question, fused, rows)
         hits = [(rows[i], s) for i, s in fused.items() if i in rows]
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
@@ -140,6 +145,16 @@ class Retriever:
                 last[row.document_id] = _last_exchange(turns)
             if row.turn_index > last[row.document_id] and turns[row.turn_index].role == "narration":
                 fused[i] *= self.config.epilogue_weight
+
+    def _favour_named(self, question: str, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:
+        """Turns of the speakers the question names count more."""
+        if not self.config.speaker_boost:
+            return
+        speaker_of = {i: self._turns(r.document_id)[r.turn_index].speaker for i, r in rows.items()}
+        named = named_speakers(question, {s for s in speaker_of.values() if s})
+        for i, speaker in speaker_of.items():
+            if speaker in named and i in fused:
+                fused[i] *= 1.0 + self.config.speaker_boost
 
     def _verdict(
         self,

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .vectors import IndexPolicy
+
 __all__ = ["Settings"]
 
 
@@ -40,6 +42,21 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=0, description="Uploads larger than this run as jobs (202)."
     )
     max_jobs_kept: int = Field(default=200, ge=1, description="Finished jobs remembered for GET /jobs/{id}.")
+
+    index: Literal["auto", "flat", "ivf"] = Field(
+        default="auto", description="Vector index: exact (flat), IVF, or chosen by size (auto)."
+    )
+    ivf_min_chunks: int = Field(
+        default=IndexPolicy().ivf_min_vectors, ge=1, description="Where auto turns to IVF."
+    )
+    nprobe: int = Field(default=IndexPolicy().nprobe, ge=1, description="IVF lists scanned per question.")
+
+    def library_options(self) -> dict[str, object]:
+        """Keyword arguments for `rag.Library.open`."""
+        return {
+            "max_document_bytes": self.max_document_bytes,
+            "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe),
+        }
 
     def embedder_options(self) -> dict[str, object]:
         """Keyword arguments for `embeddings.load_embedder`."""

@@ -34,7 +34,13 @@ def test_readyz_and_metrics_follow_the_index(tmp_path: Path) -> None:
         httpx.Client(base_url=url) as http,
     ):
         assert http.get("/healthz").json() == {"status": "ok"}
-        assert http.get("/readyz").json() == {"status": "ready", "generation": 0, "documents": 0, "chunks": 0}
+        assert http.get("/readyz").json() == {
+            "status": "ready",
+            "generation": 0,
+            "documents": 0,
+            "chunks": 0,
+            "vector_index": "flat",
+        }
         http.post("/documents", json={"text": QA, "id": "ferry"})
         ready = http.get("/readyz").json()
         assert ready["generation"] == 1 and ready["documents"] == 1 and ready["chunks"] >= 1

@@ -283,3 +283,32 @@ def test_large_indexes_publish_at_once_and_catch_bm25_up_after(tmp_path: Path) -
     assert (tmp_path / "lexical" / f"{generation + 1:010d}").is_dir()
     assert other.ask("tea upper deck", k=1, mode="bm25")[0].document_id == "cafe"
     other.close()
+
+
+def test_index_turns_approximate_past_the_threshold_and_keeps_working(tmp_path: Path) -> None:
+    from rag import IndexPolicy
+
+    policy = IndexPolicy(ivf_min_vectors=40, nprobe=64)
+    lib = Library.open(tmp_path, embedder=FakeEmbedder(), index_policy=policy)
+    lib.add(QA, id="ferry")
+    assert lib.status().vector_index == "flat"
+    with lib.batch():
+        for i in range(30):
+            lib.add(QA.replace("ferry", f"ferry number {i}").replace("yellow", f"shade {i}"), id=f"f{i}")
+    status = lib.status()
+    assert status.vector_index == "ivf" and status.chunks >= 40
+    hits = lib.ask("what colour is ferry number 7 painted", k=3, documents=["f7"])
+    assert hits and all(p.document_id == "f7" for p in hits)
+    _check_quotes(lib, hits)
+    lib.remove("f7")
+    assert list(lib.ask("ferry", k=3, documents=["f7"])) == []
+    lib.close()
+
+    reopened = Library.open(tmp_path, embedder=FakeEmbedder(), index_policy=policy)
+    assert reopened.status().vector_index == "ivf"
+    assert any(p.document_id == "f8" for p in reopened.ask("ferry number 8", k=10))
+    for i in range(30):
+        if i != 7:
+            reopened.remove(f"f{i}")
+    assert reopened.status().vector_index == "flat"  # shrunk well below: exact again
+    reopened.close()

@@ -1,0 +1,81 @@
+"""Exact and IVF vector indexes: the same ids, removal, filters, files, and the size policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.vectors import IndexPolicy, VectorIndex
+
+DIM = 16
+
+
+def _vectors(n: int, seed: int = 0) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _flat(n: int) -> tuple[VectorIndex, np.ndarray, np.ndarray]:
+    vectors, ids = _vectors(n), np.arange(1000, 1000 + n, dtype=np.int64)
+    index = VectorIndex(DIM)
+    index.add(ids, vectors)
+    return index, ids, vectors
+
+
+def test_policy_switches_by_size_with_hysteresis() -> None:
+    policy = IndexPolicy(ivf_min_vectors=2_000, nprobe=4)
+    small, _, _ = _flat(1_999)
+    assert not policy.fit(small).is_ivf
+    big, _, _ = _flat(2_000)
+    ivf = policy.fit(big)
+    assert ivf.is_ivf and ivf.lists == IndexPolicy.lists_for(2_000) and ivf.nprobe == 4
+    # a little below the threshold it stays IVF; well below it goes back to exact
+    ivf.remove(np.arange(1000, 1000 + 200, dtype=np.int64))
+    assert policy.fit(ivf).is_ivf
+    ivf.remove(np.arange(1200, 1200 + 300, dtype=np.int64))
+    back = policy.fit(ivf)
+    assert not back.is_ivf and len(back) == 1_500
+
+
+def test_policy_overrides() -> None:
+    index, _, _ = _flat(3_000)
+    assert not IndexPolicy(kind="flat", ivf_min_vectors=10).fit(index.copy()).is_ivf
+    assert IndexPolicy(kind="ivf").fit(index.copy()).is_ivf  # below the auto threshold
+    with pytest.raises(ValueError, match="index kind"):
+        IndexPolicy(kind="hnsw")  # type: ignore[arg-type]
+
+
+def test_ivf_keeps_ids_vectors_removal_and_files(tmp_path: Path) -> None:
+    flat, ids, vectors = _flat(4_000)
+    ivf = IndexPolicy(kind="ivf", nprobe=1_000).fit(flat.copy())  # nprobe >= lists: exhaustive
+    assert sorted(ivf.ids().tolist()) == ids.tolist()
+    np.testing.assert_allclose(ivf.reconstruct([1003, 4999]), vectors[[3, 3999]])
+    for q in vectors[:20]:
+        assert ivf.search(q, 10)[0].tolist() == flat.search(q, 10)[0].tolist()
+
+    assert ivf.remove(np.array([1003], dtype=np.int64)) == 1
+    assert 1003 not in ivf.search(vectors[3], 10)[0].tolist()
+    ivf.add(np.array([9_000], dtype=np.int64), vectors[3:4])
+    assert ivf.search(vectors[3], 1)[0].tolist() == [9_000]
+
+    ivf.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss", DIM, nprobe=1_000)
+    assert loaded.is_ivf and len(loaded) == 4_000
+    assert loaded.search(vectors[3], 1)[0].tolist() == [9_000]
+
+
+def test_ivf_filter_finds_ids_outside_the_probed_lists() -> None:
+    flat, ids, vectors = _flat(4_000)
+    ivf = IndexPolicy(kind="ivf", nprobe=1).fit(flat.copy())
+    allowed = ids[-3:]
+    found, _ = ivf.search(vectors[0], 10, allowed=allowed)
+    assert sorted(found.tolist()) == sorted(allowed.tolist())
+
+
+def test_copy_is_independent() -> None:
+    ivf = IndexPolicy(kind="ivf").fit(_flat(2_000)[0])
+    other = ivf.copy()
+    other.remove(np.array([1000, 1001], dtype=np.int64))
+    assert len(ivf) == 2_000 and len(other) == 1_998
