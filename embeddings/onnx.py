@@ -42,17 +42,17 @@ def _pooling(model_dir: Path) -> None:
 
 
 def export(model_dir: Path, target: Path, *, int8: bool = False) -> Path:
-    """Write `target` (atomically): the transformer of `model_dir` as ONNX, int8 if asked."""
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # a weight-loading bar in the middle of `rag index` is noise
-
+    """Write `target` (atomically): the transformer of `model_dir` as ONNX, int8 if asked.
+    PyTorch and transformers are imported only to export (seconds a server start need not pay)."""
     _pooling(model_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     fp32 = target if not int8 else target.with_name(target.stem.removesuffix("-int8") + ".onnx")
     if not fp32.exists():
+        import torch
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a weight-loading bar in the middle of `rag index` is noise
         encoder = AutoModel.from_pretrained(
             str(model_dir), local_files_only=True, attn_implementation="eager"
         )
@@ -110,7 +110,7 @@ class OnnxEmbedder:
         *,
         name: str,
         int8: bool = False,
-        batch_size: int = 32,
+        batch_size: int = 8,
         threads: int | None = None,
     ) -> None:
         try:

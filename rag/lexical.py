@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,10 +17,21 @@ __all__ = ["LexicalIndex", "tokenize"]
 _STEMMER = "english"
 
 
+_local = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    """One per thread: a stemmer keeps a cache, is not thread-safe, and costs a little to make."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer(_STEMMER)
+    return stemmer
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop words out, Snowball-stemmed tokens; the same for chunks and queries."""
     return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=Stemmer.Stemmer(_STEMMER), return_ids=False, show_progress=False
+        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
     )
 
 

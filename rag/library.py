@@ -153,6 +153,11 @@ class Library:
             lib._check_model(embedder)
         return lib
 
+    def catch_up(self) -> None:
+        """Bring BM25 up to the published generation now instead of in the background (before
+        a backup, between benchmark runs); `close` does it too."""
+        self._catch_up.run_now()
+
     def close(self) -> None:
         """Finish bringing BM25 up to date (so the files left behind are complete), then close."""
         self._catch_up.close()

@@ -128,17 +128,16 @@ class Retriever:
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
         spans = self._diversify(self._grow(spans[: k * 3]))
-        passages = self._passages(spans)
         # A question is evidence of what its answer is about, not an answer: questions are
         # quoted only when too few answers or narration passages match.
-        said = [p for p in passages if p.role != "question"]
-        asked = [p for p in passages if p.role == "question"]
-        passages = [self._highlight(p, question) for p in (said + asked)[:k]]
+        asked = [s for s in spans if self._turns(s.document_id)[s.turn_index].role == "question"]
+        said = [s for s in spans if s not in asked]
+        passages = self._highlight(self._passages((said + asked)[:k]), question)
         return self._verdict(question, passages, dense, rows)
 
     def _reweigh(self, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:
         """Commentary after the interview's last exchange weighs less than what was said in it."""
-        last: dict[str, int] = {}
+        last = self._cache.last_exchange
         for i, row in rows.items():
             turns = self._turns(row.document_id)
             if row.document_id not in last:
@@ -201,15 +200,32 @@ class Retriever:
             self._cache.sentences[key] = bounds
         return bounds
 
-    def _highlight(self, passage: Passage, question: str) -> Passage:
-        """The sentence of the quote that shares most (rarest-first) words with the question."""
-        spans = [(a, b) for a, b, _ in sentences(passage.quote, 0, len(passage.quote))]
-        if not spans:
-            return passage
-        wanted, *tokens = tokenize([question] + [passage.quote[a:b] for a, b in spans])
-        scored = [(len(set(wanted) & set(t)), -i) for i, t in enumerate(tokens)]
-        a, b = spans[-max(scored)[1]]
-        return replace(passage, highlight=Span(passage.start + a, passage.start + b))
+    def _highlight(self, passages: list[Passage], question: str) -> list[Passage]:
+        """Mark in each quote the sentence sharing most words with the question (the first such).
+        Sentences are the turn's (cached), cut to the quote; one tokenizer call for all."""
+        bounds: list[list[tuple[int, int]]] = []
+        for p in passages:
+            turn = self._turns(p.document_id)[p.turn_index]
+            inside = [
+                (max(a, p.start), min(b, p.end))
+                for a, b in self._sentences(p.document_id, turn)
+                if a < p.end and b > p.start
+            ]
+            bounds.append(inside or [(p.start, p.end)])
+        texts = [
+            p.quote[a - p.start : b - p.start]
+            for p, spans in zip(passages, bounds, strict=True)
+            for a, b in spans
+        ]
+        wanted, *tokens = tokenize([question, *texts])
+        asked = set(wanted)
+        out, at = [], 0
+        for p, spans in zip(passages, bounds, strict=True):
+            shared = [len(asked.intersection(t)) for t in tokens[at : at + len(spans)]]
+            at += len(spans)
+            a, b = spans[shared.index(max(shared))]
+            out.append(replace(p, highlight=Span(a, b)))
+        return out
 
     def _assemble(self, hits: list[tuple[ChunkRow, float]]) -> list[_Span]:
         """Merge neighbouring chunks of one turn that both score high into one passage."""
@@ -323,11 +339,15 @@ class Retriever:
         return out
 
     def _cite(self, document_id: str, turn: Turn) -> Citation:
-        return Citation(
-            text=self.store.text_span(document_id, turn.start, turn.end),
-            start=turn.start,
-            end=turn.end,
-            speaker=turn.speaker,
-            turn_index=turn.index,
-            timestamp=turn.timestamp,
-        )
+        key = (document_id, turn.index)
+        cited = self._cache.citations.get(key)
+        if cited is None:
+            cited = self._cache.citations[key] = Citation(
+                text=self.store.text_span(document_id, turn.start, turn.end),
+                start=turn.start,
+                end=turn.end,
+                speaker=turn.speaker,
+                turn_index=turn.index,
+                timestamp=turn.timestamp,
+            )
+        return cited

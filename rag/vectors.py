@@ -69,8 +69,8 @@ class IndexPolicy:
         return max(1, min(int(4 * math.sqrt(n)), n // 39))
 
     def wants_ivf(self, n: int, currently_ivf: bool) -> bool:
-        if self.kind != "auto":
-            return self.kind == "ivf" and n > 0
+        if self.kind != "auto":  # forced IVF still needs 39 vectors to train one list
+            return self.kind == "ivf" and n >= 39
         # hysteresis: back to exact only well below the threshold, so sizes near it do not flip
         return n >= (self.ivf_min_vectors * 0.8 if currently_ivf else self.ivf_min_vectors)
 

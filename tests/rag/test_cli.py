@@ -19,8 +19,8 @@ QA = (
 RAG = Path(sys.executable).with_name("rag")
 
 
-def rag(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_DATA_DIR": str(data_dir)}
+def rag(*args: str, data_dir: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_DATA_DIR": str(data_dir), **settings}
     return subprocess.run(
         [str(RAG), *args],
         capture_output=True,
@@ -76,6 +76,9 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
 
     r = rag("ask", "-k", "0", "x", data_dir=data)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+    r = rag("documents", data_dir=data, RAG_INDEX="hnsw")
+    assert r.returncode == 1 and "index" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_eval_prints_each_mode(tmp_path: Path) -> None:

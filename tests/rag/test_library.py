@@ -264,14 +264,14 @@ def test_large_indexes_publish_at_once_and_catch_bm25_up_after(tmp_path: Path) -
     by meaning at once, by its words once BM25 catches up; removed chunks never come back."""
     lib = Library.open(tmp_path, embedder=FakeEmbedder(), lexical_sync_max_chunks=0)
     lib.add("Q: Where is the harbour?\nA: The harbour lies north of the town.", id="harbour")
-    lib._catch_up.run_now()
+    lib.catch_up()
     lib.add(QA, id="ferry")
     assert lib.ask("yellow ferry fog", k=1, mode="dense")[0].document_id == "ferry"  # at once
     lib.remove("harbour")  # removed while BM25 may still hold its chunks
     for p in lib.ask("harbour north town", k=5, mode="bm25"):
         assert p.document_id == "ferry"
     _check_quotes(lib, lib.ask("harbour north town", k=5))
-    lib._catch_up.run_now()
+    lib.catch_up()
     generation = lib.generation
     assert lib.ask("yellow ferry fog", k=1, mode="bm25")[0].document_id == "ferry"
     assert (tmp_path / "lexical" / f"{generation:010d}").is_dir()

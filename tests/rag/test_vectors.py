@@ -79,3 +79,17 @@ def test_copy_is_independent() -> None:
     other = ivf.copy()
     other.remove(np.array([1000, 1001], dtype=np.int64))
     assert len(ivf) == 2_000 and len(other) == 1_998
+
+
+def test_settings_build_the_policy() -> None:
+    from rag.settings import Settings
+
+    policy = Settings(index="ivf", ivf_min_chunks=10, nprobe=8).library_options()["index_policy"]
+    assert policy == IndexPolicy(kind="ivf", ivf_min_vectors=10, nprobe=8)
+    assert Settings().library_options()["index_policy"] == IndexPolicy()
+
+
+def test_forced_ivf_waits_for_enough_vectors_to_train() -> None:
+    tiny, _, _ = _flat(38)
+    assert not IndexPolicy(kind="ivf").fit(tiny).is_ivf
+    assert IndexPolicy(kind="ivf").fit(_flat(39)[0]).lists == 1
