@@ -1,16 +1,19 @@
 """Load: sustained `ask` throughput and latency over HTTP against a real `rag serve`.
 
-    python benchmarks/load.py [--chunks 10000] [--users 8] [--seconds 30]
+    python benchmarks/load.py [--chunks 10000] [--users 8] [--seconds 30] [--client locust|plain]
 
 Builds (once, cached under benchmarks/.data/) an index of real transcripts and QMSum
 meetings, starts `rag serve` on loopback, drives it with locust (headless, closed loop)
-and prints requests per second, p50/p99 latency and the error count.
+and prints requests per second, p50/p99 latency and the error count. `--client plain` is
+one keep-alive connection asking in turn from this process: the server's own latency,
+without a load generator taking a share of the same two cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import http.client
 import json
 import os
 import socket
@@ -46,6 +49,22 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> float
     sys.exit("rag serve was not ready in time")
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """The process's high-water resident memory (Linux /proc), 0 where unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _size_mb(path: Path) -> float:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) / 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -54,11 +73,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--client", choices=["locust", "plain"], default="locust")
     args = parser.parse_args()
 
     shared = shared_dir()
     data = args.data_dir or ROOT / "benchmarks" / ".data" / f"corpus-{args.chunks}"
-    lib = build(data, args.chunks, load_embedder())
+    lib = build(data, args.chunks, load_embedder(backend="onnx", cache_dir=data.parent / "models"))
     chunks = lib.status().chunks
     lib.close()
 
@@ -72,31 +92,75 @@ def main() -> None:
     )
     try:
         ready = _wait_ready(url, server)
-        with tempfile.TemporaryDirectory() as tmp:
-            env = {**os.environ, "RAG_BENCH_QUESTIONS": json.dumps(questions(shared))}
-            subprocess.run(
-                [
-                    str(Path(sys.executable).with_name("locust")),
-                    "-f", str(ROOT / "benchmarks" / "locustfile.py"),
-                    "--headless", "--only-summary",
-                    "-u", str(args.users), "-r", str(args.users),
-                    "-t", f"{args.seconds}s",
-                    "--host", url,
-                    "--csv", f"{tmp}/load",
-                ],
-                env=env,
-                check=False,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            with open(f"{tmp}/load_stats.csv", newline="") as fh:
-                row = next(r for r in csv.DictReader(fh) if r["Name"] == "Aggregated")
+        if args.client == "plain":
+            row = _plain(port, questions(shared), args.seconds)
+        else:
+            row = _locust(url, questions(shared), args.users, args.seconds)
+        peak_mb = _peak_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    print(f"index: {chunks} chunks; server ready in {ready:.1f} s")
-    print(f"load: {args.users} users, {args.seconds} s, closed loop, POST /ask k=5 (hybrid)")
+    _report(args, data, chunks, ready, peak_mb, row)
+
+
+def _locust(url: str, asked: list[str], users: int, seconds: float) -> dict[str, str]:
+    """locust, headless, closed loop: its summary row of the run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "RAG_BENCH_QUESTIONS": json.dumps(asked)}
+        subprocess.run(
+            [
+                str(Path(sys.executable).with_name("locust")),
+                "-f", str(ROOT / "benchmarks" / "locustfile.py"),
+                "--headless", "--only-summary",
+                "-u", str(users), "-r", str(users),
+                "-t", f"{seconds}s",
+                "--host", url,
+                "--csv", f"{tmp}/load",
+            ],
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        with open(f"{tmp}/load_stats.csv", newline="") as fh:
+            return next(r for r in csv.DictReader(fh) if r["Name"] == "Aggregated")
+
+
+def _plain(port: int, asked: list[str], seconds: float) -> dict[str, str]:
+    """One keep-alive connection, one question at a time, in the locust summary's terms."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies: list[float] = []
+    failures = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        question = asked[len(latencies) % len(asked)]
+        t = time.perf_counter()
+        body = json.dumps({"question": question, "k": 5})
+        conn.request("POST", "/ask", body, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - t) * 1000)
+        failures += response.status != 200
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "Request Count": str(len(latencies)),
+        "Failure Count": str(failures),
+        "Requests/s": str(len(latencies) / elapsed),
+        "50%": f"{latencies[len(latencies) // 2]:.0f}",
+        "99%": f"{latencies[int(len(latencies) * 0.99)]:.0f}",
+    }
+
+
+def _report(  # type: ignore[no-untyped-def]
+    args, data: Path, chunks: int, ready: float, peak_mb: float, row: dict[str, str]
+) -> None:
+    print(f"index: {chunks} chunks; server ready in {ready:.1f} s, its peak RSS {peak_mb:.0f} MB")
+    sizes = {p.name: _size_mb(p) for p in sorted(data.iterdir()) if p.name != "models"}
+    print("on disk: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sizes.items() if mb >= 0.5))
+    users = "1 connection (plain client)" if args.client == "plain" else f"{args.users} users (locust)"
+    print(f"load: {users}, {args.seconds} s, closed loop, POST /ask k=5 (hybrid)")
     print(
         f"requests {row['Request Count']}, errors {row['Failure Count']}, "
         f"{float(row['Requests/s']):.1f} req/s, p50 {row['50%']} ms, p99 {row['99%']} ms"
