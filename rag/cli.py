@@ -232,7 +232,7 @@ def eval_(
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         folder = data_dir or Path(tmp)
         embedder = load_embedder(settings.model, backend=settings.backend, cache_dir=folder / "models")
-        with Library.open(folder, embedder=embedder) as lib:
+        with Library.open(folder, embedder=embedder, **settings.library_options()) as lib:  # type: ignore[arg-type]
             err.print(f"indexing {len(documents)} documents for {len(questions)} questions ...")
             index_eval_set(lib, EvalSet(list(documents.values()), questions))
 
