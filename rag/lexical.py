@@ -15,6 +15,11 @@ import Stemmer
 __all__ = ["LexicalIndex", "tokenize"]
 
 _STEMMER = "english"
+K1, B = 2.0, 0.75
+"""BM25's term saturation and length normalisation. k1 1.8-2.5 (b 0.75) measured a plateau on
+both dev sets against bm25s's default 1.5: interview hit@1 0.90 -> 0.95, MRR 0.938 -> 0.963;
+QMSum val MRR 0.762 -> 0.775. Saved with each index: an index keeps the values it was built
+with until its BM25 is rebuilt (any write, or `rag reindex`)."""
 
 
 _local = threading.local()
@@ -49,7 +54,7 @@ class LexicalIndex:
     def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
         if not texts:
             return cls(np.empty(0, dtype=np.int64), None)
-        bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25(k1=K1, b=B)
         bm25.index(tokenize(texts), show_progress=False)
         return cls(np.asarray(ids, dtype=np.int64), bm25)
 
