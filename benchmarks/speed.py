@@ -1,6 +1,6 @@
 """Speed: raw encode vs end-to-end indexing, `ask` latency, and FAISS at scale.
 
-    python benchmarks/speed.py encode [--backend torch onnx onnx-int8] [--passages 512]
+    python benchmarks/speed.py encode [--backend torch onnx onnx-int8] [--passages 512] [--batch-size 8 32]
     python benchmarks/speed.py index  [--backend ...] [--chunks 1000]
     python benchmarks/speed.py ask    [--backend ...] [--chunks 10000]
     python benchmarks/speed.py faiss  [--sizes 10000 40000 100000 1000000] [--nprobe 16 32 48]
@@ -56,8 +56,11 @@ def _passages(n: int) -> list[str]:
 def encode(args: argparse.Namespace) -> None:
     texts = _passages(args.passages)
     print(f"raw encode: {len(texts)} real passages, mean {statistics.mean(map(len, texts)):.0f} chars")
-    for backend in args.backend:
+    runs = [(b, size) for b in args.backend for size in (args.batch_size or [None])]
+    for backend, size in runs:
         embedder = _embedder(backend)
+        if size is not None:
+            embedder.batch_size = size
         embedder.embed_documents(texts[:32])
         rates, query_ms = [], []
         for _ in range(args.repeat):
@@ -68,7 +71,8 @@ def encode(args: argparse.Namespace) -> None:
                 t = time.perf_counter()
                 embedder.embed_query(q[:100])
                 query_ms.append((time.perf_counter() - t) * 1000)
-        print(f"  {backend:10} {_spread(rates, '/s')} passages/s, one query {_spread(query_ms, ' ms')}")
+        label = f"{backend}/{embedder.batch_size}"
+        print(f"  {label:13} {_spread(rates, '/s')} passages/s, one query {_spread(query_ms, ' ms')}")
 
 
 def index(args: argparse.Namespace) -> None:
@@ -259,6 +263,7 @@ def main() -> None:
     parser.add_argument("what", choices=["encode", "index", "ask", "faiss", "add"])
     parser.add_argument("--backend", nargs="+", default=["torch", "onnx", "onnx-int8"])
     parser.add_argument("--passages", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, nargs="+", help="`encode`: batch sizes to compare")
     parser.add_argument("--chunks", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 40_000, 100_000, 1_000_000])

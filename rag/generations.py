@@ -103,11 +103,8 @@ class Generations:
             reverse=True,
         )
         for built_for in older:
-            if built_for < generation:
-                try:
-                    return LexicalIndex.load(self._lexical_path(built_for)), built_for
-                except (OSError, ValueError, KeyError):
-                    continue
+            if built_for < generation and (lexical := self.load_lexical(built_for)) is not None:
+                return lexical, built_for
         return None, generation
 
     def _load_vectors(self, generation: int, dimension: int, count: int) -> VectorIndex | None:

@@ -103,9 +103,9 @@ class Library:
         self._changed: set[str] = set()  # documents the writer touched: their cached facts go
         self._last_publish = time.monotonic()
         self.encoded = 0
+        """Texts this library had the model encode (the rest came from the embedding cache)."""
         self.lexical_sync_max_chunks = lexical_sync_max_chunks
         self._catch_up = CatchUp(self._catch_up_lexical)
-        """Texts this library had the model encode (the rest came from the embedding cache)."""
 
     @classmethod
     def open(

@@ -20,14 +20,11 @@ import numpy as np
 __all__ = ["IndexPolicy", "VectorIndex", "write_atomic"]
 
 
-def write_atomic(path: Path, data: bytes | memoryview | Callable[[Path], None]) -> None:
-    """Write to a temporary file (bytes, or a function writing the file), fsync, rename over
-    `path`, fsync the folder: a reader finds the old file or the whole new one."""
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """`write` a temporary file, fsync it, rename it over `path`, fsync the folder: a reader
+    finds the old file or the whole new one."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    if callable(data):
-        data(tmp)
-    else:
-        tmp.write_bytes(data)
+    write(tmp)
     fd = os.open(tmp, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -39,6 +36,10 @@ def write_atomic(path: Path, data: bytes | memoryview | Callable[[Path], None]) 
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+_NPROBE = 64
+"""IVF lists scanned per question by default (recall on real embeddings: see IndexPolicy)."""
 
 
 IndexKind = Literal["auto", "flat", "ivf"]
@@ -55,7 +56,7 @@ class IndexPolicy:
 
     kind: IndexKind = "auto"
     ivf_min_vectors: int = 50_000
-    nprobe: int = 64
+    nprobe: int = _NPROBE
 
     def __post_init__(self) -> None:
         if self.kind not in ("auto", "flat", "ivf"):
@@ -92,7 +93,7 @@ class IndexPolicy:
 class VectorIndex:
     """Chunk row ids (as in SQLite) to vectors, searched by inner product."""
 
-    def __init__(self, dimension: int, index: faiss.Index | None = None, nprobe: int = 64) -> None:
+    def __init__(self, dimension: int, index: faiss.Index | None = None, nprobe: int = _NPROBE) -> None:
         self.dimension = dimension
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         if self._index.d != dimension:
@@ -137,8 +138,8 @@ class VectorIndex:
             quantizer = faiss.IndexFlatIP(self.dimension)
             ivf = faiss.IndexIVFFlat(quantizer, self.dimension, lists, faiss.METRIC_INNER_PRODUCT)
             ivf.cp.seed = 1234  # the same vectors give the same lists
-            # k-means on at most 32 vectors a list, 8 rounds: 100k vectors in 7 s (64 and 10
-            # took 15 s for the same recall, measured on real embeddings)
+            # k-means on at most 32 vectors a list, 8 rounds: 100k vectors in about 9 s
+            # (`benchmarks/speed.py faiss`), half the time of 64 and 10 for the same recall
             ivf.cp.niter, ivf.cp.max_points_per_centroid = 8, 32
             ivf.train(vectors)
             ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # for removal and reconstruct
@@ -198,7 +199,7 @@ class VectorIndex:
         write_atomic(path, lambda tmp: faiss.write_index(self._index, str(tmp)))
 
     @classmethod
-    def load(cls, path: Path, dimension: int, nprobe: int = 64) -> VectorIndex:
+    def load(cls, path: Path, dimension: int, nprobe: int = _NPROBE) -> VectorIndex:
         if not path.is_file():
             raise FileNotFoundError(path)
         return cls(dimension, faiss.read_index(str(path)), nprobe)
