@@ -53,12 +53,21 @@ class PassageOut(_FromCore):
     highlight: SpanOut | None = None
 
 
+class EvidenceOut(_FromCore):
+    similarity: float = Field(description="The best cosine between the question and a returned chunk.")
+    coverage: float = Field(description="The largest share of the question's term weight one passage holds.")
+    unknown: float = Field(description="The share of the question's terms no indexed chunk holds.")
+
+
 class AskResponse(_FromCore):
     question: str
     passages: list[PassageOut]
     answerable: bool = Field(description="Whether the passages answer the question, or are only the nearest.")
-    confidence: float | None = Field(description="How sure `answerable` is, 0 to 1.")
+    confidence: float | None = Field(
+        description="The probability that the passages answer the question, calibrated on dev data."
+    )
     similarity: float | None = Field(description="The best passage's cosine similarity to the question.")
+    evidence: EvidenceOut | None = Field(description="What the verdict rests on; null in bm25 mode.")
 
 
 class DocumentIn(BaseModel):

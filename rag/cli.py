@@ -150,8 +150,9 @@ def ask(
     """Ask a question; print the best passages with the questions they answered."""
     with _open(_settings(data_dir, model, backend), with_model=mode != "bm25") as lib:
         answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)  # type: ignore[arg-type]
-    if as_json:
-        typer.echo(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+    if as_json:  # the shape of HTTP's /ask
+        body = {**asdict(answer), "similarity": answer.similarity}
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
     if not answer.passages:
         out.print("No passages found: the library is empty or nothing matches.")

@@ -3,7 +3,9 @@
 Two gold formats are read: line-numbered questions about one document (`seed_dev.jsonl`:
 `{"id", "question", "gold_lines", "gold_question_lines", "answerable"?}`) and QMSum meetings
 (`{"meeting_transcripts", "specific_query_list": [{"query", "relevant_text_span"}]}`), whose
-meetings are indexed as JSON turn transcripts so that turn numbers stay turn numbers.
+meetings are indexed as JSON turn transcripts so that turn numbers stay turn numbers. A
+line-numbered file whose questions all have empty `gold_lines` needs no document: its questions
+are unanswerable ones, asked of whatever the other files index.
 """
 
 from __future__ import annotations
@@ -77,10 +79,18 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _open_questions(rows: list[dict]) -> EvalSet:
+    """Questions nothing answers, asked of everything indexed: they need no document."""
+    questions = [GoldQuestion(str(r.get("id", i)), r["question"], "", []) for i, r in enumerate(rows)]
+    return EvalSet([], questions)
+
+
 def _seed_gold(rows: list[dict], path: Path, document: Path | None) -> EvalSet:
     if document is None:
         candidates = sorted((path.parent.parent / "corpus" / "seed").glob("*.txt"))
         if len(candidates) != 1:
+            if not any(r.get("gold_lines") for r in rows):
+                return _open_questions(rows)
             raise InvalidInput(f"{path}: name the document these questions are about with --document")
         document = candidates[0]
     source = read_file(document)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -75,6 +75,17 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
         return self.ids[top], scores[top].astype(np.float32)
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many chunks hold each (tokenized) term; 0 for a term no chunk holds."""
+        if self._bm25 is None:
+            return dict.fromkeys(terms, 0)
+        vocab, indptr = self._bm25.vocab_dict, self._bm25.scores["indptr"]
+        out = {}
+        for t in terms:
+            j = vocab.get(t)
+            out[t] = 0 if j is None else int(indptr[j + 1] - indptr[j])
+        return out
 
     def save(self, path: Path) -> None:
         """Write a folder atomically: a temporary folder, fsynced, renamed into place."""

@@ -12,6 +12,7 @@ __all__ = [
     "Citation",
     "Document",
     "DocumentInfo",
+    "Evidence",
     "Passage",
     "Role",
     "Span",
@@ -133,6 +134,18 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the verdict rests on, returned with every answer so a caller can see why."""
+
+    similarity: float
+    """The best cosine between the question and a chunk inside the returned passages."""
+    coverage: float
+    """The largest share of the question's term weight (BM25 idf) that one passage contains."""
+    unknown: float
+    """The share of the question's distinct terms that no indexed chunk contains."""
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What `ask` returns: the passages, and whether they answer the question at all.
 
@@ -143,9 +156,15 @@ class Answer:
     passages: tuple[Passage, ...]
     answerable: bool
     confidence: float | None
-    """How sure the verdict is (0 to 1), calibrated on dev data; None without dense scores."""
-    similarity: float | None = None
-    """The best passage's cosine similarity to the question, on which the verdict rests."""
+    """The probability that the passages answer the question (calibrated on dev data); None
+    without dense scores."""
+    evidence: Evidence | None = None
+    """What the verdict rests on; None without dense scores."""
+
+    @property
+    def similarity(self) -> float | None:
+        """The best passage's cosine similarity to the question."""
+        return None if self.evidence is None else self.evidence.similarity
 
     def __len__(self) -> int:
         return len(self.passages)

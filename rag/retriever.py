@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -14,9 +13,10 @@ from .fusion import FUSIONS
 from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
-from .model import Answer, Citation, Passage, Span, Turn, thread
+from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
 from .store import ChunkRow, StoreView
 from .vectors import VectorIndex
+from .verdict import VerdictModel, evidence
 
 __all__ = ["MODES", "Mode", "RetrievalConfig", "Retriever"]
 
@@ -40,9 +40,8 @@ class RetrievalConfig:
     """Shorter passages grow by whole sentences of their turn (after, then before) to this size."""
     epilogue_weight: float = 0.8
     """Narration after the interview's last exchange (commentary, comments) counts this much."""
-    answerable_threshold: float = 0.48
-    """The best passage's cosine similarity at which a question counts as answered."""
-    confidence_scale: float = 0.05
+    verdict: VerdictModel = field(default_factory=VerdictModel)
+    """Whether the passages answer the question (`rag.verdict`)."""
     speaker_boost: float = 0.3
     """Fused scores of turns by a speaker the question names ("What did Morneau say about …")
     are multiplied by 1 + this (QMSum val hit@5 0.910 -> 0.925, the interview unchanged)."""
@@ -132,8 +131,8 @@ class Retriever:
         # quoted only when too few answers or narration passages match.
         asked = [s for s in spans if self._turns(s.document_id)[s.turn_index].role == "question"]
         said = [s for s in spans if s not in asked]
-        passages = self._highlight(self._passages((said + asked)[:k]), question)
-        return self._verdict(question, passages, dense, rows)
+        terms, passages, passage_terms = self._highlight(self._passages((said + asked)[:k]), question)
+        return self._verdict(question, terms, passages, passage_terms, dense, rows)
 
     def _reweigh(self, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:
         """Commentary after the interview's last exchange weighs less than what was said in it."""
@@ -158,11 +157,13 @@ class Retriever:
     def _verdict(
         self,
         question: str,
+        terms: set[str],
         passages: list[Passage],
+        passage_terms: list[set[str]],
         dense: tuple[np.ndarray, np.ndarray],
         rows: dict[int, ChunkRow],
     ) -> Answer:
-        """Answerable when the best passage is close enough to the question in meaning."""
+        """Answerable when the passages are close to the question in meaning and hold its words."""
         if not passages:
             return Answer(question, (), answerable=False, confidence=0.0)
         if not len(dense[0]):  # bm25 alone: no calibrated verdict
@@ -175,13 +176,14 @@ class Retriever:
                 d == row.document_id and a <= row.start and row.end <= b for d, a, b in spans
             ):
                 best = max(best, float(s))
-        margin = (best - self.config.answerable_threshold) / self.config.confidence_scale
+        found = evidence(best, self.lexical.document_frequencies(terms), len(self.lexical), passage_terms)
+        p = self.config.verdict.probability(found)
         return Answer(
             question,
             tuple(passages),
-            answerable=best >= self.config.answerable_threshold,
-            confidence=round(1.0 / (1.0 + math.exp(-margin)), 4),
-            similarity=round(best, 4),
+            answerable=p >= 0.5,
+            confidence=round(p, 4),
+            evidence=Evidence(*(round(v, 4) for v in (found.similarity, found.coverage, found.unknown))),
         )
 
     def _turns(self, document_id: str) -> tuple[Turn, ...]:
@@ -200,9 +202,12 @@ class Retriever:
             self._cache.sentences[key] = bounds
         return bounds
 
-    def _highlight(self, passages: list[Passage], question: str) -> list[Passage]:
+    def _highlight(
+        self, passages: list[Passage], question: str
+    ) -> tuple[set[str], list[Passage], list[set[str]]]:
         """Mark in each quote the sentence sharing most words with the question (the first such).
-        Sentences are the turn's (cached), cut to the quote; one tokenizer call for all."""
+        Sentences are the turn's (cached), cut to the quote; one tokenizer call for all, whose
+        terms (the question's, each passage's) the verdict reuses."""
         bounds: list[list[tuple[int, int]]] = []
         for p in passages:
             turn = self._turns(p.document_id)[p.turn_index]
@@ -219,13 +224,15 @@ class Retriever:
         ]
         wanted, *tokens = tokenize([question, *texts])
         asked = set(wanted)
-        out, at = [], 0
+        out, terms, at = [], [], 0
         for p, spans in zip(passages, bounds, strict=True):
-            shared = [len(asked.intersection(t)) for t in tokens[at : at + len(spans)]]
+            own = tokens[at : at + len(spans)]
+            shared = [len(asked.intersection(t)) for t in own]
             at += len(spans)
             a, b = spans[shared.index(max(shared))]
             out.append(replace(p, highlight=Span(a, b)))
-        return out
+            terms.append(set().union(*own))
+        return asked, out, terms
 
     def _assemble(self, hits: list[tuple[ChunkRow, float]]) -> list[_Span]:
         """Merge neighbouring chunks of one turn that both score high into one passage."""

@@ -31,8 +31,11 @@ def base(tmp_path: Path):
 
 
 def _contract(body: dict) -> None:
-    assert set(body) >= {"question", "passages", "answerable", "confidence"}
+    assert set(body) >= {"question", "passages", "answerable", "confidence", "evidence"}
     assert isinstance(body["answerable"], bool)
+    if body["evidence"] is not None:
+        assert set(body["evidence"]) == {"similarity", "coverage", "unknown"}
+        assert body["evidence"]["similarity"] == body["similarity"]
     for p in body["passages"]:
         assert set(p) >= {
             "quote",

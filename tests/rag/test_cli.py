@@ -48,6 +48,7 @@ def test_index_ask_documents_remove(tmp_path: Path) -> None:
     [p] = body["passages"]
     assert QA[p["start"] : p["end"]] == p["quote"] == "The ferry is painted bright yellow."
     assert p["question"]["text"] == "What colour is the ferry?"
+    assert body["similarity"] == body["evidence"]["similarity"] and 0 <= body["confidence"] <= 1
 
     r = rag("ask", "What colour is the ferry?", data_dir=data)
     assert "bright yellow" in r.stdout and "What colour is the ferry?" in r.stdout

@@ -9,6 +9,7 @@ import pytest
 
 from rag import InvalidInput, Library, RetrievalConfig
 from rag.evaluation import evaluate, index_eval_set, load_gold
+from rag.verdict import VerdictModel
 from tests.fakes import FakeEmbedder
 
 DOC = """Preamble about the interview.
@@ -48,8 +49,8 @@ def test_line_numbered_gold(tmp_path: Path):
     evalset = load_gold(gold, document=doc)
     assert [q.answerable for q in evalset.questions] == [True, True, False]
     assert DOC[slice(*evalset.questions[0].gold[0])] == "About forty hives in four orchards."
-    # a threshold for the fake embedder's bag-of-words cosines
-    config = RetrievalConfig(answerable_threshold=0.3)
+    # a verdict for the fake embedder's bag-of-words cosines
+    config = RetrievalConfig(verdict=VerdictModel(similarity=10, coverage=10, unknown=-10, bias=-6))
     with Library.open(tmp_path / "data", embedder=FakeEmbedder(), retrieval=config) as lib:
         index_eval_set(lib, evalset)
         seen = []
@@ -95,3 +96,23 @@ def test_bad_gold_files(tmp_path: Path):
     doc.write_text("one line\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="past the end"):
         load_gold(_write(tmp_path / "z.jsonl", [{"question": "q", "gold_lines": [9]}]), document=doc)
+
+
+def test_unanswerable_questions_need_no_document(tmp_path: Path):
+    meeting = {
+        "meeting_transcripts": [
+            {"speaker": "Member", "content": "Why did rail spending rise?"},
+            {"speaker": "Minister", "content": "Rail spending rose because the tunnel cost more."},
+        ],
+        "specific_query_list": [{"query": "Why did rail spending rise?", "relevant_text_span": [["0", "1"]]}],
+    }
+    meetings = load_gold(_write(tmp_path / "meetings.jsonl", [meeting]))
+    nothing = load_gold(
+        _write(tmp_path / "none.jsonl", [{"id": "u1", "question": "zebra telescopes", "gold_lines": []}])
+    )
+    assert nothing.documents == [] and not nothing.questions[0].answerable and not nothing.questions[0].scoped
+    with Library.open(tmp_path / "data", embedder=FakeEmbedder()) as lib:
+        index_eval_set(lib, meetings)
+        m = evaluate(lib, meetings.questions + nothing.questions, k=2)
+    assert m.questions == 2 and m.hit_at_1 == 1.0
+    assert m.false_accept_rate == 0.0  # asked of the meeting, and judged unanswered

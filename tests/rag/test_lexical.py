@@ -36,6 +36,17 @@ def test_save_and_load_round_trip(tmp_path: Path):
     assert not list(tmp_path.glob(".*"))  # no temporary folder left behind
 
 
+def test_document_frequencies_count_chunks_holding_a_term():
+    index = _index()
+    assert index.document_frequencies(["yellow", "ferri", "tax", "zebra"]) == {
+        "yellow": 2,
+        "ferri": 1,
+        "tax": 1,
+        "zebra": 0,
+    }
+    assert LexicalIndex.build([], []).document_frequencies(["yellow"]) == {"yellow": 0}
+
+
 def test_empty_index(tmp_path: Path):
     empty = LexicalIndex.build([], [])
     assert len(empty) == 0 and empty.search("anything", 3)[0].size == 0

@@ -43,6 +43,16 @@ def test_unrelated_question_is_not_answerable(lib: Library):
     assert answer.confidence < 0.5
 
 
+def test_evidence_counts_words_the_index_has_never_seen(lib: Library):
+    known = lib.ask("hives in the orchards", k=2)
+    strange = lib.ask("hives in the zeppelin hangars", k=2)
+    assert known.evidence.unknown == 0.0 and known.evidence.coverage == 1.0
+    assert strange.evidence.unknown == round(2 / 3, 4)  # hive, zeppelin, hangar
+    assert strange.evidence.coverage < 0.5
+    assert strange.confidence < known.confidence
+    assert known.similarity == known.evidence.similarity
+
+
 def test_bm25_mode_has_no_calibrated_verdict(lib: Library):
     answer = lib.ask("pesticides", k=1, mode="bm25")
     assert "pesticides" in answer[0].quote and answer.confidence is None

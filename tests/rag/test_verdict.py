@@ -1,0 +1,47 @@
+"""The answerable verdict's signals and model, on numbers worked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rag.model import Evidence
+from rag.verdict import VerdictModel, evidence, idf
+
+
+def test_idf_is_bm25s_and_weighs_rare_terms_more():
+    assert idf(0, 10) == pytest.approx(math.log(1 + 10.5 / 0.5))
+    assert idf(0, 10) > idf(1, 10) > idf(9, 10) > 0
+
+
+def test_coverage_is_the_best_single_passage_share_of_term_weight():
+    terms = {"ferri": 1, "yellow": 1, "island": 3}
+    found = evidence(0.4, terms, 10, [{"ferri", "tax"}, {"yellow", "island"}, set()])
+    w = {t: idf(df, 10) for t, df in terms.items()}
+    assert found.similarity == 0.4
+    assert found.coverage == pytest.approx((w["yellow"] + w["island"]) / sum(w.values()))
+    assert found.unknown == 0.0
+
+
+def test_unknown_is_the_share_of_terms_no_chunk_holds():
+    found = evidence(0.4, {"ferri": 2, "vape": 0, "teenag": 0, "island": 5}, 10, [{"ferri"}])
+    assert found.unknown == 0.5
+    # an unheard-of term weighs most, so covering the known one covers less than half
+    assert 0 < found.coverage < 0.5
+
+
+def test_no_terms_and_no_passages():
+    assert evidence(0.3, {}, 10, [{"a"}]) == Evidence(0.3, 0.0, 0.0)
+    assert evidence(0.3, {"ferri": 1}, 10, []).coverage == 0.0
+
+
+def test_probability_moves_with_each_signal():
+    model = VerdictModel()
+    base = Evidence(similarity=0.45, coverage=0.4, unknown=0.1)
+    p = model.probability(base)
+    assert 0 < p < 1
+    assert model.probability(Evidence(0.6, 0.4, 0.1)) > p
+    assert model.probability(Evidence(0.45, 0.8, 0.1)) > p
+    assert model.probability(Evidence(0.45, 0.4, 0.4)) < p
+    assert VerdictModel(0, 0, 0, 0).probability(base) == 0.5
