@@ -90,3 +90,35 @@ def test_commentary_after_the_interview_weighs_less(tmp_path: Path):
         with Library.open(tmp_path / str(weight), embedder=FakeEmbedder(), retrieval=config) as lib:
             lib.add(text, id="wall")
             assert lib.ask("council decided rebuild harbour wall", k=2)[0].role == expected
+
+
+def test_a_question_that_holds_the_facts_is_quoted(tmp_path: Path):
+    # the facts open a long question, beyond the part of it embedded with the reply
+    hearing = (
+        "Member: The report says four thousand ferries were late last winter, and the committee "
+        "has heard the same from harbour towns along the coast all year, from skippers and from "
+        "passengers waiting on the quays in the rain. Will the minister apologise to them?\n\n"
+        "Minister: We are working hard on punctuality across the whole network.\n\n"
+        "Member: Turning to another matter entirely, what is the budget for new buses?\n\n"
+        "Minister: The budget for buses is set in March.\n"
+    )
+    with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
+        lib.add(hearing, id="hearing")
+        top = lib.ask("how many ferries were late last winter", k=2)[0]
+        assert top.role == "question" and "four thousand ferries" in top.quote
+        assert top.question is None  # a question answers nothing itself
+        # weighed down far enough, the reply comes first and the question is not quoted again
+        lib.retrieval = RetrievalConfig(question_weight=0.1)
+        answer = lib.ask("how many ferries were late last winter", k=2)
+        assert answer[0].role == "answer" and "four thousand" not in " ".join(p.quote for p in answer)
+
+
+def test_a_question_below_its_answer_is_not_quoted_again(lib: Library):
+    answer = lib.ask("what do bees need: flowers and clean water", k=4)
+    assert answer[0].quote.startswith("Flowers") and answer[0].question.text == "What do bees need most?"
+    assert "What do bees need most?" not in [p.quote for p in answer]
+    # a question that only asks gives its place to its answer even when it ranks above it
+    shown = lib.ask("what do bees need most?", k=4)
+    assert shown[0].quote.startswith("Flowers") and shown[0].question.text == "What do bees need most?"
+    assert all(p.role != "question" for p in shown)
+    assert [p.score for p in shown] == sorted((p.score for p in shown), reverse=True)
