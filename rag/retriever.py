@@ -329,6 +329,7 @@ class Retriever:
         return out
 
     def _only_asks(self, document_id: str, turn: Turn) -> bool:
+        """Every sentence ends in a question mark: the turn asks and tells nothing."""
         text = self._cite(document_id, turn).text
         return all(
             text[a - turn.start : b - turn.start].rstrip(" \"'”’)").endswith("?")

@@ -33,6 +33,8 @@ def test_save_and_load_round_trip(tmp_path: Path):
     for query in ("yellow ferry", "taxes", "island"):
         a, b = index.search(query, 3), loaded.search(query, 3)
         assert a[0].tolist() == b[0].tolist() and np.allclose(a[1], b[1])
+    terms = ["yellow", "ferri", "zebra"]
+    assert loaded.document_frequencies(terms) == index.document_frequencies(terms)
     assert not list(tmp_path.glob(".*"))  # no temporary folder left behind
 
 
