@@ -24,17 +24,17 @@ from embeddings import load_embedder
 from rag import Library
 from rag.evaluation import EvalSet, GoldQuestion, index_eval_set, load_gold
 from rag.model import Evidence
-from rag.retriever import RetrievalConfig
+from rag.verdict import VerdictModel
 
 FEATURES = ("similarity", "coverage", "unknown")
 
 
 def dev_sets(shared: Path) -> dict[str, list[EvalSet]]:
-    seed = shared / "corpus" / "seed" / "aliyev-interview-2024-12.txt"
+    """Each set's unanswerable questions are asked of everything its other file indexes."""
     return {
         "interview": [
-            load_gold(shared / "eval" / "seed_dev.jsonl", document=seed),
-            load_gold(ROOT / "benchmarks" / "seed_unanswerable.jsonl", document=seed),
+            load_gold(shared / "eval" / "seed_dev.jsonl"),  # about the one seed transcript
+            load_gold(ROOT / "benchmarks" / "seed_unanswerable.jsonl"),
         ],
         "qmsum-val": [
             load_gold(shared / "benchmarks" / "qmsum" / "committee_val.jsonl"),
@@ -47,7 +47,7 @@ def collect(name: str, sets: list[EvalSet], data: Path, embedder) -> list[tuple[
     documents = {s.document.id: s for e in sets for s in e.documents}
     questions = [q for e in sets for q in e.questions]
     rows = []
-    with Library.open(data / name, embedder=embedder, retrieval=RetrievalConfig()) as lib:
+    with Library.open(data / name, embedder=embedder) as lib:
         index_eval_set(lib, EvalSet(list(documents.values()), questions))
         for q in questions:
             answer = lib.ask(q.question, k=5, documents=[q.document_id] if q.scoped else None)
@@ -100,7 +100,7 @@ def main() -> None:
     groups = np.array([g for g, _, _ in rows])
     print(f"{len(y)} dev questions: {int(y.sum())} answerable, {int((1 - y).sum())} not")
 
-    current = RetrievalConfig().verdict
+    current = VerdictModel()
     in_use = np.array([current.probability(Evidence(*row)) >= 0.5 for row in x])
     print(f"in use   {rates(in_use, y, groups)}")
     best_cosine = max(np.unique(x[:, 0]), key=lambda t: -np.mean((x[:, 0] >= t) != y))

@@ -154,10 +154,12 @@ class Retriever:
         """Turns of the speakers the question names count more."""
         if not self.config.speaker_boost:
             return
-        speaker_of = {i: self._turns(r.document_id)[r.turn_index].speaker for i, r in rows.items()}
-        named = named_speakers(question, {s for s in speaker_of.values() if s})
-        for i, speaker in speaker_of.items():
-            if speaker in named and i in fused:
+        speaker = {i: self._turns(r.document_id)[r.turn_index].speaker for i, r in rows.items()}
+        named = named_speakers(question, (s for s in speaker.values() if s))
+        if not named:
+            return
+        for i, who in speaker.items():
+            if who in named and i in fused:
                 fused[i] *= 1.0 + self.config.speaker_boost
 
     def _verdict(

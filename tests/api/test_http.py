@@ -63,6 +63,7 @@ def test_add_ask_get_delete(base: str) -> None:
         assert r.status_code == 200
         body = r.json()
         _contract(body)
+        assert body["evidence"] is not None  # hybrid: the verdict's signals come with it
         top = body["passages"][0]
         assert top["document_title"] == "Ferry talk"
         assert QA[top["start"] : top["end"]] == top["quote"]
