@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 class AskRequest(BaseModel):
@@ -45,12 +45,16 @@ class PassageOut(_FromCore):
     start: int
     end: int
     speaker: str | None
-    role: str
+    act: str = Field(description="question, answer, narration, backchannel or procedural.")
     turn_index: int
     question: CitationOut | None
     thread: list[CitationOut]
     timestamp: str | None = None
     highlight: SpanOut | None = None
+
+    @computed_field(description="The same as `act` (its name before acts and speakers' roles were told apart).")
+    def role(self) -> str:
+        return self.act
 
 
 class EvidenceOut(_FromCore):
@@ -91,12 +95,20 @@ class DocumentSummary(_FromCore):
 
 
 class TurnOut(_FromCore):
-    role: str
+    act: str = Field(description="question, answer, narration, backchannel or procedural.")
     speaker: str | None
     start: int
     end: int
-    question_index: int | None
+    question_index: int | None = Field(
+        description="For an answer, the question it answers; for a follow-up question, its thread's main one."
+    )
     timestamp: str | None = None
+    page: int | None = None
+    answers: list[int] = Field(default=[], description="For a question, the turns that answer it.")
+
+    @computed_field(description="The same as `act` (its name before acts and speakers' roles were told apart).")
+    def role(self) -> str:
+        return self.act
 
 
 class DocumentOut(_FromCore):
@@ -106,6 +118,7 @@ class DocumentOut(_FromCore):
     text: str
     metadata: dict[str, str]
     speakers: list[str]
+    roles: dict[str, str] = Field(description="Each speaker's part: interviewer, guest, reporter, official, …")
     turns: list[TurnOut]
 
 

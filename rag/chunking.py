@@ -99,7 +99,7 @@ def split_turn(text: str, turn: Turn, max_chars: int) -> list[Span]:
 
 def question_context(doc: Document, turn: Turn, max_chars: int) -> str:
     """The end of the question thread an answer responds to, cut at a word boundary."""
-    if max_chars == 0 or turn.role != "answer":
+    if max_chars == 0 or turn.act != "answer":
         return ""
     context = " ".join(" ".join(doc.span(q.start, q.end).split()) for q in doc.thread(turn))
     if len(context) <= max_chars:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "ACTS",
     "Answer",
     "Chunk",
     "Citation",
@@ -14,13 +15,17 @@ __all__ = [
     "DocumentInfo",
     "Evidence",
     "Passage",
-    "Role",
+    "Act",
     "Span",
     "Turn",
     "thread",
 ]
 
-Role = Literal["question", "answer", "narration"]
+Act = Literal["question", "answer", "narration", "backchannel", "procedural"]
+"""What a turn does in the conversation: asks, answers, tells (narration: no exchange), only
+acknowledges ("Yeah.", "Mm-hmm."), or runs the room ("Next question.", "The Chair recognises …")."""
+
+ACTS: tuple[Act, ...] = ("question", "answer", "narration", "backchannel", "procedural")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +37,15 @@ class Turn:
     """
 
     index: int
-    role: Role
+    act: Act
     start: int
     end: int
     speaker: str | None = None
     question_index: int | None = None
     timestamp: str | None = None
     """Where the turn starts in the recording (`00:12:31`), when the source says."""
+    page: int | None = None
+    """The page the turn starts on (1-based), for paged sources such as PDF."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:
@@ -55,6 +62,9 @@ class Document:
     title: str = ""
     format: str = "prose"
     metadata: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    """Each speaker's part in the conversation (interviewer, guest, reporter, official, chair,
+    member, witness, participant): a property of the speaker, not of any one turn's act."""
 
     def span(self, start: int, end: int) -> str:
         return self.text[start:end]
@@ -70,7 +80,7 @@ class Document:
 
 def thread(turns: Sequence[Turn], turn: Turn) -> list[Turn]:
     """The question turns an answer responds to: main question first, then its follow-ups."""
-    if turn.question_index is None or turn.role != "answer":
+    if turn.question_index is None or turn.act != "answer":
         return []
     asked = turns[turn.question_index]
     if asked.question_index is None:
@@ -79,7 +89,7 @@ def thread(turns: Sequence[Turn], turn: Turn) -> list[Turn]:
     follow_ups = [
         t
         for t in turns[main.index + 1 : asked.index]
-        if t.role == "question" and t.question_index == main.index
+        if t.act == "question" and t.question_index == main.index
     ]
     return [main, *follow_ups, asked]
 
@@ -124,7 +134,7 @@ class Passage:
     start: int
     end: int
     speaker: str | None
-    role: Role
+    act: Act
     turn_index: int
     question: Citation | None = None
     thread: tuple[Citation, ...] = ()

@@ -63,7 +63,7 @@ class RetrievalConfig:
 
 
 def _last_exchange(turns: tuple[Turn, ...]) -> int:
-    return max((t.index for t in turns if t.role != "narration"), default=len(turns))
+    return max((t.index for t in turns if t.act != "narration"), default=len(turns))
 
 
 @dataclass(slots=True)
@@ -144,7 +144,7 @@ class Retriever:
             turns = self._turns(row.document_id)
             if row.document_id not in last:
                 last[row.document_id] = _last_exchange(turns)
-            role = turns[row.turn_index].role
+            role = turns[row.turn_index].act
             if role == "question":
                 fused[i] *= self.config.question_weight
             elif row.turn_index > last[row.document_id] and role == "narration":
@@ -315,7 +315,7 @@ class Retriever:
         for span in spans:
             turns = self._turns(span.document_id)
             turn = turns[span.turn_index]
-            if turn.role == "question":
+            if turn.act == "question":
                 key = (span.document_id, turn.index)
                 if key in cited:
                     continue
@@ -383,7 +383,7 @@ class Retriever:
                     start=span.start,
                     end=span.end,
                     speaker=turn.speaker,
-                    role=turn.role,
+                    act=turn.act,
                     turn_index=turn.index,
                     question=cites[-1] if cites else None,
                     thread=cites,

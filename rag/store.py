@@ -26,7 +26,7 @@ from .model import Chunk, Document, DocumentInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS documents (
     format TEXT NOT NULL,
     source TEXT,
     metadata TEXT NOT NULL DEFAULT '{}',
-    added_at TEXT NOT NULL
+    added_at TEXT NOT NULL,
+    roles TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS turns (
     document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -49,6 +50,7 @@ CREATE TABLE IF NOT EXISTS turns (
     end INTEGER NOT NULL,
     question_index INTEGER,
     timestamp TEXT,
+    page INTEGER,
     PRIMARY KEY (document_id, idx)
 );
 CREATE TABLE IF NOT EXISTS chunks (
@@ -133,7 +135,7 @@ class StoreView:
     def document(self, document_id: str) -> Document | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, title, text, format, metadata FROM documents WHERE id = ?",
+                "SELECT id, title, text, format, metadata, roles FROM documents WHERE id = ?",
                 (document_id,),
             ).fetchone()
             if row is None:
@@ -146,12 +148,13 @@ class StoreView:
             turns=turns,
             format=row[3],
             metadata=json.loads(row[4]),
+            roles=json.loads(row[5]),
         )
 
     def turns(self, document_id: str) -> tuple[Turn, ...]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT idx, role, start, end, speaker, question_index, timestamp FROM turns"
+                "SELECT idx, role, start, end, speaker, question_index, timestamp, page FROM turns"
                 " WHERE document_id = ? ORDER BY idx",
                 (document_id,),
             ).fetchall()
@@ -290,10 +293,13 @@ class Store(StoreView):
         if version is None:
             self._set_meta("schema_version", str(SCHEMA_VERSION))
             self._set_meta("generation", "0")
-        elif version in ("1", "2"):
+        elif version in ("1", "2", "3"):
             if version == "1":  # v2 added turns.timestamp
                 self._db.execute("ALTER TABLE turns ADD COLUMN timestamp TEXT")
-            self._set_meta("schema_version", str(SCHEMA_VERSION))  # v3 added embedding_cache
+            # v3 added embedding_cache; v4 turns.page and documents.roles (speaker → role)
+            self._db.execute("ALTER TABLE turns ADD COLUMN page INTEGER")
+            self._db.execute("ALTER TABLE documents ADD COLUMN roles TEXT NOT NULL DEFAULT '{}'")
+            self._set_meta("schema_version", str(SCHEMA_VERSION))
         elif int(version) != SCHEMA_VERSION:
             raise IndexMismatch(
                 f"{self.path} has schema version {version}, this program reads {SCHEMA_VERSION}"
@@ -408,8 +414,8 @@ class Store(StoreView):
                 self._set_meta("dimension", str(dimension))
             removed = self._delete(doc.id)
             db.execute(
-                "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at, roles)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id,
                     doc.title,
@@ -419,13 +425,14 @@ class Store(StoreView):
                     source,
                     json.dumps(doc.metadata, ensure_ascii=False),
                     now,
+                    json.dumps(doc.roles, ensure_ascii=False),
                 ),
             )
             db.executemany(
-                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp, page)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (doc.id, t.index, t.role, t.speaker, t.start, t.end, t.question_index, t.timestamp)
+                    (doc.id, t.index, t.act, t.speaker, t.start, t.end, t.question_index, t.timestamp, t.page)
                     for t in doc.turns
                 ],
             )

@@ -49,7 +49,15 @@ def list_documents(lib: LibraryDep, _: ReaderDep) -> list[DocumentSummary]:
     "/documents/{document_id:path}", response_model=DocumentOut, responses={404: {"model": ErrorBody}}
 )
 def get_document(document_id: str, lib: LibraryDep, _: ReaderDep) -> DocumentOut:
-    return DocumentOut.model_validate(lib.document(document_id))
+    doc = lib.document(document_id)
+    answers: dict[int, list[int]] = {}
+    for t in doc.turns:
+        if t.act == "answer" and t.question_index is not None:
+            answers.setdefault(t.question_index, []).append(t.index)
+    out = DocumentOut.model_validate(doc)
+    for turn, core in zip(out.turns, doc.turns, strict=True):
+        turn.answers = answers.get(core.index, [])
+    return out
 
 
 def _too_large(limit: int) -> HTTPProblem:

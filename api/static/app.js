@@ -95,13 +95,13 @@ function renderPassage(passage, question, answerable) {
   const meta = el(
     "div",
     { class: "meta" },
-    el("span", { class: "speaker" }, passage.speaker || ROLE_NAMES[passage.role] || passage.role),
+    el("span", { class: "speaker" }, passage.speaker || ROLE_NAMES[passage.act] || passage.act),
     el("span", {}, passage.document_title || passage.document_id),
     passage.timestamp ? el("span", {}, `at ${passage.timestamp}`) : null,
   );
   const cited = el("p", { class: "cited" });
   if (passage.thread && passage.thread.length) {
-    cited.append(el("span", { class: "label" }, passage.role === "question" ? "A question: " : "Answering: "));
+    cited.append(el("span", { class: "label" }, passage.act === "question" ? "A question: " : "Answering: "));
     passage.thread.forEach((c, i) => {
       if (i) cited.append(" → ");
       cited.append(el("a", { href, class: "citation" }, `“${c.text}”`), c.speaker ? ` (${c.speaker})` : "");
@@ -184,11 +184,11 @@ async function openDocument(id, params) {
       const who = el(
         "span",
         { class: "who" },
-        turn.speaker || (turn.role === "narration" ? "" : ROLE_NAMES[turn.role]),
+        turn.speaker || (turn.act === "narration" ? "" : ROLE_NAMES[turn.act]),
         turn.timestamp ? el("span", { class: "ts" }, turn.timestamp) : null,
         index === asked ? el("span", { class: "badge" }, "Question answered") : null,
       );
-      const classes = ["turn", turn.role, index === asked ? "asked" : ""].join(" ").trim();
+      const classes = ["turn", turn.act, index === asked ? "asked" : ""].join(" ").trim();
       return el("section", { class: classes, id: `turn-${index}`, "aria-label": `Turn ${index + 1}` }, who, body);
     });
     $("#transcript").replaceChildren(...turns);

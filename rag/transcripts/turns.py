@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Role, Turn
+from ..model import Act as Role
+from ..model import Turn
 
 __all__ = ["ASKER_NAMES", "Utterance", "build_turns", "is_follow_up"]
 
@@ -35,6 +36,8 @@ class Utterance:
     timestamp: str | None = None
     aside: bool = False
     """A heading, a time stamp, an `END` line: narration that closes the turn before it."""
+    page: int | None = None
+    """The page it starts on, for paged sources (PDF)."""
 
 
 ASKER_NAMES = frozenset({"q", "question", "interviewer", "host", "moderator", "reporter", "journalist"})

@@ -43,9 +43,9 @@ def test_every_shared_transcript(shared):
 def test_answers_carry_their_question_as_context(fixture_text):
     doc = parse(fixture_text("qa.txt"), id="qa")
     chunks = chunk_document(doc, ChunkingConfig(context_chars=200))
-    answer = next(c for c in chunks if doc.turns[c.turn_index].role == "answer")
+    answer = next(c for c in chunks if doc.turns[c.turn_index].act == "answer")
     assert answer.embed_text.startswith("How long have you kept the light?")
-    narration = next(c for c in chunks if doc.turns[c.turn_index].role == "narration")
+    narration = next(c for c in chunks if doc.turns[c.turn_index].act == "narration")
     assert narration.embed_text == doc.text[narration.start : narration.end]
 
 

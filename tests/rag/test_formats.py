@@ -9,7 +9,7 @@ from rag.transcripts import detect, parse
 
 
 def _turns(doc):
-    return [(t.role, t.speaker, t.timestamp, doc.text[t.start : t.end]) for t in doc.turns]
+    return [(t.act, t.speaker, t.timestamp, doc.text[t.start : t.end]) for t in doc.turns]
 
 
 RIVER = [
@@ -70,8 +70,8 @@ def test_qmsum_meeting(fixture_text):
     assert doc.format == "json"
     assert len(doc.turns) == 5
     minister = "Hon. Rosa Lind (Minister of Transport)"
-    assert doc.turns[2].role == "answer" and doc.turns[2].speaker == minister
-    assert doc.turns[1].role == "question" and doc.turns[2].question_index == 1
+    assert doc.turns[2].act == "answer" and doc.turns[2].speaker == minister
+    assert doc.turns[1].act == "question" and doc.turns[2].question_index == 1
     assert doc.turns[4].question_index == 3
 
 
@@ -88,9 +88,9 @@ def test_markdown_bold_labels_initials_and_headings(fixture_text):
     answer = next(t for t in doc.turns if doc.text[t.start : t.end].startswith("We meet at eight"))
     assert doc.text[answer.start : answer.end].endswith("plastic bottles.")  # second paragraph joins
     headings = [t for t in doc.turns if doc.text[t.start : t.end].startswith("## ")]
-    assert len(headings) == 2 and all(t.role == "narration" for t in headings)
+    assert len(headings) == 2 and all(t.act == "narration" for t in headings)
     marker = next(t for t in doc.turns if "12:30" in doc.text[t.start : t.end])
-    assert marker.role == "narration" and marker.speaker is None
+    assert marker.act == "narration" and marker.speaker is None
 
 
 def test_bold_question_paragraphs(fixture_text):
@@ -100,8 +100,8 @@ def test_bold_question_paragraphs(fixture_text):
     assert roles[0] == ("narration", "We visited the studio on a rainy Thursday.")
     assert ("question", "How did you start blowing glass?") in roles
     last = doc.turns[-1]
-    assert last.role == "answer" and doc.text[last.start : last.end].endswith("the most expensive.")
-    assert doc.turns[last.question_index].role == "question"
+    assert last.act == "answer" and doc.text[last.start : last.end].endswith("the most expensive.")
+    assert doc.turns[last.question_index].act == "question"
 
 
 @pytest.mark.parametrize(

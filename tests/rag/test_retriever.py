@@ -89,7 +89,7 @@ def test_commentary_after_the_interview_weighs_less(tmp_path: Path):
         config = RetrievalConfig(epilogue_weight=weight, min_passage_chars=0)
         with Library.open(tmp_path / str(weight), embedder=FakeEmbedder(), retrieval=config) as lib:
             lib.add(text, id="wall")
-            assert lib.ask("council decided rebuild harbour wall", k=2)[0].role == expected
+            assert lib.ask("council decided rebuild harbour wall", k=2)[0].act == expected
 
 
 def test_a_question_that_holds_the_facts_is_quoted(tmp_path: Path):
@@ -105,12 +105,12 @@ def test_a_question_that_holds_the_facts_is_quoted(tmp_path: Path):
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
         lib.add(hearing, id="hearing")
         top = lib.ask("how many ferries were late last winter", k=2)[0]
-        assert top.role == "question" and "four thousand ferries" in top.quote
+        assert top.act == "question" and "four thousand ferries" in top.quote
         assert top.question is None  # a question answers nothing itself
         # weighed down far enough, the reply comes first and the question is not quoted again
         lib.retrieval = RetrievalConfig(question_weight=0.1)
         answer = lib.ask("how many ferries were late last winter", k=2)
-        assert answer[0].role == "answer" and "four thousand" not in " ".join(p.quote for p in answer)
+        assert answer[0].act == "answer" and "four thousand" not in " ".join(p.quote for p in answer)
 
 
 def test_a_question_below_its_answer_is_not_quoted_again(lib: Library):
@@ -120,5 +120,5 @@ def test_a_question_below_its_answer_is_not_quoted_again(lib: Library):
     # a question that only asks gives its place to its answer even when it ranks above it
     shown = lib.ask("what do bees need most?", k=4)
     assert shown[0].quote.startswith("Flowers") and shown[0].question.text == "What do bees need most?"
-    assert all(p.role != "question" for p in shown)
+    assert all(p.act != "question" for p in shown)
     assert [p.score for p in shown] == sorted((p.score for p in shown), reverse=True)

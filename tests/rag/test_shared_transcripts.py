@@ -37,12 +37,12 @@ def test_podcast_markdown_with_bold_labels(shared):
     people = {"Adam Stacoviak", "Jerod Santo", "Sid Sijbrandij"}
     assert {t.speaker for t in doc.turns if t.speaker} == people
     assert sum(1 for t in doc.turns if t.speaker) == sum(1 for label in labels if label in people)
-    assert {t.role for t in doc.turns if t.speaker == "Sid Sijbrandij"} == {"answer"}
-    assert {t.role for t in doc.turns if t.speaker in people - {"Sid Sijbrandij"}} == {"question"}
+    assert {t.act for t in doc.turns if t.speaker == "Sid Sijbrandij"} == {"answer"}
+    assert {t.act for t in doc.turns if t.speaker in people - {"Sid Sijbrandij"}} == {"question"}
     reply = _turn_starting(doc, "Way too long, for sure.")
     assert _text(doc, doc.turns[reply.question_index]).startswith("Well, friends, we're back")
     # `**Break**: [30:01]` is a marker, not a speaker
-    assert all(t.role == "narration" for t in doc.turns if t.speaker is None)
+    assert all(t.act == "narration" for t in doc.turns if t.speaker is None)
 
 
 def test_spotlight_with_initials(shared):
@@ -51,8 +51,8 @@ def test_spotlight_with_initials(shared):
     title = re.search(r'^title: "(.*)"$', raw, re.MULTILINE).group(1)
     assert doc.title == title and doc.metadata["author"] == "Arvind Parekh"
     asked = re.findall(r"^\*\*(?:Arvind|AP|A)[:*]", raw, re.MULTILINE)
-    assert sum(t.role == "question" for t in doc.turns) == len(asked)
-    assert {(t.speaker, t.role) for t in doc.turns if t.speaker} == {
+    assert sum(t.act == "question" for t in doc.turns) == len(asked)
+    assert {(t.speaker, t.act) for t in doc.turns if t.speaker} == {
         ("Arvind", "question"),
         ("Kensei", "answer"),
     }
@@ -60,7 +60,7 @@ def test_spotlight_with_initials(shared):
     answer = doc.turns[challenge.index + 1]
     assert answer.speaker == "Kensei" and answer.question_index == challenge.index
     assert _text(doc, answer).startswith("Scheduling in Kubernetes can be quite challenging")
-    assert all(t.role == "narration" for t in doc.turns if _text(doc, t).startswith("## "))
+    assert all(t.act == "narration" for t in doc.turns if _text(doc, t).startswith("## "))
 
 
 def test_spotlight_with_bold_questions(shared):
@@ -69,12 +69,12 @@ def test_spotlight_with_bold_questions(shared):
     title = re.search(r'^title: "(.*)"$', raw, re.MULTILINE).group(1)
     assert doc.title == title
     one_line = re.findall(r"^\*\*([^*\n]+\?)\*\*$", raw, re.MULTILINE)
-    questions = {_text(doc, t) for t in doc.turns if t.role == "question"}
+    questions = {_text(doc, t) for t in doc.turns if t.act == "question"}
     assert one_line and set(one_line) <= questions
     first = _turn_starting(doc, "Could you introduce yourself")
     answer = doc.turns[first.index + 1]
-    assert answer.role == "answer" and _text(doc, answer).startswith("My name is")
-    assert all(t.role == "narration" for t in doc.turns[: first.index])  # intro and heading
+    assert answer.act == "answer" and _text(doc, answer).startswith("My name is")
+    assert all(t.act == "narration" for t in doc.turns[: first.index])  # intro and heading
 
 
 @pytest.mark.parametrize(
@@ -88,15 +88,15 @@ def test_white_house_transcripts(shared, name, officials):
     raw, doc = _load(shared, name)
     assert doc.format == "labelled"
     q_lines = re.findall(r"^[ \u00a0]*Q(?:\u00a0|  )", raw, re.MULTILINE)
-    questions = [t for t in doc.turns if t.role == "question"]
+    questions = [t for t in doc.turns if t.act == "question"]
     assert len(questions) == len(q_lines)
     assert {t.speaker for t in questions} == {"reporter"}
-    assert {t.speaker for t in doc.turns if t.role == "answer"} == officials
-    assert doc.turns[0].role == "narration"  # the room line before anyone speaks
+    assert {t.speaker for t in doc.turns if t.act == "answer"} == officials
+    assert doc.turns[0].act == "narration"  # the room line before anyone speaks
     clocks = [t for t in doc.turns if re.fullmatch(r"(END\s+)?\d{1,2}:\d\d [AP]\.M\. E[SD]T", _text(doc, t))]
-    assert clocks and all(t.role == "narration" for t in clocks)
+    assert clocks and all(t.act == "narration" for t in clocks)
     for t in doc.turns:
-        if t.role == "answer":
+        if t.act == "answer":
             assert doc.turns[t.question_index].speaker == "reporter"
 
 
@@ -106,8 +106,8 @@ def test_captions_and_html_of_one_episode_agree(shared):
     assert (html.format, srt.format) == ("html", "srt")
     cites = re.findall(r"<cite>([^<:]+):</cite>", raw_html)
     assert [t.speaker for t in html.turns] == cites
-    assert [(t.speaker, t.role, t.timestamp) for t in srt.turns] == [
-        (t.speaker, t.role, t.timestamp) for t in html.turns
+    assert [(t.speaker, t.act, t.timestamp) for t in srt.turns] == [
+        (t.speaker, t.act, t.timestamp) for t in html.turns
     ]
     times = re.findall(r"<time>([\d:]+)</time>", raw_html)
     assert [t.timestamp for t in html.turns] == [
@@ -122,7 +122,7 @@ def test_webvtt_voices(shared):
     voices = list(dict.fromkeys(re.findall(r"<v ([^>]+)>", raw)))
     assert [t.speaker for t in doc.turns] == voices
     asked = next(t for t in doc.turns if t.speaker == "Gillian")
-    assert asked.role == "question" and _text(doc, asked).endswith("do we need a podcast trailer?")
+    assert asked.act == "question" and _text(doc, asked).endswith("do we need a podcast trailer?")
     assert "&amp;" not in doc.text
 
 
@@ -135,5 +135,5 @@ def test_qmsum_meeting(shared):
         assert turn.speaker == " ".join(source["speaker"].split())
         assert _text(doc, turn) == " ".join(source["content"].split())
     witness = "Barry Hughes"
-    assert {t.role for t in doc.turns if t.speaker == witness} == {"answer"}
-    assert all(doc.turns[t.question_index].speaker != witness for t in doc.turns if t.role == "answer")
+    assert {t.act for t in doc.turns if t.speaker == witness} == {"answer"}
+    assert all(doc.turns[t.question_index].speaker != witness for t in doc.turns if t.act == "answer")

@@ -14,7 +14,7 @@ from rag.transcripts.turns import is_follow_up
 
 
 def _roles(doc):
-    return [(t.role, t.speaker) for t in doc.turns]
+    return [(t.act, t.speaker) for t in doc.turns]
 
 
 def _text(doc, i):
@@ -24,7 +24,7 @@ def _text(doc, i):
 def test_qa_transcript(fixture_text):
     doc = parse(fixture_text("qa.txt"), id="qa")
     assert doc.format == "labelled"
-    assert [t.role for t in doc.turns] == [
+    assert [t.act for t in doc.turns] == [
         "narration", "question", "answer", "question", "answer", "question", "answer",
     ]  # fmt: skip
     assert _text(doc, 1) == "How long have you kept the light?"
@@ -68,7 +68,7 @@ def test_press_briefing_with_bare_q_and_non_breaking_spaces(fixture_text):
 def test_dashed_interview(fixture_text):
     doc = parse(fixture_text("dashed.txt"), id="d")
     assert doc.format == "dashed"
-    roles = [t.role for t in doc.turns]
+    roles = [t.act for t in doc.turns]
     assert roles[:3] == ["narration", "question", "answer"]
     # the answer spans its two paragraphs
     assert _text(doc, 2).endswith("until the budget allows.")
@@ -77,18 +77,18 @@ def test_dashed_interview(fixture_text):
     assert doc.turns[3].question_index == 1
     # a question asked without its dash, after a short reply, is still a question
     hidden = next(t for t in doc.turns if doc.text[t.start : t.end].startswith("How will you pay"))
-    assert hidden.role == "question"
-    assert doc.turns[hidden.index + 1].role == "answer"
+    assert hidden.act == "question"
+    assert doc.turns[hidden.index + 1].act == "answer"
     # after the closing exchange, nothing is an answer
     closing = next(t for t in doc.turns if "for this interview" in doc.text[t.start : t.end])
     after = doc.turns[closing.index + 2 :]
-    assert after and all(t.role == "narration" for t in after)
+    assert after and all(t.act == "narration" for t in after)
 
 
 def test_prose_is_narration(fixture_text):
     doc = parse(fixture_text("prose.txt"), id="p")
     assert doc.format == "prose"
-    assert [t.role for t in doc.turns] == ["narration"] * 3
+    assert [t.act for t in doc.turns] == ["narration"] * 3
 
 
 def test_front_matter_is_metadata_not_text():
@@ -107,7 +107,7 @@ def test_unknown_format_is_an_error():
 def test_forced_format_overrides_detection(fixture_text):
     doc = parse(fixture_text("qa.txt"), id="qa", format="prose")
     assert doc.format == "prose"
-    assert {t.role for t in doc.turns} == {"narration"}
+    assert {t.act for t in doc.turns} == {"narration"}
 
 
 @pytest.mark.parametrize(
@@ -145,30 +145,30 @@ class TestSeed:
     def test_every_interviewer_line_is_a_question(self, seed):
         doc, line_of, lines = seed
         dashed = {n for n, line in enumerate(lines, 1) if line.startswith("- ")}
-        questions = {line_of(t.start) for t in doc.turns if t.role == "question"}
+        questions = {line_of(t.start) for t in doc.turns if t.act == "question"}
         assert dashed <= questions
         # exactly one more: the question that lacks its dash
         (extra,) = questions - dashed
         assert lines[extra - 1].rstrip().endswith("?")
         assert not lines[extra - 1].startswith("- ")
-        assert doc.turns[[line_of(t.start) for t in doc.turns].index(extra) + 1].role == "answer"
+        assert doc.turns[[line_of(t.start) for t in doc.turns].index(extra) + 1].act == "answer"
 
     def test_nothing_after_the_closing_exchange_is_an_answer(self, seed):
         doc, line_of, _ = seed
-        last_q = max(t.index for t in doc.turns if t.role == "question")
+        last_q = max(t.index for t in doc.turns if t.act == "question")
         assert "interview" in doc.text[doc.turns[last_q].start : doc.turns[last_q].end]
         reply = doc.turns[last_q + 1]
-        assert reply.role == "answer" and line_of(reply.end) == line_of(reply.start)
-        assert all(t.role == "narration" for t in doc.turns[last_q + 2 :])
+        assert reply.act == "answer" and line_of(reply.end) == line_of(reply.start)
+        assert all(t.act == "narration" for t in doc.turns[last_q + 2 :])
         assert len(doc.turns) > last_q + 2  # there is commentary after the interview
 
     def test_preamble_is_narration_and_answers_link_back(self, seed):
         doc, _, _ = seed
-        first_q = next(t for t in doc.turns if t.role == "question")
-        assert all(t.role == "narration" for t in doc.turns[: first_q.index])
+        first_q = next(t for t in doc.turns if t.act == "question")
+        assert all(t.act == "narration" for t in doc.turns[: first_q.index])
         for t in doc.turns:
-            if t.role == "answer":
-                assert doc.turns[t.question_index].role == "question"
+            if t.act == "answer":
+                assert doc.turns[t.question_index].act == "question"
                 assert t.question_index < t.index
 
     def test_short_interjections_join_the_thread(self, seed):
@@ -204,4 +204,4 @@ def test_every_format_either_parses_with_valid_spans_or_refuses(lines, format) -
         assert previous_end <= t.start < t.end <= len(doc.text)
         previous_end = t.end
         if t.question_index is not None:
-            assert doc.turns[t.question_index].role == "question" and t.question_index < i
+            assert doc.turns[t.question_index].act == "question" and t.question_index < i
