@@ -79,13 +79,17 @@ def test_add_ask_get_delete(base: str) -> None:
         assert doc["text"] == QA and doc["format"] == "labelled"
         assert doc["speakers"] == []  # Q: and A: are roles, not names
         assert doc["turns"][1] == {
+            "act": "answer",
             "role": "answer",
             "speaker": None,
             "start": QA.index(ANSWER),
             "end": QA.index(ANSWER) + len(ANSWER),
             "question_index": 0,
             "timestamp": None,
+            "page": None,
+            "answers": [],
         }
+        assert doc["turns"][0]["act"] == "question" and doc["turns"][0]["answers"] == [1]
 
         assert http.delete("/documents/ferry").status_code == 204
         assert http.get("/documents").json() == []
