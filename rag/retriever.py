@@ -46,6 +46,9 @@ class RetrievalConfig:
     passage asked for. Dev sets: quoting questions only after every matching answer gave QMSum
     val MRR 0.775, hit@5 0.925; weights 0.65-0.85 give 0.807-0.820, hit@5 0.955 (0.9 and 1.0
     cost the interview hit@5), the interview unchanged at 0.8."""
+    filler_weight: float = 0.01
+    """Backchannels ("Yeah.", "Mm-hmm.") and the room's procedure ("Next question.") count this
+    much: they are returned only when nothing else matches."""
     verdict: VerdictModel = field(default_factory=VerdictModel)
     """Whether the passages answer the question (`rag.verdict`)."""
     speaker_boost: float = 0.3
@@ -63,7 +66,7 @@ class RetrievalConfig:
 
 
 def _last_exchange(turns: tuple[Turn, ...]) -> int:
-    return max((t.index for t in turns if t.act != "narration"), default=len(turns))
+    return max((t.index for t in turns if t.act in ("question", "answer")), default=len(turns))
 
 
 @dataclass(slots=True)
@@ -137,17 +140,19 @@ class Retriever:
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
 
     def _reweigh(self, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:
-        """Questions, and commentary after the interview's last exchange, weigh less than
-        what was said in answer."""
+        """Questions, backchannels and procedure, and commentary after the interview's last
+        exchange, weigh less than what was said in answer."""
         last = self._cache.last_exchange
         for i, row in rows.items():
             turns = self._turns(row.document_id)
             if row.document_id not in last:
                 last[row.document_id] = _last_exchange(turns)
-            role = turns[row.turn_index].act
-            if role == "question":
+            act = turns[row.turn_index].act
+            if act == "question":
                 fused[i] *= self.config.question_weight
-            elif row.turn_index > last[row.document_id] and role == "narration":
+            elif act in ("backchannel", "procedural"):
+                fused[i] *= self.config.filler_weight
+            elif row.turn_index > last[row.document_id] and act == "narration":
                 fused[i] *= self.config.epilogue_weight
 
     def _favour_named(self, question: str, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:

@@ -17,6 +17,7 @@ from .detect import detect_text
 from .htmlpage import looks_like_html, read_html
 from .jsonturns import looks_like_json, read_json
 from .rendered import Rendered
+from .roles import speaker_roles
 from .turns import Utterance, build_turns
 
 __all__ = ["FORMATS", "detect", "parse"]
@@ -72,11 +73,13 @@ def parse(text: str, *, id: str, title: str | None = None, format: str | None = 
         utterances = TEXT_FORMATS[fmt](text, body)
         if format is not None:
             _fits(fmt, utterances)
+    turns = build_turns(text, utterances)
     return Document(
         id=id,
         text=text,
-        turns=build_turns(text, utterances),
+        turns=turns,
         title=title or meta.get("title") or id,
         format=fmt,
         metadata=meta,
+        roles=speaker_roles(turns),
     )

@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Act as Role
-from ..model import Turn
+from ..model import Act, Turn
+from . import acts
 
 __all__ = ["ASKER_NAMES", "Utterance", "build_turns", "is_follow_up"]
 
@@ -60,7 +60,6 @@ _QUESTION_START = re.compile(
 _BACK_REFERENCE = re.compile(r"\b(it|that|this|those|these|them|they|there)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _SHORT_REPLY = 80
-_ASKER_RATIO = 0.25
 _SHORT_FOLLOW_UP_WORDS = 4
 
 
@@ -84,44 +83,24 @@ def is_follow_up(question: str) -> bool:
     return bool(_BACK_REFERENCE.search(text))
 
 
-def _askers(utterances: Sequence[Utterance], text: str) -> set[str | None]:
-    """Speakers who ask: named as such, marked by the source, or who mostly ask questions."""
+def _askers(utterances: Sequence[Utterance]) -> set[str | None]:
+    """Speakers the source marks as asking (`Q:`, a dash, bold) or names so ("Interviewer")."""
     marked = {u.speaker for u in utterances if u.asks}
     named = {u.speaker for u in utterances if u.speaker and u.speaker.lower() in ASKER_NAMES}
-    if marked or named:
-        return marked | named
-    turns: Counter[str] = Counter()
-    asked: Counter[str] = Counter()
-    words: Counter[str] = Counter()
-    for u in utterances:
-        if u.speaker:
-            body = text[u.start : u.end]
-            words[u.speaker] += len(body.split())
-            if u.labelled:
-                turns[u.speaker] += 1
-                asked[u.speaker] += "?" in body
-    if len(turns) < 2:
-        return set()
-    # The one who answers talks most and asks least; the others ask, if they ask at least as
-    # often as the answerer does.
-    ratio = {s: asked[s] / n for s, n in turns.items()}
-    answerer = max(turns, key=lambda s: words[s] * (1 - ratio[s]))
-    floor = max(_ASKER_RATIO, ratio.get(answerer, 0.0))
-    return {s for s in turns if s != answerer and asked[s] and ratio[s] >= floor}
+    return marked | named
 
 
 @dataclass(slots=True)
 class _Para:
     start: int
     end: int
-    role: Role
+    role: Act
     speaker: str | None
     new_turn: bool
     timestamp: str | None = None
 
 
-def _roles(text: str, utterances: Sequence[Utterance]) -> list[_Para]:
-    askers = _askers(utterances, text)
+def _roles(text: str, utterances: Sequence[Utterance], askers: set[str | None]) -> list[_Para]:
     asking = [
         i
         for i, u in enumerate(utterances)
@@ -145,7 +124,7 @@ def _roles(text: str, utterances: Sequence[Utterance]) -> list[_Para]:
         if u.labelled:
             asks = u.asks if u.asks is not None else (u.speaker in askers)
             if asks:
-                role: Role = "question"
+                role: Act = "question"
                 closing = i == last_question and bool(_CLOSING.search(body))
                 started, reply_paras = True, 0
                 last_asker = u.speaker
@@ -184,26 +163,148 @@ def _roles(text: str, utterances: Sequence[Utterance]) -> list[_Para]:
     return out
 
 
-def build_turns(text: str, utterances: Sequence[Utterance]) -> tuple[Turn, ...]:
-    """Merge paragraphs into turns and link answers to questions and follow-ups to threads."""
+def _merge(text: str, utterances: Sequence[Utterance], askers: set[str | None]) -> list[_Para]:
     merged: list[_Para] = []
-    for p in _roles(text, utterances):
+    for p in _roles(text, utterances, askers):
         if merged and not p.new_turn:
             merged[-1].end = p.end
         else:
             merged.append(p)
-    turns: list[Turn] = []
+    return merged
+
+
+def _marked_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]]:
+    """Where the source marks who asks (`Q:`, dashes, an interviewer's label), the marks decide;
+    only turns that do nothing but acknowledge or run the room lose their act."""
+    out: list[tuple[Act, int | None]] = []
     asked: int | None = None  # the latest question turn
     main: int | None = None  # the main question of the current thread
     for index, p in enumerate(merged):
+        body = text[p.start : p.end]
+        act: Act = p.role
+        if act in ("question", "answer"):
+            content = acts.classify(body)
+            kept = _replies(body) if act == "answer" else "?" in body  # "Really?" still asks
+            if content in ("backchannel", "procedural") and not kept:
+                act = content
         link: int | None = None
-        if p.role == "question":
-            if main is not None and is_follow_up(text[p.start : p.end]):
+        if act == "question":
+            if main is not None and is_follow_up(body):
                 link = main
             else:
                 main = index
             asked = index
-        elif p.role == "answer":
+        elif act == "answer":
             link = asked
-        turns.append(Turn(index, p.role, p.start, p.end, p.speaker, link, p.timestamp))
-    return tuple(turns)
+        out.append((act, link))
+    return out
+
+
+_YES_NO = re.compile(
+    r"^\W*(yes|no|yeah|yep|nope|nah|sure|correct|exactly|right|absolutely|definitely)\b", re.I
+)
+_INTERVIEW_MAX_SPEAKERS = 4
+_GUEST_WORD_SHARE = 0.45
+_GUEST_ASK_RATIO = 0.2
+_ASKER_SHARE = 0.2
+_GUEST_QUESTION_CHARS = 200
+_LONG_REPLY_CHARS = 600
+_ANSWER_WINDOW = 6
+"""Turns of other speakers after a question that can still be its answers (backchannels and
+the room's procedure not counted), where nothing in the source marks the exchange."""
+
+
+def _replies(body: str) -> bool:
+    """A short yes or no says something when it follows a question."""
+    return bool(_YES_NO.match(body))
+
+
+def _interviewee(text: str, merged: list[_Para], contents: list[acts.Content]) -> str | None:
+    """The one speaker an unmarked conversation is about, if it has that shape: the guest who
+    says most and asks least while the few others ask (a podcast, a spotlight, a hearing of
+    one witness). A meeting, where talk and questions are spread, has none."""
+    words: Counter[str] = Counter()
+    turns: Counter[str] = Counter()
+    asked: Counter[str] = Counter()
+    for p, content in zip(merged, contents, strict=True):
+        if p.speaker is None or content in ("backchannel", "procedural"):
+            continue
+        words[p.speaker] += len(text[p.start : p.end].split())
+        turns[p.speaker] += 1
+        asked[p.speaker] += content == "question"
+    if not 2 <= len(turns) <= _INTERVIEW_MAX_SPEAKERS:
+        return None
+    ratio = {s: asked[s] / n for s, n in turns.items()}
+    guest = max(turns, key=lambda s: words[s] * (1 - ratio[s]))
+    others = [s for s in turns if s != guest]
+    if words[guest] < _GUEST_WORD_SHARE * sum(words.values()) or ratio[guest] > _GUEST_ASK_RATIO:
+        return None
+    if sum(asked[s] for s in others) < max(2, _ASKER_SHARE * sum(turns[s] for s in others)):
+        return None
+    return guest
+
+
+def _spoken_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]]:
+    """Without marks, a turn asks when its words ask, whoever speaks. A statement answers the
+    latest question someone else asked, while that question is recent (a speaker who asks back
+    "Can I just be clear?" still answers the question put to them). In a conversation about
+    one guest, the guest's turns answer the last question however long they run, a long turn
+    of theirs that ends in a question still answers, and the hosts' remarks answer nothing."""
+    contents = [acts.classify(text[p.start : p.end]) for p in merged]
+    guest = _interviewee(text, merged, contents)
+    out: list[tuple[Act, int | None]] = []
+    open_questions: list[tuple[int, str | None]] = []  # (turn, asker), latest last
+    since: dict[int, int] = {}  # substantive turns since each open question
+    main: dict[int, int] = {}  # each question's thread
+    for index, (p, content) in enumerate(zip(merged, contents, strict=True)):
+        body = text[p.start : p.end]
+        if p.speaker is None:  # a heading, a clock line, narration: the exchange is over
+            out.append(("narration", None))
+            open_questions, since = [], {}
+            continue
+        just_asked = bool(out) and out[-1][0] == "question" and open_questions[-1][1] != p.speaker
+        if content == "question" and (
+            (p.speaker == guest and len(body) > _GUEST_QUESTION_CHARS)
+            or (just_asked and len(body) > _LONG_REPLY_CHARS)
+        ):
+            content = "statement"  # a long reply that ends "Does that help?" still answers
+        recent = [q for q, _ in open_questions if since[q] < _ANSWER_WINDOW]
+        if content == "question":
+            link = main[recent[-1]] if recent and is_follow_up(body) else None
+            main[index] = index if link is None else link
+            open_questions.append((index, p.speaker))
+            since[index] = 0
+            out.append(("question", link))
+            continue
+        if content == "statement" or (content == "backchannel" and just_asked and _replies(body)):
+            target = next(
+                (
+                    q
+                    for q, asker in reversed(open_questions)
+                    if asker != p.speaker
+                    and asker != guest
+                    and (since[q] < _ANSWER_WINDOW or p.speaker == guest)
+                ),
+                None,
+            )
+            if guest is not None and p.speaker != guest:
+                target = None
+            for q, _ in open_questions:
+                since[q] += 1
+            out.append(("answer", target) if target is not None else ("narration", None))
+        else:
+            out.append((content, None))
+    return out
+
+
+def build_turns(text: str, utterances: Sequence[Utterance]) -> tuple[Turn, ...]:
+    """Merge paragraphs into turns, give each its act, and link answers to questions and
+    follow-ups to their thread."""
+    askers = _askers(utterances)
+    merged = _merge(text, utterances, askers)
+    links = _marked_links(text, merged) if askers else _spoken_links(text, merged)
+    pages = {u.start: u.page for u in utterances if u.page is not None}
+    return tuple(
+        Turn(index, act, p.start, p.end, p.speaker, link, p.timestamp, pages.get(p.start))
+        for index, (p, (act, link)) in enumerate(zip(merged, links, strict=True))
+    )

@@ -158,7 +158,8 @@ class TestSeed:
         last_q = max(t.index for t in doc.turns if t.act == "question")
         assert "interview" in doc.text[doc.turns[last_q].start : doc.turns[last_q].end]
         reply = doc.turns[last_q + 1]
-        assert reply.act == "answer" and line_of(reply.end) == line_of(reply.start)
+        # the guest's "Thank you." to the closing thanks acknowledges, it answers nothing
+        assert reply.act == "backchannel" and line_of(reply.end) == line_of(reply.start)
         assert all(t.act == "narration" for t in doc.turns[last_q + 2 :])
         assert len(doc.turns) > last_q + 2  # there is commentary after the interview
 

@@ -1,0 +1,209 @@
+"""What one turn does, read from its words: asks, acknowledges, runs the room, or tells.
+
+Whoever says it: in a meeting, a panel or a script anyone asks and anyone answers, so the
+act belongs to the turn, not to the speaker. Pure functions over a turn's text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+__all__ = ["Content", "asks", "classify", "is_backchannel", "is_procedural", "sentences"]
+
+Content = Literal["question", "backchannel", "procedural", "statement"]
+
+_SENTENCE = re.compile(r"[^.?!\u2026]*(?:[.?!\u2026]+[\"'\u201d\u2019)\]]*|$)")
+_WORD = re.compile(r"[\w'\u2019-]+")
+
+# Words that only acknowledge, agree or hesitate: a turn of nothing else adds no content.
+_BACKCHANNEL_WORDS = frozenset(
+    [
+        "yeah",
+        "yea",
+        "yes",
+        "yep",
+        "yup",
+        "ya",
+        "ok",
+        "okay",
+        "kay",
+        "'kay",
+        "mm",
+        "mmm",
+        "mm-hmm",
+        "mhm",
+        "hmm",
+        "hm",
+        "uh-huh",
+        "uh",
+        "um",
+        "erm",
+        "er",
+        "ah",
+        "oh",
+        "ooh",
+        "huh",
+        "wow",
+        "right",
+        "alright",
+        "all",
+        "sure",
+        "cool",
+        "great",
+        "good",
+        "fine",
+        "nice",
+        "true",
+        "exactly",
+        "absolutely",
+        "definitely",
+        "indeed",
+        "agreed",
+        "agree",
+        "i",
+        "see",
+        "so",
+        "well",
+        "and",
+        "but",
+        "yeah-yeah",
+        "no",
+        "nope",
+        "nah",
+        "thanks",
+        "thank",
+        "you",
+        "sounds",
+        "that's",
+        "thats",
+        "it's",
+        "right-o",
+        "totally",
+        "correct",
+        "perfect",
+        "lovely",
+        "super",
+        "brilliant",
+        "wonderful",
+        "got",
+        "it",
+        "fair",
+        "enough",
+        "really",
+        "interesting",
+        "gotcha",
+        "uh-uh",
+        "mm-mm",
+    ]
+)
+_BACKCHANNEL_MAX_WORDS = 6
+_NOTE = re.compile(r"(?:\\?[\[(][^\[\]()]{1,60}\\?[\])][.\s]*)+")
+
+_PROCEDURAL = re.compile(
+    r"^(?:(?:thank you|thanks)(?: very much)?[,.!]?\s*)?(?:"
+    r"next question|(?:the )?next (?:one|reporter|speaker)|(?:let's|let us|we'll|we will|i'll|i will) "
+    r"(?:go|turn|move|come|take) (?:to|over to|next to|a question from)|go ahead|over to you|"
+    r"the floor is yours|you have the floor|(?:the )?(?:chair|chairman|chairwoman|speaker|president) "
+    r"(?:recogni[sz]es|calls)|i (?:now )?(?:call|recogni[sz]e|call upon|call on)|"
+    r"order[,.!]? order|(?:the )?(?:committee|meeting|hearing|house|session|sitting) "
+    r"(?:will|shall|is|stands) (?:come to order|now |be )?(?:in order|adjourned|in recess|suspended|resume)|"
+    r"(?:we are|we're) (?:adjourned|in recess)|(?:last|final) question|one more question|"
+    r"(?:mr|madam|madame|mister) (?:chair|chairman|chairwoman|speaker|president|deputy speaker)"
+    r")",
+    re.IGNORECASE,
+)
+_PROCEDURAL_MAX_CHARS = 160
+
+# Sentences that ask without a question mark: requests and the forms of written questions.
+_ASKING_PROMPT = re.compile(
+    r"^(?:and |so |but |now |okay,? |well,? )?(?:"
+    r"(?:can|could|would|will) you (?:please )?(?:tell|explain|describe|talk|walk|say|give|share|elaborate|"
+    r"comment|clarify|expand|update|confirm|speak|help us)|"
+    r"(?:please )?(?:tell|explain to|walk|talk to|remind|update) (?:us|me)\b|"
+    r"(?:please )?(?:describe|explain|elaborate on|talk about|comment on)\b|"
+    r"i(?:'d| would)? (?:like|want|wanted) to (?:ask|know|hear|understand)|"
+    r"(?:my|the|one|a) (?:first |last |final |next |follow-up |quick )?question (?:is|was|would be|for you)|"
+    r"i (?:was |am |'m )?(?:wonder|wondering|curious)(?:ed)? (?:if|whether|about|what|how|why|who)|"
+    r"i(?:'d| would) be (?:interested|curious) (?:to|in)|"
+    r"(?:if|whether) (?:he|she|they|the|his|her|my|it) (?:will|would|has|have|plans|intends|is|are)\b|"
+    r"to ask (?:the|my|his|her)\b"
+    r")",
+    re.IGNORECASE,
+)
+_RHETORICAL_TAIL = 250
+"""Characters of the speaker's own words after a question that make it rhetorical: a speaker
+who asks and then goes on to answer it ("What does it give us? Well, …") is telling."""
+_TAG_QUESTION = re.compile(
+    r"(?:,|^)\s*(?:right|you know|isn't it|don't you think|no|yeah|okay|ok|huh|eh|correct)\?$", re.IGNORECASE
+)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Offsets of each sentence in `text` (ends kept), blank ones dropped."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        a, b = m.span()
+        while a < b and text[a].isspace():
+            a += 1
+        if a < b:
+            out.append((a, b))
+        if m.end() >= len(text):
+            break
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower().strip("'\u2019-") for w in _WORD.findall(text)]
+
+
+def is_backchannel(text: str) -> bool:
+    """Nothing but acknowledgements ("Yeah.", "Mm-hmm.", "Okay, sounds good."), or a bracketed
+    note of what was heard ("[laughs]", "(Inaudible.)")."""
+    if _NOTE.fullmatch(text.strip()):
+        return True
+    words = _words(text)
+    if not words or len(words) > _BACKCHANNEL_MAX_WORDS:
+        return not words and bool(text.strip()) and not any(c.isalnum() for c in text)
+    return all(w in _BACKCHANNEL_WORDS for w in words)
+
+
+def is_procedural(text: str) -> bool:
+    """Runs the room: hands the floor, calls the next speaker, opens or closes the sitting."""
+    body = text.strip()
+    if len(body) > _PROCEDURAL_MAX_CHARS or "?" in body:
+        return False
+    return bool(_PROCEDURAL.match(body))
+
+
+def _asking_sentence(sentence: str) -> bool:
+    s = sentence.strip()
+    if s.endswith("?") or s.endswith("?\u201d") or s.endswith('?"') or s.endswith("?)"):
+        return not is_backchannel(s)
+    return bool(_ASKING_PROMPT.match(s))
+
+
+def asks(text: str) -> bool:
+    """Some sentence asks, and the speaker does not go on to answer it at length themselves."""
+    spans = sentences(text)
+    asking = [(a, b) for a, b in spans if _asking_sentence(text[a:b])]
+    if not asking:
+        return False
+    for a, b in reversed(asking):
+        tail = text[b:].strip()
+        if len(tail) > _RHETORICAL_TAIL:
+            continue
+        if _TAG_QUESTION.search(text[a:b]) and len(text[:a].strip()) > _RHETORICAL_TAIL:
+            continue  # "…, right?" closing a long statement checks agreement, it asks nothing
+        return True
+    return False
+
+
+def classify(text: str) -> Content:
+    if is_procedural(text):
+        return "procedural"
+    if is_backchannel(text):
+        return "backchannel"
+    if asks(text):
+        return "question"
+    return "statement"
