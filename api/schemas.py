@@ -52,7 +52,7 @@ class PassageOut(_FromCore):
     timestamp: str | None = None
     highlight: SpanOut | None = None
 
-    @computed_field(description="The same as `act` (its name before acts and speakers' roles were told apart).")
+    @computed_field(description="The same as `act` (its name before acts and speakers' roles were split).")
     def role(self) -> str:
         return self.act
 
@@ -106,7 +106,7 @@ class TurnOut(_FromCore):
     page: int | None = None
     answers: list[int] = Field(default=[], description="For a question, the turns that answer it.")
 
-    @computed_field(description="The same as `act` (its name before acts and speakers' roles were told apart).")
+    @computed_field(description="The same as `act` (its name before acts and speakers' roles were split).")
     def role(self) -> str:
         return self.act
 
@@ -118,7 +118,7 @@ class DocumentOut(_FromCore):
     text: str
     metadata: dict[str, str]
     speakers: list[str]
-    roles: dict[str, str] = Field(description="Each speaker's part: interviewer, guest, reporter, official, …")
+    roles: dict[str, str] = Field(description="Each speaker's part: interviewer, guest, reporter, official…")
     turns: list[TurnOut]
 
 

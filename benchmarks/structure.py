@@ -111,7 +111,8 @@ def main() -> None:
     args = parser.parse_args()
     for split in args.split:
         figures = measure(args.data / f"{split}.jsonl.gz", args.show)
-        print(split, "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()))
+        shown = (f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items())
+        print(split, "  ".join(shown))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from typing import Literal
 
 __all__ = [
     "ACTS",
+    "Act",
     "Answer",
     "Chunk",
     "Citation",
@@ -15,7 +16,6 @@ __all__ = [
     "DocumentInfo",
     "Evidence",
     "Passage",
-    "Act",
     "Span",
     "Turn",
     "thread",

@@ -414,8 +414,8 @@ class Store(StoreView):
                 self._set_meta("dimension", str(dimension))
             removed = self._delete(doc.id)
             db.execute(
-                "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at, roles)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at,"
+                " roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id,
                     doc.title,
@@ -429,8 +429,8 @@ class Store(StoreView):
                 ),
             )
             db.executemany(
-                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp, page)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp,"
+                " page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (doc.id, t.index, t.act, t.speaker, t.start, t.end, t.question_index, t.timestamp, t.page)
                     for t in doc.turns
