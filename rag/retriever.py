@@ -80,6 +80,10 @@ class _Span:
     """The best-scoring chunk inside: the span's vector, for diversification."""
 
 
+def _overlap(a: _Span, b: _Span) -> bool:
+    return a.document_id == b.document_id and a.start < b.end and b.start < a.end
+
+
 class Retriever:
     """Ranks over one consistent state of store, vectors and BM25: the caller holds them still."""
 
@@ -135,7 +139,7 @@ class Retriever:
         hits = [(rows[i], s) for i, s in fused.items() if i in rows]
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
-        spans = self._shown_once(self._diversify(self._grow(spans[: k * 3])))
+        spans = self._shown_once(self._diversify(self._grow(spans[: k * 3])), speakers)
         terms, passages, passage_terms = self._highlight(self._passages(spans[:k]), question)
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
 
@@ -304,11 +308,12 @@ class Retriever:
                 out.append(span)
         return out
 
-    def _shown_once(self, spans: list[_Span]) -> list[_Span]:
+    def _shown_once(self, spans: list[_Span], speakers: Collection[str] | None = None) -> list[_Span]:
         """A question whose answer ranks above it is shown already, as that answer's citation;
-        one that only asks (every sentence a question) gives its place to its answer when that
-        is among the passages. A question that states things (a hearing's "The report says
-        ... Will the minister ...?") keeps its place: it may be the passage wanted."""
+        one that only asks (every sentence a question) gives its place to its answer: who asks
+        what was asked wants what was said back (within the speakers asked for). A question
+        that states things (a hearing's "The report says ... Will the minister ...?") keeps
+        its place: it may be the passage wanted."""
         answers: dict[tuple[str, int], _Span] = {}
         for span in spans:
             turns = self._turns(span.document_id)
@@ -324,8 +329,17 @@ class Retriever:
                 key = (span.document_id, turn.index)
                 if key in cited:
                     continue
-                if key in answers and self._only_asks(span.document_id, turn):
-                    span = replace(answers[key], score=max(span.score, answers[key].score))
+                if self._only_asks(span.document_id, turn):
+                    if key in answers:
+                        span = replace(answers[key], score=max(span.score, answers[key].score))
+                    else:
+                        answer = self._answer_of(span, turns)
+                        if answer is not None and (
+                            not speakers or turns[answer.turn_index].speaker in speakers
+                        ):
+                            if any(_overlap(answer, o) for o in spans if o is not span):
+                                continue  # its answer is quoted already
+                            span = answer
                     turn = turns[span.turn_index]
             where = (span.document_id, span.start, span.end)
             if where in placed:
@@ -334,6 +348,27 @@ class Retriever:
             out.append(span)
             cited.update((span.document_id, q.index) for q in thread(turns, turn))
         return out
+
+    def _answer_of(self, span: _Span, turns: tuple[Turn, ...]) -> _Span | None:
+        """The opening of the first turn that answers a question, by whole sentences."""
+        answer = next(
+            (
+                t
+                for t in turns[span.turn_index + 1 :]
+                if t.act == "answer" and t.question_index == span.turn_index
+            ),
+            None,
+        )
+        if answer is None:
+            return None
+        end = answer.end
+        for _, b in self._sentences(span.document_id, answer):
+            end = b
+            if b - answer.start >= self.config.min_passage_chars:
+                break
+        if end - answer.start > self.config.max_passage_chars:
+            end = answer.start + self.config.max_passage_chars
+        return replace(span, turn_index=answer.index, start=answer.start, end=end)
 
     def _only_asks(self, document_id: str, turn: Turn) -> bool:
         """Every sentence ends in a question mark: the turn asks and tells nothing."""

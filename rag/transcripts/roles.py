@@ -67,7 +67,7 @@ def speaker_roles(turns: Sequence[Turn]) -> dict[str, str]:
     answerers = {s for s, c in acts.items() if c["answer"] > c["question"]}
     hearing = "chair" in present
     briefing = "reporter" in present or "moderator" in present
-    two_sided = len(answerers) <= 2 and len(askers) <= 3 and bool(askers) and bool(answerers)
+    two_sided = len(acts) <= 3 and bool(askers) and bool(answerers)
     panel = len(answerers) <= 2 and len(askers) > 3  # many ask a witness or two: a hearing
     hearing = hearing or panel
     if panel and "chair" not in present:

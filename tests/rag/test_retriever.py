@@ -122,3 +122,37 @@ def test_a_question_below_its_answer_is_not_quoted_again(lib: Library):
     assert shown[0].quote.startswith("Flowers") and shown[0].question.text == "What do bees need most?"
     assert all(p.act != "question" for p in shown)
     assert [p.score for p in shown] == sorted((p.score for p in shown), reverse=True)
+
+
+MEETING = """Speaker A: Okay.
+
+Speaker B: Did anyone check the price of the rubber buttons?
+
+Speaker C: Mm-hmm.
+
+Speaker A: Twelve cents each from the supplier, so within budget.
+
+Speaker D: Yeah.
+
+Speaker B: Good. Then the casing will be yellow plastic.
+"""
+
+
+def test_a_question_asked_in_a_meeting_leads_to_its_answer(tmp_path: Path):
+    with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
+        lib.add(MEETING, id="meeting")
+        doc = lib.document("meeting")
+        assert [t.act for t in doc.turns] == [
+            "backchannel", "question", "backchannel", "answer", "backchannel", "narration",
+        ]  # fmt: skip
+        assert doc.turns[3].question_index == 1
+        top = lib.ask("did anyone check the price of the rubber buttons", k=3, mode="bm25")[0]
+        # the question's own words match best, but what was said back is the passage
+        assert top.speaker == "Speaker A" and top.quote.startswith("Twelve cents each")
+        assert top.question is not None and top.question.speaker == "Speaker B"
+        # backchannels come back only when nothing else matches
+        filler = [
+            p.act in ("backchannel", "procedural") for p in lib.ask("okay yeah plastic", k=5, mode="bm25")
+        ]
+        assert filler[0] is False and filler == sorted(filler)
+        assert doc.roles == dict.fromkeys(["Speaker A", "Speaker B", "Speaker C", "Speaker D"], "participant")
