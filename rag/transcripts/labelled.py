@@ -15,7 +15,7 @@ from .label import Label
 from .spans import Span, lines, strip_span
 from .turns import Utterance
 
-__all__ = ["LABEL", "normalise_speaker", "read", "score"]
+__all__ = ["LABEL", "is_name", "match", "normalise_speaker", "read", "score"]
 
 _WS = r"[ \t\u00a0]"
 # A name of up to seven words, optionally with a parenthetical (a constituency, a title),
@@ -70,7 +70,7 @@ def normalise_speaker(label: str) -> str:
     return " ".join(label.split())
 
 
-def _is_name(name: str) -> bool:
+def is_name(name: str) -> bool:
     """Capitalised words (particles allowed): `Ursula von der Leyen`, not `If you could`."""
     words = name.split()
     return (
@@ -88,7 +88,7 @@ def _colon(text: str, a: int, b: int) -> Label | None:
     if m.group("bareq"):
         return Label("Q", m.end(), bare_q=True)
     name, colon, paren = m.group("name"), m.group("colon"), m.group("paren") or ""
-    if not _is_name(name):
+    if not is_name(name):
         return None
     if not m.group("bold") and colon != ":":
         return None
@@ -108,7 +108,7 @@ def match(text: str, a: int, b: int) -> Label | None:
         _colon(text, a, b)
         or match_bracketed(text, a, b, _colon_or_period)
         or match_period(text, a, b)
-        or match_header(text, a, b, _is_name)
+        or match_header(text, a, b, is_name)
     )
 
 
