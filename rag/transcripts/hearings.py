@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 from .label import Label
+from .spans import Span
 
-__all__ = ["match_period", "person"]
+__all__ = ["caps_names", "match_caps", "match_period", "person"]
 
 _WS = r"[ \t\u00a0]"
 # A title (mixed or upper case) then an upper-case surname is a label; a capitalised
@@ -33,6 +36,10 @@ PERIOD = re.compile(
     rf")\.{_WS}+(?=\S)"
 )
 
+_CAPS = r"[A-Z][A-Z'\u2019\-]{1,30}"
+# `MICHELLE SMITH. Thank you.`: a reporter at a press conference has no title
+CAPS_NAME = re.compile(rf"{_WS}{{0,40}}(?P<name>{_CAPS}(?:{_WS}{_CAPS}){{1,3}})\.{_WS}+(?=\S)")
+
 # Hansard's party tags: `Mr. David Cameron (Witney) (Con):` is Mr. David Cameron.
 _PARTIES = frozenset(
     {"con", "lab", "ld", "snp", "dup", "pc", "sdlp", "uup", "ind", "green", "alliance", "lab/co-op"}
@@ -45,6 +52,29 @@ def match_period(text: str, start: int, end: int) -> Label | None:
     """`Mr. SMITH. Mr. Speaker, ...`: a titled upper-case name ended by a period."""
     m = PERIOD.match(text, start, end)
     return Label(m.group("name"), m.end()) if m else None
+
+
+def caps_names(text: str, spans: Iterable[Span]) -> frozenset[str]:
+    """Untitled upper-case names that are labels here: any, where titled labels (`CHAIR
+    POWELL.`) show the document uses the style; else those that recur, if two or more do
+    (a dialogue, not a heading repeated)."""
+    titled = 0
+    seen: Counter[str] = Counter()
+    for a, b in spans:
+        if PERIOD.match(text, a, b):
+            titled += 1
+        elif m := CAPS_NAME.match(text, a, b):
+            seen[m.group("name")] += 1
+    if titled >= 2:
+        return frozenset(seen)
+    recurring = frozenset(n for n, k in seen.items() if k >= 2)
+    return recurring if len(recurring) >= 2 else frozenset()
+
+
+def match_caps(text: str, start: int, end: int, names: frozenset[str]) -> Label | None:
+    """`MICHELLE SMITH. text`, for a name `caps_names` found to be a label."""
+    m = CAPS_NAME.match(text, start, end) if names else None
+    return Label(m.group("name"), m.end()) if m and m.group("name") in names else None
 
 
 def person(name: str, parens: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from .asides import is_aside
 from .headers import match_bracketed, match_header, time_of
-from .hearings import match_period, person
+from .hearings import caps_names, match_caps, match_period, person
 from .label import Label
 from .spans import Span, lines, strip_span
 from .turns import Utterance
@@ -102,12 +102,14 @@ def _colon(text: str, a: int, b: int) -> Label | None:
     return Label(person(name, paren) if paren else name, m.end())
 
 
-def match(text: str, a: int, b: int) -> Label | None:
-    """The label opening the line `text[a:b]`, in any style this reader knows."""
+def match(text: str, a: int, b: int, caps: frozenset[str] = frozenset()) -> Label | None:
+    """The label opening the line `text[a:b]`, in any style this reader knows; `caps` are
+    the untitled upper-case names (`MICHELLE SMITH.`) the whole text shows to be labels."""
     return (
         _colon(text, a, b)
         or match_bracketed(text, a, b, _colon_or_period)
         or match_period(text, a, b)
+        or match_caps(text, a, b, caps)
         or match_header(text, a, b, is_name)
     )
 
@@ -128,31 +130,34 @@ def _unbold(text: str, a: int, b: int) -> Span:
 def score(text: str, start: int = 0, end: int | None = None) -> tuple[int, int]:
     """(label lines, how many of them repeat a speaker already seen, short forms such as
     `Mr. Cameron` for `Mr. David Cameron (Witney) (Con)` counting as the same speaker)."""
-    names = [normalise_speaker(m.name) for a, b in lines(text, start, end) if (m := match(text, a, b))]
+    spans = lines(text, start, end)
+    caps = caps_names(text, spans)
+    names = [normalise_speaker(m.name) for a, b in spans if (m := match(text, a, b, caps))]
     aliases = _aliases(names)
     return len(names), len(names) - len({aliases.get(n, n).lower() for n in names})
 
 
-def _label_lines(text: str, start: int, end: int | None) -> set[int]:
-    """Line starts that open a turn.
+def _label_lines(text: str, start: int, end: int | None) -> dict[int, Label]:
+    """The labels that open a turn, by line start.
 
     Where nearly every label follows a blank line, a label-like line inside a paragraph
     is a wrapped line (`Taiwan: President Biden ...`), not a new speaker.
     """
-    found: list[tuple[int, bool]] = []
+    found: list[tuple[int, Label, bool]] = []
     blank_before = True
-    for a, b in lines(text, start, end):
+    spans = lines(text, start, end)
+    caps = caps_names(text, spans)
+    for a, b in spans:
         sa, sb = strip_span(text, a, b)
         if sa == sb:
             blank_before = True
             continue
-        if match(text, a, b):
-            found.append((a, blank_before))
+        if m := match(text, a, b, caps):
+            found.append((a, m, blank_before))
         blank_before = False
-    after_blank = sum(1 for _, blank in found if blank)
-    if found and after_blank >= 0.9 * len(found):
-        return {a for a, blank in found if blank}
-    return {a for a, _ in found}
+    after_blank = sum(1 for *_, blank in found if blank)
+    keep_all = not found or after_blank < 0.9 * len(found)
+    return {a: m for a, m, blank in found if blank or keep_all}
 
 
 def _aliases(names: list[str]) -> dict[str, str]:
@@ -206,7 +211,7 @@ def _opening(label: Label) -> tuple[str | None, bool | None]:
     return (None if low in _QUESTION_LABELS else normalise_speaker(label.name)), asks
 
 
-def _read(text: str, start: int, end: int | None, openers: set[int]) -> list[Utterance]:
+def _read(text: str, start: int, end: int | None, openers: dict[int, Label]) -> list[Utterance]:
     out: list[Utterance] = []
     cur: list[int] | None = None  # [start, end] of the open paragraph
     # (speaker, asks, labelled, timestamp) of the open paragraph
@@ -227,7 +232,7 @@ def _read(text: str, start: int, end: int | None, openers: set[int]) -> list[Utt
         return cur is not None and label[2] and strip_span(text, cur[0], cur[1])[0] == cur[1]
 
     for a, b in lines(text, start, end):
-        m = match(text, a, b) if a in openers else None
+        m = openers.get(a)
         if m:
             close()
             cur, label = [m.end, b], (*_opening(m), True, m.timestamp)

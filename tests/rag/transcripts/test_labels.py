@@ -224,3 +224,32 @@ def test_long_pathological_lines_are_fast(line):
     labelled.score(line + "\n" + line)
     labelled.read(line)
     assert time.perf_counter() - began < 0.5
+
+
+PRESS_CONFERENCE = """CHAIR POWELL. Good afternoon. I am happy to take your questions.
+
+ANN BELL. Thank you. Why did rates rise?
+
+CHAIR POWELL. Because inflation is high.
+
+TOM REED-SMITH. Will they rise again?
+
+CHAIR POWELL. We will see.
+"""
+
+
+def test_untitled_upper_case_names_beside_titled_labels():
+    # a reporter at a press conference has no title; the chair's titled labels show the style
+    assert [(s, w) for s, _, w in _spoken(parse(PRESS_CONFERENCE, id="pc"))] == [
+        ("CHAIR POWELL", "Good afternoon. I am happy to take your questions."),
+        ("ANN BELL", "Thank you. Why did rates rise?"),
+        ("CHAIR POWELL", "Because inflation is high."),
+        ("TOM REED-SMITH", "Will they rise again?"),
+        ("CHAIR POWELL", "We will see."),
+    ]
+
+
+def test_upper_case_phrases_without_titled_labels_are_no_speakers():
+    text = "UNITED STATES. A report on rivers.\n\nFIRST PART. Rivers bend.\n\nUNITED STATES. Again.\n"
+    assert detect(text) == "prose"
+    assert labelled.score(text) == (0, 0)
