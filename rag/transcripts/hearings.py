@@ -40,7 +40,7 @@ _CAPS = r"[A-Z][A-Z'\u2019\-]{1,30}"
 # `MICHELLE SMITH. Thank you.`: a reporter at a press conference has no title
 CAPS_NAME = re.compile(rf"{_WS}{{0,40}}(?P<name>{_CAPS}(?:{_WS}{_CAPS}){{1,3}})\.{_WS}+(?=\S)")
 
-# Hansard's party tags: `Mr. David Cameron (Witney) (Con):` is Mr. David Cameron.
+# Hansard's party tags: `Mr. Tom Reed (Kirkby) (Con):` is Mr. Tom Reed.
 _PARTIES = frozenset(
     {"con", "lab", "ld", "snp", "dup", "pc", "sdlp", "uup", "ind", "green", "alliance", "lab/co-op"}
     | {"co-op", "sf", "tuv", "respect", "cb", "reform", "ukip", "alba", "ind lab", "ind con", "non-afl"}
@@ -81,9 +81,9 @@ def person(name: str, parens: str) -> str:
     """The speaker of a label with parentheticals.
 
     Rule: a parenthetical that only says where a member sits (constituency, then a party
-    tag, Hansard's `(Witney) (Con)`) is dropped, so a member is one speaker however their
+    tag, Hansard's `(Kirkby) (Con)`) is dropped, so a member is one speaker however their
     seat is written; any other parenthetical (`(Minister of Transport)`, `The Prime
-    Minister (Mr. Gordon Brown)`) is part of the name as written, as it always was.
+    Minister (Ms. Ann Bell)`) is part of the name as written, as it always was.
     """
     found = _PAREN.findall(parens)
     if found and found[-1].strip().lower() in _PARTIES:

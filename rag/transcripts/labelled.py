@@ -1,6 +1,6 @@
 """Transcripts whose turns open with a speaker label: `NAME: text`, `Q: / A:`, `Q  text`,
 the Markdown forms `**Name:** text`, `**Name**: text`, `**KN**: text`, Hansard's
-`Mr. David Cameron (Witney) (Con):`, and, through `hearings` and `headers`, the
+`Mr. Tom Reed (Kirkby) (Con):`, and, through `hearings` and `headers`, the
 `Mr. SMITH.` style and transcription-service exports (`Name (00:01:23):`, `Name  0:03`)."""
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def _unbold(text: str, a: int, b: int) -> Span:
 
 def score(text: str, start: int = 0, end: int | None = None) -> tuple[int, int]:
     """(label lines, how many of them repeat a speaker already seen, short forms such as
-    `Mr. Cameron` for `Mr. David Cameron (Witney) (Con)` counting as the same speaker)."""
+    `Mr. Reed` for `Mr. Tom Reed (Kirkby) (Con)` counting as the same speaker)."""
     spans = lines(text, start, end)
     caps = caps_names(text, spans)
     names = [normalise_speaker(m.name) for a, b in spans if (m := match(text, a, b, caps))]
@@ -163,7 +163,7 @@ def _label_lines(text: str, start: int, end: int | None) -> dict[int, Label]:
 def _aliases(names: list[str]) -> dict[str, str]:
     """Short forms that stand for the one fuller name they abbreviate: initials (`KN` for
     `Kensei`), an office without its holder (`The Prime Minister` for `The Prime Minister
-    (Mr. Gordon Brown)`), a title and surname (`Mr. Cameron` for `Mr. David Cameron`)."""
+    (Ms. Ann Bell)`), a title and surname (`Mr. Reed` for `Mr. Tom Reed`)."""
     unique = list(dict.fromkeys(names))
     full = [n for n in unique if not _INITIALS.fullmatch(n)]
     out = {}

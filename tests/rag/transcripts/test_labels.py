@@ -125,7 +125,7 @@ def test_federal_reserve_labels():
     text = (
         "CHAIRMAN BERNANKE. Good morning, everybody. Are there questions?\n\n"
         "VICE CHAIRMAN GEITHNER. Why meet today?\n\n"
-        "MR. LACKER. I had the same question.\n\n"
+        "MR. HADLEY. I had the same question.\n\n"
         "CHAIRMAN BERNANKE. Because markets moved.\n\n"
         "CHAIR POWELL. Thank you.\n"
     )
@@ -133,7 +133,7 @@ def test_federal_reserve_labels():
     assert [(s, w) for s, _, w in _spoken(parse(text, id="f"))] == [
         ("CHAIRMAN BERNANKE", "Good morning, everybody. Are there questions?"),
         ("VICE CHAIRMAN GEITHNER", "Why meet today?"),
-        ("MR. LACKER", "I had the same question."),
+        ("MR. HADLEY", "I had the same question."),
         ("CHAIRMAN BERNANKE", "Because markets moved."),
         ("CHAIR POWELL", "Thank you."),
     ]
@@ -167,17 +167,17 @@ def test_capitalised_prose_stays_prose():
     assert detect(text) == "prose"
 
 
-HANSARD = """Mr. David Cameron (Witney) (Con): Will the Prime Minister say when the bridge reopens?
+HANSARD = """Mr. Tom Reed (Kirkby) (Con): Will the Prime Minister say when the bridge reopens?
 
-The Prime Minister (Mr. Gordon Brown): In the spring.
+The Prime Minister (Ms. Ann Bell): In the spring.
 
 Hon. Members: Hear, hear.
 
-Mr. Cameron: Which spring?
+Mr. Reed: Which spring?
 
 The Prime Minister: The next one.
 
-Mrs. Ann Lee (Kirkby) (Lab/Co-op): And the ferry?
+Mrs. Ann Lee (Eastfield) (Lab/Co-op): And the ferry?
 """
 
 
@@ -187,11 +187,11 @@ def test_hansard_labels():
     # party and seat qualify a member and are dropped; other parentheticals are the name
     # as written, and short forms stand for the one fuller name they abbreviate
     assert [(s, w) for s, _, w in _spoken(doc)] == [
-        ("Mr. David Cameron", "Will the Prime Minister say when the bridge reopens?"),
-        ("The Prime Minister (Mr. Gordon Brown)", "In the spring."),
+        ("Mr. Tom Reed", "Will the Prime Minister say when the bridge reopens?"),
+        ("The Prime Minister (Ms. Ann Bell)", "In the spring."),
         ("Hon. Members", "Hear, hear."),
-        ("Mr. David Cameron", "Which spring?"),
-        ("The Prime Minister (Mr. Gordon Brown)", "The next one."),
+        ("Mr. Tom Reed", "Which spring?"),
+        ("The Prime Minister (Ms. Ann Bell)", "The next one."),
         ("Mrs. Ann Lee", "And the ferry?"),
     ]
 
