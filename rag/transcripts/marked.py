@@ -82,14 +82,13 @@ def _asks(text: str, a: int, b: int) -> bool:
 
 
 def score_dashed(text: str, paras: list[Span]) -> int:
-    """Dashed questions followed by an answer; none where the dashes mostly mark statements
-    (a bulleted fact sheet, a list of points), since there a dash is a bullet."""
+    """Dashed paragraphs followed by an answer, as before; none where fewer than half the
+    dashed paragraphs ask (a bulleted fact sheet, a list of points): there a dash is a bullet."""
     dashed = [i for i, (a, b) in enumerate(paras) if _dash(text, a, b)]
     asking = {i for i in dashed if _asks(text, *paras[i])}
     if not asking or len(asking) < _ASKING_SHARE * len(dashed):
         return 0
-    dashed_set = set(dashed)
-    return sum(1 for i in asking if i + 1 < len(paras) and i + 1 not in dashed_set)
+    return _score(text, paras, _dash)
 
 
 def score_bold(text: str, paras: list[Span]) -> int:

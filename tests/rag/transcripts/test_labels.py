@@ -220,10 +220,11 @@ def test_other_parentheticals_stay_in_the_name():
     ],
 )
 def test_long_pathological_lines_are_fast(line):
-    began = time.perf_counter()
+    # this thread's CPU time, so a busy machine does not fail it; backtracking would take minutes
+    began = time.thread_time()
     labelled.score(line + "\n" + line)
     labelled.read(line)
-    assert time.perf_counter() - began < 0.5
+    assert time.thread_time() - began < 1.0
 
 
 PRESS_CONFERENCE = """CHAIR POWELL. Good afternoon. I am happy to take your questions.
