@@ -23,7 +23,7 @@ _BRACKETED = re.compile(
 )
 _TIME_FIRST = re.compile(rf"{_WS}{{0,40}}\[(?P<time>{TIME})\]{_WS}{{1,8}}(?=\S)")
 
-Matcher = Callable[[str, int, int], "Label | None"]
+Matcher = Callable[[str, int, int], Label | None]
 
 
 def time_of(paren: str) -> str | None:
