@@ -13,6 +13,13 @@ from .turns import Utterance
 __all__ = ["read_bold", "read_dashed", "score_bold", "score_dashed"]
 
 _DASH = re.compile(r"[-\u2013\u2014][ \t\u00a0]+(?=\S)")
+_BULLET_LINE = re.compile(r"\n[ \t\u00a0]{0,8}[-\u2013\u2014*\u2022][ \t\u00a0]+\S")
+_INTERROGATIVE = re.compile(
+    r"(?:what|who|whom|whose|where|when|why|how|which|do|does|did|is|are|was|were|can|could|"
+    r"would|will|should|shall|have|has|had|may|might)\b",
+    re.IGNORECASE,
+)
+_ASKING_SHARE = 0.5
 # a whole paragraph in bold, with no bold run inside it
 _BOLD = re.compile(r"\*\*(?=\S)((?:(?!\*\*).)+?)\*\*", re.DOTALL)
 
@@ -62,7 +69,25 @@ def read_bold(text: str, start: int = 0, end: int | None = None) -> list[Utteran
     return _read(text, start, end, _bold)
 
 
+def _asks(text: str, a: int, b: int) -> bool:
+    """A dashed paragraph that asks: a question mark, or an interrogative opening not ended
+    as a statement (a question transcribed without its `?`). Several bullet lines are a list."""
+    if _BULLET_LINE.search(text, a, b):
+        return False
+    if "?" in text[a:b]:
+        return True
+    m = _DASH.match(text, a, b)
+    # `- Do not park here.` opens like a question but states
+    return bool(m and _INTERROGATIVE.match(text, m.end(), b)) and text[b - 1] not in ".!:;"
+
+
 def score_dashed(text: str, paras: list[Span]) -> int:
+    """Dashed paragraphs followed by an answer, as before; none where fewer than half the
+    dashed paragraphs ask (a bulleted fact sheet, a list of points): there a dash is a bullet."""
+    dashed = [i for i, (a, b) in enumerate(paras) if _dash(text, a, b)]
+    asking = {i for i in dashed if _asks(text, *paras[i])}
+    if not asking or len(asking) < _ASKING_SHARE * len(dashed):
+        return 0
     return _score(text, paras, _dash)
 
 

@@ -24,6 +24,8 @@ class Segment:
     text: str
     speaker: str | None = None
     timestamp: str | None = None
+    new_speaker: bool = False
+    """The markup says someone else speaks now (a caption's `>>`), named or not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,27 +63,30 @@ def render(
     """One turn a paragraph. With `merge` (captions), consecutive segments of one speaker
     form one turn and a segment with no speaker continues the turn before it; without it
     (explicit turns, as in JSON), every segment is a turn of its own."""
-    turns: list[list] = []  # [speaker, [texts], timestamp]
+    turns: list[list] = []  # [speaker, [texts], timestamp, new_speaker]
     for seg in segments:
         words = _SPACE.sub(" ", seg.text).strip()
         if not words:
             continue
-        if merge and turns and (seg.speaker is None or seg.speaker == turns[-1][0]):
+        same = seg.speaker is None or seg.speaker == turns[-1][0] if turns else False
+        if merge and turns and same and not seg.new_speaker:
             turns[-1][1].append(words)
         else:
-            turns.append([seg.speaker, [words], seg.timestamp])
+            turns.append([seg.speaker, [words], seg.timestamp, seg.new_speaker])
     if not turns:
         raise InvalidInput(f"no speech found: this does not look like a {format} transcript")
     parts: list[str] = []
     utterances: list[Utterance] = []
     pos = 0
-    for speaker, texts, timestamp in turns:
+    for speaker, texts, timestamp, new_speaker in turns:
         prefix = f"{speaker}: " if speaker else ""
         body = " ".join(texts)
         start = pos + len(prefix)
         parts.append(prefix + body)
         utterances.append(
-            Utterance(start, start + len(body), speaker, None, bool(speaker) or not merge, timestamp)
+            Utterance(
+                start, start + len(body), speaker, None, bool(speaker) or new_speaker or not merge, timestamp
+            )
         )
         pos += len(prefix) + len(body) + 2
     return Rendered("\n\n".join(parts) + "\n", utterances, metadata or {})
