@@ -285,6 +285,12 @@ class Store(StoreView):
         db.execute("PRAGMA foreign_keys=ON")
         return db
 
+    def _add_column(self, table: str, column: str, kind: str) -> None:
+        """Columns a newer schema added, where an older file lacks them."""
+        have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
     def _create(self) -> None:
         for statement in _SCHEMA.split(";"):
             if statement.strip():
@@ -294,11 +300,10 @@ class Store(StoreView):
             self._set_meta("schema_version", str(SCHEMA_VERSION))
             self._set_meta("generation", "0")
         elif version in ("1", "2", "3"):
-            if version == "1":  # v2 added turns.timestamp
-                self._db.execute("ALTER TABLE turns ADD COLUMN timestamp TEXT")
-            # v3 added embedding_cache; v4 turns.page and documents.roles (speaker → role)
-            self._db.execute("ALTER TABLE turns ADD COLUMN page INTEGER")
-            self._db.execute("ALTER TABLE documents ADD COLUMN roles TEXT NOT NULL DEFAULT '{}'")
+            # v2 added turns.timestamp, v3 embedding_cache, v4 turns.page and documents.roles
+            self._add_column("turns", "timestamp", "TEXT")
+            self._add_column("turns", "page", "INTEGER")
+            self._add_column("documents", "roles", "TEXT NOT NULL DEFAULT '{}'")
             self._set_meta("schema_version", str(SCHEMA_VERSION))
         elif int(version) != SCHEMA_VERSION:
             raise IndexMismatch(

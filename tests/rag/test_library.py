@@ -312,3 +312,20 @@ def test_index_turns_approximate_past_the_threshold_and_keeps_working(tmp_path: 
             reopened.remove(f"f{i}")
     assert reopened.status().vector_index == "flat"  # shrunk well below: exact again
     reopened.close()
+
+
+def test_a_version_3_index_gains_pages_and_roles_on_open(tmp_path: Path) -> None:
+    text = QA
+    with _open(tmp_path) as lib:
+        lib.add(text, id="old")
+    with sqlite3.connect(tmp_path / "library.sqlite3") as db:  # as version 3 left it
+        db.execute("ALTER TABLE turns DROP COLUMN page")
+        db.execute("ALTER TABLE documents DROP COLUMN roles")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with _open(tmp_path) as lib:
+        doc = lib.document("old")
+        assert doc.roles == {} and doc.turns and all(t.page is None for t in doc.turns)
+        assert "question" in {t.act for t in doc.turns}
+        talk = "Ann: Is it yellow?\n\nBo: Yes, bright yellow.\n\nAnn: Why yellow?\n\nBo: So boats see it.\n"
+        lib.add(talk, id="new")
+        assert lib.document("new").roles == {"Ann": "interviewer", "Bo": "guest"}
