@@ -55,7 +55,9 @@ def _drop_line_numbers(lines: list[str]) -> list[str]:
 def _zones(lines: list[str]) -> tuple[list[int], list[int]]:
     """Indexes of the first and last few non-blank lines of a page."""
     filled = [i for i, line in enumerate(lines) if line]
-    return filled[:_ZONE], filled[-_ZONE:]
+    head = filled[: min(_ZONE, len(filled) // 2)]  # a short page's lines are split between the two
+    rest = filled[len(head) :]
+    return head, rest[max(0, len(rest) - _ZONE) :]
 
 
 def clean_pages(raw_pages: list[str]) -> list[str]:
