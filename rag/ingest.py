@@ -7,7 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import InvalidInput
 from .model import Document
@@ -45,6 +45,7 @@ SUFFIXES = frozenset(
     }
 )
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_MARKUP_SUFFIXES = {".json": "json", ".xml": "parlparse"}
 _XML_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)[\"']")
 _ID = re.compile(r"^[\w][\w .,@()+=~'\-/]{0,254}$")
 
@@ -169,13 +170,14 @@ def from_bytes(
 ) -> Source:
     """Parse a file's bytes: PDF and DOCX (by magic, else by `name`'s suffix) are extracted and
     hashed as bytes; anything else is decoded as text. `name` gives the default id; `where`
-    (the path) names the file in errors. A `.json` file must be a JSON transcript."""
+    (the path) names the file in errors. A `.json` or `.xml` file must be a JSON transcript or a
+    debate, so a stray data file in a folder is refused rather than indexed as prose."""
     label = where or name
     doc_id = validate_id(id or name.replace("\\", "/").rsplit("/", 1)[-1])
     extractor = binary_format(data, name, format)
     if extractor is None:
-        if format is None and name.lower().endswith(".json"):
-            format = "json"
+        if format is None:  # a .json or .xml file is that markup or nothing, never prose
+            format = _MARKUP_SUFFIXES.get(PurePosixPath(name.lower()).suffix)
         return from_text(decode(data, label), id=doc_id, title=title, format=format, origin=origin)
     layout = None if format == extractor.name else format
     doc = parse_binary(data, extractor, id=doc_id, name=label, title=title, layout=layout)

@@ -93,3 +93,8 @@ def test_dtd_tricks_are_refused(xml):
 def test_bad_debates_are_refused(xml, reason):
     with pytest.raises(InvalidInput, match=reason):
         parse(xml, id="bad")
+
+
+def test_an_xml_file_that_is_no_debate_is_refused():
+    with pytest.raises(InvalidInput, match="root element is <rss>"):
+        from_bytes(b"<?xml version='1.0'?><rss><channel><title>Feed</title></channel></rss>", "feed.xml")
