@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import InvalidInput
 from .model import Document
-from .transcripts import parse
+from .transcripts import binary_format, parse, parse_binary
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -18,6 +19,7 @@ __all__ = [
     "Source",
     "content_hash",
     "decode",
+    "from_bytes",
     "from_text",
     "read_file",
     "validate_id",
@@ -25,9 +27,26 @@ __all__ = [
 ]
 
 SUFFIXES = frozenset(
-    {".txt", ".md", ".markdown", ".text", ".transcript", ".vtt", ".srt", ".html", ".htm", ".json"}
+    {
+        ".txt",
+        ".md",
+        ".markdown",
+        ".text",
+        ".transcript",
+        ".rst",
+        ".vtt",
+        ".srt",
+        ".html",
+        ".htm",
+        ".json",
+        ".xml",
+        ".docx",
+        ".pdf",
+    }
 )
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_MARKUP_SUFFIXES = {".json": "json", ".xml": "parlparse"}
+_XML_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)[\"']")
 _ID = re.compile(r"^[\w][\w .,@()+=~'\-/]{0,254}$")
 
 
@@ -40,20 +59,38 @@ class Source:
     origin: str | None
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def content_hash(content: str | bytes) -> str:
+    """SHA-256 of a text's UTF-8 or of a binary file's bytes."""
+    return hashlib.sha256(content if isinstance(content, bytes) else content.encode("utf-8")).hexdigest()
+
+
+def _encoding(data: bytes) -> str:
+    """UTF-8, or the encoding an XML declaration names (`<?xml … encoding="ISO-8859-1"?>`)."""
+    m = _XML_ENCODING.match(data)
+    if m is None:
+        return "utf-8"
+    name = m.group(1).decode("ascii")
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise InvalidInput(f"the XML declares an unknown encoding {name!r}") from None
+    return name
 
 
 def decode(data: bytes, name: str = "input") -> str:
-    """UTF-8 text as stored, minus a byte-order mark; anything else is an error that says where."""
+    """UTF-8 text as stored (or XML in its declared encoding), minus a byte-order mark; anything
+    else is an error that says where."""
     if b"\x00" in data[:8192]:
         raise InvalidInput(f"{name} looks binary (it contains NUL bytes); expected a UTF-8 text file")
+    encoding = _encoding(data)
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         bad = data[exc.start : exc.start + 1]
-        raise InvalidInput(f"{name} is not valid UTF-8: byte {exc.start} (line {line}) is {bad!r}") from None
+        raise InvalidInput(
+            f"{name} is not valid {exc.encoding.upper()}: byte {exc.start} (line {line}) is {bad!r}"
+        ) from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InvalidInput(f"{name} is empty")
@@ -110,8 +147,41 @@ def read_file(
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
-    text = decode(data, str(path))
-    return from_text(text, id=id or path.name, title=title or None, format=format, origin=str(path.resolve()))
+    return from_bytes(
+        data,
+        path.name,
+        id=id,
+        title=title or None,
+        format=format,
+        origin=str(path.resolve()),
+        where=str(path),
+    )
+
+
+def from_bytes(
+    data: bytes,
+    name: str,
+    *,
+    id: str | None = None,
+    title: str | None = None,
+    format: str | None = None,
+    origin: str | None = None,
+    where: str | None = None,
+) -> Source:
+    """Parse a file's bytes: PDF and DOCX (by magic, else by `name`'s suffix) are extracted and
+    hashed as bytes; anything else is decoded as text. `name` gives the default id; `where`
+    (the path) names the file in errors. A `.json` or `.xml` file must be a JSON transcript or a
+    debate, so a stray data file in a folder is refused rather than indexed as prose."""
+    label = where or name
+    doc_id = validate_id(id or name.replace("\\", "/").rsplit("/", 1)[-1])
+    extractor = binary_format(data, name, format)
+    if extractor is None:
+        if format is None:  # a .json or .xml file is that markup or nothing, never prose
+            format = _MARKUP_SUFFIXES.get(PurePosixPath(name.lower()).suffix)
+        return from_text(decode(data, label), id=doc_id, title=title, format=format, origin=origin)
+    layout = None if format == extractor.name else format
+    doc = parse_binary(data, extractor, id=doc_id, name=label, title=title, layout=layout)
+    return Source(doc, content_hash(data), origin)
 
 
 def walk(folder: Path) -> Iterator[tuple[str, Path]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -7,7 +8,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rag.ingest import decode, from_text
+from rag.ingest import Source, from_bytes, from_text
 
 from ..deps import JobsDep, LibraryDep, SettingsDep
 from ..errors import HTTPProblem
@@ -64,7 +65,29 @@ def _too_large(limit: int) -> HTTPProblem:
     return HTTPProblem(413, "TooLarge", f"the upload is larger than the limit of {limit} bytes")
 
 
-async def _read_upload(request: Request, limit: int) -> DocumentIn:
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    """A document to index: JSON text, or an uploaded file's bytes (text, PDF or DOCX: ingest
+    decides by the bytes, so a binary upload is no longer refused as non-UTF-8)."""
+
+    id: str | None
+    title: str | None
+    format: str | None
+    text: str | None = None
+    data: bytes | None = None
+    name: str = "upload"
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else len((self.text or "").encode())
+
+    def source(self) -> Source:
+        if self.data is not None:
+            return from_bytes(self.data, self.name, id=self.id, title=self.title, format=self.format)
+        return from_text(self.text or "", id=self.id, title=self.title, format=self.format)
+
+
+async def _read_upload(request: Request, limit: int) -> _Upload:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -74,7 +97,8 @@ async def _read_upload(request: Request, limit: int) -> DocumentIn:
         if len(body) > limit:
             raise _too_large(limit)
         try:
-            return DocumentIn.model_validate_json(body)
+            doc = DocumentIn.model_validate_json(body)
+            return _Upload(doc.id, doc.title, doc.format, text=doc.text)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
@@ -87,14 +111,14 @@ async def _read_upload(request: Request, limit: int) -> DocumentIn:
         data = await upload.read(limit + 1)
         if len(data) > limit:
             raise _too_large(limit)
-        name = upload.filename or "upload"
+        name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1] or "upload"
         fields = {k: form.get(k) for k in ("id", "title", "format")}
-        text = decode(data, name)
-        return DocumentIn(
-            text=text,
-            id=str(fields["id"]) if fields["id"] else name.replace("\\", "/").rsplit("/", 1)[-1],
+        return _Upload(
+            id=str(fields["id"]) if fields["id"] else None,
             title=str(fields["title"]) if fields["title"] else None,
             format=str(fields["format"]) if fields["format"] else None,
+            data=data,
+            name=name,
         )
     raise HTTPProblem(
         415, "UnsupportedMediaType", "send application/json {text, id?, title?} or a multipart file upload"
@@ -128,9 +152,9 @@ async def add_document(
 ) -> AddResponse | JobOut:
     """Index a transcript (a file upload or JSON text); the same id replaces the old version."""
     body = await _read_upload(request, settings.max_upload_bytes)
-    source = await run_in_threadpool(from_text, body.text, id=body.id, title=body.title, format=body.format)
+    source = await run_in_threadpool(body.source)
     if background is None:
-        background = len(body.text.encode()) > settings.background_upload_bytes
+        background = body.size > settings.background_upload_bytes
     if background:
 
         def work(progress: Progress) -> dict[str, object]:

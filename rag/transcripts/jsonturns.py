@@ -1,5 +1,10 @@
 """JSON transcripts: `[{"speaker", "text"|"content", "start"?}]`, `{"turns": [...]}`,
-and QMSum meetings (`{"meeting_transcripts": [{"speaker", "content"}]}`)."""
+QMSum meetings (`{"meeting_transcripts": [{"speaker", "content"}]}`) and Podcasting 2.0
+(`{"version", "segments": [{"speaker", "startTime", "endTime", "body"}]}`).
+
+Any text that parses as a JSON object or array is taken for JSON, so JSON that is no
+transcript is refused with the reason instead of being indexed as prose.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from .rendered import Rendered, Segment, clock, render
 __all__ = ["looks_like_json", "read_json"]
 
 _LISTS = ("turns", "meeting_transcripts", "transcript", "segments", "utterances")
+_WORDS = ("text", "content", "body")
+_STARTS = ("start", "timestamp", "startTime")
 
 
 def looks_like_json(text: str) -> bool:
@@ -19,8 +26,8 @@ def looks_like_json(text: str) -> bool:
     if head not in ("{", "["):
         return False
     try:
-        return _turns(json.loads(text)) is not None
-    except (ValueError, InvalidInput):
+        return isinstance(json.loads(text), (dict, list))
+    except ValueError:
         return False
 
 
@@ -41,17 +48,23 @@ def read_json(text: str) -> Rendered:
     turns = _turns(data)
     if turns is None:
         raise InvalidInput(
-            "JSON transcripts are a list of turns or an object with 'turns' or 'meeting_transcripts'"
+            "this JSON is not a transcript: expected a list of turns or an object with 'turns', "
+            "'meeting_transcripts' or 'segments'"
         )
+    if not turns:
+        raise InvalidInput("this JSON transcript has no turns")
     segments = []
     for i, turn in enumerate(turns):
         if not isinstance(turn, dict):
-            raise InvalidInput(f"turn {i} is not an object with 'speaker' and 'text'")
-        words = turn.get("text", turn.get("content"))
+            raise InvalidInput(
+                f"this JSON is not a transcript: item {i} is {type(turn).__name__}, "
+                "not an object with 'speaker' and 'text'"
+            )
+        words = next((turn[k] for k in _WORDS if k in turn), None)
         if not isinstance(words, str):
-            raise InvalidInput(f"turn {i} has no 'text' or 'content' string")
+            raise InvalidInput(f"turn {i} has no 'text', 'content' or 'body' string")
         speaker = turn.get("speaker")
-        start = turn.get("start", turn.get("timestamp"))
+        start = next((turn[k] for k in _STARTS if k in turn), None)
         segments.append(
             Segment(
                 words,
@@ -62,4 +75,6 @@ def read_json(text: str) -> Rendered:
     meta = {}
     if isinstance(data, dict) and isinstance(data.get("title"), str):
         meta["title"] = data["title"]
-    return render(segments, format="JSON", merge=False, metadata=meta)
+    # Podcasting 2.0 splits speech into short segments: one speaker's run of them is one turn
+    podcast = isinstance(data, dict) and isinstance(data.get("segments"), list) and "version" in data
+    return render(segments, format="JSON", merge=podcast, metadata=meta)

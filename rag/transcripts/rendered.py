@@ -24,6 +24,8 @@ class Segment:
     text: str
     speaker: str | None = None
     timestamp: str | None = None
+    aside: bool = False
+    """A heading or stage direction: narration of its own, with no speaker, never merged."""
     new_speaker: bool = False
     """The markup says someone else speaks now (a caption's `>>`), named or not."""
 
@@ -36,6 +38,7 @@ class Rendered:
 
 
 _SPACE = re.compile(r"\s+")
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 
 
 def clock(value: str | float | int | None) -> str | None:
@@ -58,35 +61,51 @@ def clock(value: str | float | int | None) -> str | None:
 
 
 def render(
-    segments: Iterable[Segment], *, format: str, merge: bool = True, metadata: dict[str, str] | None = None
+    segments: Iterable[Segment],
+    *,
+    format: str,
+    merge: bool = True,
+    metadata: dict[str, str] | None = None,
+    keep_paragraphs: bool = False,
 ) -> Rendered:
     """One turn a paragraph. With `merge` (captions), consecutive segments of one speaker
     form one turn and a segment with no speaker continues the turn before it; without it
-    (explicit turns, as in JSON), every segment is a turn of its own."""
-    turns: list[list] = []  # [speaker, [texts], timestamp, new_speaker]
+    (explicit turns, as in JSON), every segment is a turn of its own. With `keep_paragraphs`
+    (speeches), blank lines inside a segment stay paragraph breaks of its turn."""
+    joiner = "\n\n" if keep_paragraphs else " "
+    turns: list[tuple[str | None, list[str], str | None, bool, bool]] = []
+    # speaker, texts, timestamp, aside, a new speaker the markup marks without a name
     for seg in segments:
-        words = _SPACE.sub(" ", seg.text).strip()
+        parts = _PARAGRAPH.split(seg.text) if keep_paragraphs else [seg.text]
+        words = joiner.join(w for w in (_SPACE.sub(" ", p).strip() for p in parts) if w)
         if not words:
             continue
-        same = seg.speaker is None or seg.speaker == turns[-1][0] if turns else False
-        if merge and turns and same and not seg.new_speaker:
-            turns[-1][1].append(words)
+        last = turns[-1] if turns else None
+        if seg.aside:
+            turns.append((None, [words], seg.timestamp, True, False))
+        elif (
+            merge
+            and last
+            and not last[3]
+            and not seg.new_speaker
+            and (seg.speaker is None or seg.speaker == last[0])
+        ):
+            last[1].append(words)
         else:
-            turns.append([seg.speaker, [words], seg.timestamp, seg.new_speaker])
-    if not turns:
+            turns.append((seg.speaker, [words], seg.timestamp, False, seg.new_speaker))
+    if not any(not t[3] for t in turns):
         raise InvalidInput(f"no speech found: this does not look like a {format} transcript")
     parts: list[str] = []
     utterances: list[Utterance] = []
     pos = 0
-    for speaker, texts, timestamp, new_speaker in turns:
+    for speaker, texts, timestamp, aside, new_speaker in turns:
         prefix = f"{speaker}: " if speaker else ""
-        body = " ".join(texts)
+        body = joiner.join(texts)
         start = pos + len(prefix)
         parts.append(prefix + body)
+        labelled = not aside and (bool(speaker) or new_speaker or not merge)
         utterances.append(
-            Utterance(
-                start, start + len(body), speaker, None, bool(speaker) or new_speaker or not merge, timestamp
-            )
+            Utterance(start, start + len(body), speaker, None, labelled, timestamp, aside=aside)
         )
         pos += len(prefix) + len(body) + 2
     return Rendered("\n\n".join(parts) + "\n", utterances, metadata or {})

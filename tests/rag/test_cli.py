@@ -105,3 +105,19 @@ def test_eval_prints_each_mode(tmp_path: Path) -> None:
     assert all(row["hit_at_1"] == 1.0 and row["quote_mismatches"] == 0 for row in rows.values())
     r = rag("eval", str(gold), "--mode", "magic", "--document", str(doc), data_dir=tmp_path / "unused")
     assert r.returncode == 1 and "unknown mode" in r.stderr
+
+
+def test_index_reports_a_locked_pdf_in_one_line(tmp_path: Path) -> None:
+    from tests.rag.transcripts.builders import encrypt_pdf, make_pdf
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(QA, encoding="utf-8")
+    (folder / "locked.pdf").write_bytes(
+        encrypt_pdf(make_pdf([["Q: Why?", "A: Because."]]), user_password="pw")
+    )
+    r = rag("index", str(folder), data_dir=tmp_path / "data")
+    assert r.returncode == 1
+    assert "locked.pdf: failed:" in r.stderr and "encrypted PDF that needs a password" in r.stderr
+    listed = rag("documents", "--json", data_dir=tmp_path / "data")
+    assert "locked.pdf" not in listed.stdout and "ferry.txt" in listed.stdout

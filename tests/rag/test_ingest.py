@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import InvalidInput
-from rag.ingest import decode, from_text, validate_id
+from rag.ingest import content_hash, decode, from_bytes, from_text, read_file, validate_id, walk
+from tests.rag.transcripts.builders import make_docx, make_pdf
 
 
 def test_decode_keeps_text_exact_but_drops_bom():
@@ -38,3 +39,27 @@ def test_good_ids(good):
 def test_lone_surrogate_is_rejected():
     with pytest.raises(InvalidInput, match="surrogate"):
         from_text("bad \ud800 text", id="x")
+
+
+def test_walk_and_read_file_take_binary_and_xml_files(tmp_path):
+    lines = ["Dana: Why?", "Omar: Because.", "Dana: Really?", "Omar: Yes."]
+    (tmp_path / "a.pdf").write_bytes(make_pdf([lines]))
+    (tmp_path / "b.docx").write_bytes(make_docx(lines))
+    debate = b"<publicwhip><speech speakername='Dana'><p>Why?</p></speech></publicwhip>"
+    (tmp_path / "c.xml").write_bytes(debate)
+    (tmp_path / "d.rst").write_text("Title\n=====\n\nWhy?\n\n    Because.\n", encoding="utf-8")
+    (tmp_path / "e.png").write_bytes(b"\x89PNG")
+    found = dict(walk(tmp_path))
+    assert sorted(found) == ["a.pdf", "b.docx", "c.xml", "d.rst"]
+    formats = {name: read_file(path).document.format for name, path in found.items()}
+    assert formats == {"a.pdf": "pdf", "b.docx": "docx", "c.xml": "parlparse", "d.rst": "prose"}
+    pdf = (tmp_path / "a.pdf").read_bytes()
+    assert read_file(tmp_path / "a.pdf").content_hash == content_hash(pdf)  # over the bytes
+    assert from_bytes(pdf, "sub/a.pdf").document.id == "a.pdf"
+
+
+def test_xml_is_decoded_in_its_declared_encoding():
+    data = "<?xml version='1.0' encoding='ISO-8859-1'?><publicwhip/>".encode("latin-1") + b"caf\xe9"
+    assert decode(data, "x.xml").endswith("café")
+    with pytest.raises(InvalidInput, match="unknown encoding"):
+        decode(b"<?xml version='1.0' encoding='klingon'?><x/>", "x.xml")
