@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-__all__ = ["Content", "asks", "classify", "is_backchannel", "is_procedural", "sentences"]
+__all__ = ["Content", "asks", "classify", "hands_floor", "is_backchannel", "is_procedural", "sentences"]
 
 Content = Literal["question", "backchannel", "procedural", "statement"]
 
@@ -101,7 +101,7 @@ _BACKCHANNEL_MAX_WORDS = 6
 _NOTE = re.compile(r"(?:\\?[\[(][^\[\]()]{1,60}\\?[\])][.\s]*)+")
 
 _PROCEDURAL = re.compile(
-    r"^(?:(?:thank you|thanks)(?: very much)?[,.!]?\s*)?(?:"
+    r"^(?:(?:thank you|thanks)(?: very much)?[,.!]?\s*)?(?:(?:okay|ok|all right|so|and|now)[,.]?\s+)?(?:"
     r"next question|(?:the )?next (?:one|reporter|speaker)|(?:let's|let us|we'll|we will|i'll|i will) "
     r"(?:go|turn|move|come|take) (?:to|over to|next to|a question from)|go ahead|over to you|"
     r"the floor is yours|you have the floor|(?:the )?(?:chair|chairman|chairwoman|speaker|president) "
@@ -114,23 +114,32 @@ _PROCEDURAL = re.compile(
     re.IGNORECASE,
 )
 _PROCEDURAL_MAX_CHARS = 160
+# A moderator hands the floor by name alone: "Colby.", "Thank you. Steve Liesman.", "Nick, then Jeanna."
+_NAME = r"[A-Z][\w'\u2019-]+(?: [A-Z][\w'\u2019-]+){0,2}"
+_FLOOR_BY_NAME = re.compile(
+    rf"(?:(?:thank you|thanks|okay|ok|all right)[.,!]?\s+)?{_NAME}(?:,? (?:and|then|and then) {_NAME})?[.!]?",
+    re.IGNORECASE,
+)
 
 # Sentences that ask without a question mark: requests and the forms of written questions.
 _ASKING_PROMPT = re.compile(
-    r"^(?:and |so |but |now |okay,? |well,? )?(?:"
+    r"^(?:and |so |but |now |okay,? |well,? |first(?: of all)?,? |secondly,? |finally,? |also,? )?(?:"
     r"(?:can|could|would|will) you (?:please )?(?:tell|explain|describe|talk|walk|say|give|share|elaborate|"
     r"comment|clarify|expand|update|confirm|speak|help us)|"
     r"(?:please )?(?:tell|explain to|walk|talk to|remind|update) (?:us|me)\b|"
     r"(?:please )?(?:describe|explain|elaborate on|talk about|comment on)\b|"
     r"i(?:'d| would)? (?:like|want|wanted) to (?:ask|know|hear|understand)|"
     r"(?:my|the|one|a) (?:first |last |final |next |follow-up |quick )?question (?:is|was|would be|for you)|"
-    r"i (?:was |am |'m )?(?:wonder|wondering|curious)(?:ed)? (?:if|whether|about|what|how|why|who)|"
+    r"(?:i(?: was| am|'m)? )?(?:also |just |really )?(?:wonder|wondering|curious) "
+    r"(?:if|whether|about|what|how|why|who|at what|to know|to hear)|"
+    r"i(?:'ve| have) (?:got )?(?:a|one|two|three|a couple(?: of)?|some|a few) (?:quick |more )?questions?\b|"
     r"i(?:'d| would) be (?:interested|curious) (?:to|in)|"
     r"(?:if|whether) (?:he|she|they|the|his|her|my|it) (?:will|would|has|have|plans|intends|is|are)\b|"
     r"to ask (?:the|my|his|her)\b"
     r")",
     re.IGNORECASE,
 )
+_THANKS = re.compile(r"^(?:thank you|thanks|okay|ok|all right)[.,!]?\s+|\b(?:and|then)\b", re.IGNORECASE)
 _RHETORICAL_TAIL = 250
 """Characters of the speaker's own words after a question that make it rhetorical: a speaker
 who asks and then goes on to answer it ("What does it give us? Well, …") is telling."""
@@ -170,14 +179,28 @@ def is_backchannel(text: str) -> bool:
 
 def is_procedural(text: str) -> bool:
     """Runs the room: hands the floor, calls the next speaker, opens or closes the sitting."""
-    body = text.strip()
+    body = _plain(text.strip())
     if len(body) > _PROCEDURAL_MAX_CHARS or "?" in body:
         return False
-    return bool(_PROCEDURAL.match(body))
+    return bool(_PROCEDURAL.match(body)) or hands_floor(body)
+
+
+def hands_floor(text: str) -> bool:
+    """A turn of nothing but a name or two ("Colby.", "Thank you. Howard."): the floor is handed
+    on (after a question, the same words may be its answer: the caller decides)."""
+    body = text.strip()
+    if not _FLOOR_BY_NAME.fullmatch(body) or is_backchannel(body):
+        return False
+    return all(w[0].isupper() for w in _WORD.findall(_THANKS.sub("", body)))
+
+
+def _plain(text: str) -> str:
+    """Typographic apostrophes as typed ones ("Let’s" reads as "Let's"), line breaks as spaces."""
+    return " ".join(text.replace("\u2019", "'").split())
 
 
 def _asking_sentence(sentence: str) -> bool:
-    s = sentence.strip()
+    s = _plain(sentence.strip())
     if s.endswith("?") or s.endswith("?\u201d") or s.endswith('?"') or s.endswith("?)"):
         return not is_backchannel(s)
     return bool(_ASKING_PROMPT.match(s))

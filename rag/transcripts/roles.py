@@ -27,6 +27,7 @@ _LABELS = (
     (re.compile(r"^(?:q|question|reporter|journalist|press)$", re.IGNORECASE), "reporter"),
     (re.compile(r"^(?:interviewer|host|co-host|presenter|anchor)\b", re.IGNORECASE), "interviewer"),
     (re.compile(r"^(?:moderator|facilitator)\b", re.IGNORECASE), "moderator"),
+    (re.compile(r"^(?:(?:several |some )?hon(?:ourable|\.)? members|members)\b", re.IGNORECASE), "member"),
     (
         re.compile(
             r"\b(?:chair|chairman|chairwoman|chairperson|presiding officer|madam speaker|mr\.? speaker|"
@@ -62,6 +63,11 @@ def speaker_roles(turns: Sequence[Turn]) -> dict[str, str]:
             roles[speaker] = labelled[speaker]  # type: ignore[assignment]
         elif counts["procedural"] >= 2 and counts["procedural"] >= talk:
             roles[speaker] = "moderator"
+    moderated = "moderator" in roles.values()
+    for speaker, role in list(roles.items()):
+        counts = acts[speaker]
+        if moderated and role == "chair" and counts["answer"] > max(2, counts["question"]):
+            roles[speaker] = "official"  # "CHAIR POWELL" at a press conference answers: his title
     present = set(roles.values())
     askers = {s for s, c in acts.items() if c["question"] and c["question"] >= c["answer"]}
     answerers = {s for s, c in acts.items() if c["answer"] > c["question"]}
@@ -80,17 +86,17 @@ def speaker_roles(turns: Sequence[Turn]) -> dict[str, str]:
             continue
         if speaker in askers:
             roles[speaker] = (
-                "member"
-                if hearing
-                else "reporter"
+                "reporter"
                 if briefing
+                else "member"
+                if hearing
                 else "interviewer"
                 if two_sided
                 else "participant"
             )
         elif speaker in answerers:
             roles[speaker] = (
-                "witness" if hearing else "official" if briefing else "guest" if two_sided else "participant"
+                "official" if briefing else "witness" if hearing else "guest" if two_sided else "participant"
             )
         else:
             roles[speaker] = "participant"

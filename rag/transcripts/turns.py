@@ -185,6 +185,7 @@ def _marked_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]
         if act in ("question", "answer"):
             content = acts.classify(body)
             kept = _replies(body) if act == "answer" else "?" in body  # "Really?" still asks
+            kept = kept or (act == "question" and acts.hands_floor(body))  # marked: "Q Mr. President —"
             if content in ("backchannel", "procedural") and not kept:
                 act = content
         link: int | None = None
@@ -209,9 +210,21 @@ _GUEST_ASK_RATIO = 0.2
 _ASKER_SHARE = 0.2
 _GUEST_QUESTION_CHARS = 200
 _LONG_REPLY_CHARS = 600
+_ECHO_WORDS = 5
 _ANSWER_WINDOW = 6
 """Turns of other speakers after a question that can still be its answers (backchannels and
 the room's procedure not counted), where nothing in the source marks the exchange."""
+
+
+def _echoes(body: str) -> bool:
+    """A reply that repeats the question back and goes on ("How many? I don't know. …")."""
+    spans = acts.sentences(body)
+    if len(spans) < 2:
+        return False
+    first = body[spans[0][0] : spans[0][1]]
+    return (
+        first.rstrip().endswith("?") and len(first.split()) <= _ECHO_WORDS and not body.rstrip().endswith("?")
+    )
 
 
 def _replies(body: str) -> bool:
@@ -265,9 +278,11 @@ def _spoken_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]
         just_asked = bool(out) and out[-1][0] == "question" and open_questions[-1][1] != p.speaker
         if content == "question" and (
             (p.speaker == guest and len(body) > _GUEST_QUESTION_CHARS)
-            or (just_asked and len(body) > _LONG_REPLY_CHARS)
+            or (just_asked and (len(body) > _LONG_REPLY_CHARS or _echoes(body)))
         ):
-            content = "statement"  # a long reply that ends "Does that help?" still answers
+            content = "statement"  # a reply that echoes ("How many? I don't know …") still answers
+        if content == "procedural" and just_asked and acts.hands_floor(body):
+            content = "statement"  # "Who chairs it? — Ann Bell." names an answer
         recent = [q for q, _ in open_questions if since[q] < _ANSWER_WINDOW]
         if content == "question":
             link = main[recent[-1]] if recent and is_follow_up(body) else None
