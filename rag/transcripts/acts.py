@@ -101,8 +101,10 @@ _BACKCHANNEL_MAX_WORDS = 6
 _NOTE = re.compile(r"(?:\\?[\[(][^\[\]()]{1,60}\\?[\])][.\s]*)+")
 
 _PROCEDURAL = re.compile(
-    r"^(?:(?:thank you|thanks)(?: very much)?[,.!]?\s*)?(?:(?:okay|ok|all right|so|and|now)[,.]?\s+)?(?:"
-    r"next question|(?:the )?next (?:one|reporter|speaker)|(?:let's|let us|we'll|we will|i'll|i will) "
+    r"^(?:good (?:morning|afternoon|evening)(?:,? (?:everyone|everybody|all))?[,.!]?\s*)?"
+    r"(?:(?:thank you|thanks)(?: very much)?[,.!]?\s*)?(?:(?:okay|ok|all right|so|and|now)[,.]?\s+)?(?:"
+    r"(?:first|next|last|final) question|(?:the )?next (?:one|reporter|speaker)|"
+    r"(?:let's|let us|we'll|we will|i'll|i will) "
     r"(?:go|turn|move|come|take) (?:to|over to|next to|a question from)|go ahead|over to you|"
     r"the floor is yours|you have the floor|(?:the )?(?:chair|chairman|chairwoman|speaker|president) "
     r"(?:recogni[sz]es|calls)|i (?:now )?(?:call|recogni[sz]e|call upon|call on)|"
@@ -135,7 +137,14 @@ _ASKING_PROMPT = re.compile(
     r"i(?:'ve| have) (?:got )?(?:a|one|two|three|a couple(?: of)?|some|a few) (?:quick |more )?questions?\b|"
     r"i(?:'d| would) be (?:interested|curious) (?:to|in)|"
     r"(?:if|whether) (?:he|she|they|the|his|her|my|it) (?:will|would|has|have|plans|intends|is|are)\b|"
-    r"to ask (?:the|my|his|her)\b"
+    r"to ask (?:the|my|his|her)\b|"
+    # the printed form of a question tabled in parliament: "What assessment she has made of …"
+    r"(?:what|which) (?:recent )?(?:assessment|steps|discussions|plans|representations|progress|estimate|"
+    r"assistance|support|action|proposals|measures|account|guidance|funding)\b.{0,80}?"
+    r"\b(?:he|she|they|his|her|the)\b|"
+    r"(?:how many|how much|when|whether|for what reason) .{0,60}?"
+    r"\b(?:he|she|his department|her department)\b "
+    r"(?:will|would|has|have|is|expects|plans|intends|estimates)\b"
     r")",
     re.IGNORECASE,
 )
@@ -143,6 +152,7 @@ _THANKS = re.compile(r"^(?:thank you|thanks|okay|ok|all right)[.,!]?\s+|\b(?:and
 _RHETORICAL_TAIL = 250
 """Characters of the speaker's own words after a question that make it rhetorical: a speaker
 who asks and then goes on to answer it ("What does it give us? Well, …") is telling."""
+_TAGGED_STATEMENT = 250
 _TAG_QUESTION = re.compile(
     r"(?:,|^)\s*(?:right|you know|isn't it|don't you think|no|yeah|okay|ok|huh|eh|correct)\?$", re.IGNORECASE
 )
@@ -199,8 +209,11 @@ def _plain(text: str) -> str:
     return " ".join(text.replace("\u2019", "'").split())
 
 
+_BRACKETED = re.compile(r"\\?\[[^\[\]]{0,60}\\?\]|\([^()]{0,60}\)")
+
+
 def _asking_sentence(sentence: str) -> bool:
-    s = _plain(sentence.strip())
+    s = _plain(_BRACKETED.sub("", sentence).strip())  # "gives (??) you": the transcriber unsure
     if s.endswith("?") or s.endswith("?\u201d") or s.endswith('?"') or s.endswith("?)"):
         return not is_backchannel(s)
     return bool(_ASKING_PROMPT.match(s))
@@ -216,7 +229,8 @@ def asks(text: str) -> bool:
         tail = text[b:].strip()
         if len(tail) > _RHETORICAL_TAIL:
             continue
-        if _TAG_QUESTION.search(text[a:b]) and len(text[:a].strip()) > _RHETORICAL_TAIL:
+        tag = _TAG_QUESTION.search(text, a, b)
+        if tag and len(text[: tag.start()].strip()) > _TAGGED_STATEMENT:
             continue  # "…, right?" closing a long statement checks agreement, it asks nothing
         return True
     return False

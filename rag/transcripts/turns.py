@@ -40,7 +40,7 @@ class Utterance:
     """The page it starts on, for paged sources (PDF)."""
 
 
-ASKER_NAMES = frozenset({"q", "question", "interviewer", "host", "moderator", "reporter", "journalist"})
+ASKER_NAMES = frozenset({"q", "question", "interviewer", "host", "reporter", "journalist"})
 _SEPARATOR = re.compile(r"^[\W_]{1,10}$")
 _CLOSING = re.compile(
     r"\bthanks?\b.{0,120}\b(interview|conversation|talking (?:to|with) (?:us|me)|"

@@ -1,6 +1,6 @@
 """The real files of `corpus/transcripts-more/`, read through the bytes path as `rag index` and
 uploads read them. Expected values were read off the files themselves (acts are not pinned:
-they belong to the dialogue-act rules)."""
+acts and roles are pinned at the end, from reading who does what in each file)."""
 
 from __future__ import annotations
 
@@ -200,3 +200,58 @@ def test_write_the_docs_spotlight(docs, more):
     assert _turn_at(doc, "I went to a private high school in Palo Alto").start == text.index(
         "I went to a private"
     )
+
+
+def test_powell_the_moderator_routes_and_the_reporters_ask(docs):
+    doc = docs[POWELL]
+    reporters = set(POWELL_LABELS) - {"CHAIR POWELL", "MICHELLE SMITH"}
+    assert doc.roles["CHAIR POWELL"] == "official" and doc.roles["MICHELLE SMITH"] == "moderator"
+    assert {doc.roles[r] for r in reporters} == {"reporter"}
+    # read off the file: Michelle Smith only hands the floor ("Colby.", "Let's go to …")
+    assert {t.act for t in doc.turns if t.speaker == "MICHELLE SMITH"} == {"procedural"}
+    # every reporter's turn asks, some without a question mark ("I'm wondering how you …")
+    assert {t.act for t in doc.turns if t.speaker in reporters} == {"question"}
+    assert _turn_at(doc, "I’m wondering how you anticipate").act == "question"
+    answers = [t for t in doc.turns if t.speaker == "CHAIR POWELL" and t.act == "answer"]
+    assert len(answers) == 33  # all but the opening statement
+    assert all(doc.turns[t.question_index].speaker in reporters for t in answers)
+    # "How many?  I don't know. …" echoes the question and answers it
+    assert _turn_at(doc, "How many?  I don’t know.").act == "answer"
+
+
+def test_pdpilot_the_interviewer_asks(docs):
+    doc = docs[PDPILOT]
+    assert doc.roles == {"Dan": "interviewer", "Participant": "guest"}
+    mine = [t for t in doc.turns if t.speaker == "Participant"]
+    # the participant asks back only in short clarifications ("For this model in particular? …")
+    assert [doc.text[t.start : t.end][:29] for t in mine if t.act == "question"] == [
+        "For this model in particular?"
+    ]
+    assert (
+        _turn_at(doc, "what the earth mover’s distance gives (??) you").act == "answer"
+    )  # unsure, not asking
+    assert all(doc.turns[t.question_index].speaker == "Dan" for t in doc.turns if t.act == "answer")
+    assert doc.turns[-1].act == "backchannel"  # "Thank you."
+
+
+def test_commons_the_opening_question_of_an_exchange_is_asked(docs):
+    doc = docs[DEBATE]
+    assert doc.roles["Mr. Speaker"] == "chair" and doc.roles["Andrew Turner"] == "member"
+    opening = _turn_at(doc, "What assessment she has made of the findings")
+    assert opening.act == "question"  # a tabled question, printed without a question mark
+    reply = doc.turns[opening.index + 1]
+    assert (reply.speaker, reply.act, reply.question_index) == ("Tessa Jowell", "answer", opening.index)
+    assert all(
+        t.act == "narration"
+        for t in doc.turns
+        if t.speaker is None and "Division" in doc.text[t.start : t.end]
+    )
+
+
+def test_write_the_docs_questions_and_answers(docs):
+    doc = docs[SPOTLIGHT]
+    asked = [doc.text[t.start : t.end] for t in doc.turns if t.act == "question"]
+    assert asked[0] == "What formal education do you have?" and len(asked) == 5
+    for t in doc.turns:
+        if t.act == "answer":
+            assert doc.turns[t.question_index].act == "question"

@@ -1,0 +1,70 @@
+"""Speakers' parts in a conversation, told apart from the acts of their turns."""
+
+from __future__ import annotations
+
+from rag.transcripts import parse
+
+BRIEFING = """MODERATOR: Good morning. First question, Ann.
+
+ANN REED: Thank you. When will the bridge reopen?
+
+MINISTER: In the spring, once the inspection is done.
+
+MODERATOR: Bo.
+
+BO LINDQVIST: How much will the repairs cost?
+
+MINISTER: About four million.
+
+MODERATOR: Next question.
+
+ANN REED: Will the tolls change?
+
+MINISTER: No, the tolls stay as they are.
+"""
+
+MEETING = """Speaker A: Shall we start with the budget?
+
+Speaker B: We have twelve thousand left for the quarter.
+
+Speaker C: What about the buttons?
+
+Speaker D: They cost twelve cents each.
+
+Speaker A: Fine. Does anyone know the casing price?
+
+Speaker C: Two euros.
+
+Speaker B: Mm-hmm.
+"""
+
+
+def test_a_briefing_has_a_moderator_reporters_and_an_official():
+    doc = parse(BRIEFING, id="briefing")
+    assert doc.roles == {
+        "MODERATOR": "moderator",
+        "ANN REED": "reporter",
+        "MINISTER": "official",
+        "BO LINDQVIST": "reporter",
+    }
+    # the moderator routes and the reporters ask, whatever their order
+    assert {t.act for t in doc.turns if t.speaker == "MODERATOR"} == {"procedural"}
+    assert {t.act for t in doc.turns if t.speaker in ("ANN REED", "BO LINDQVIST")} == {"question"}
+    for t in doc.turns:
+        if t.speaker == "MINISTER":
+            assert t.act == "answer" and doc.turns[t.question_index].speaker != "MINISTER"
+
+
+def test_in_a_meeting_anyone_asks_and_anyone_answers():
+    doc = parse(MEETING, id="meeting")
+    assert set(doc.roles.values()) == {"participant"}
+    acts = [(t.speaker, t.act, t.question_index) for t in doc.turns]
+    assert acts == [
+        ("Speaker A", "question", None),
+        ("Speaker B", "answer", 0),
+        ("Speaker C", "question", None),
+        ("Speaker D", "answer", 2),
+        ("Speaker A", "question", None),
+        ("Speaker C", "answer", 4),
+        ("Speaker B", "backchannel", None),
+    ]
