@@ -120,12 +120,12 @@ def render_turns(turns: Iterable[tuple[str, list[str]]]) -> tuple[str, SpanList]
     parts: list[str] = []
     spans: SpanList = []
     pos = 0
-    for label, units in turns:  # label: the prefix
+    for prefix, units in turns:
         if parts:
             parts.append("\n\n")
             pos += 2
-        parts.append(label)
-        pos += len(label)
+        parts.append(prefix)
+        pos += len(prefix)
         for i, unit in enumerate(units):
             if i:
                 parts.append(" ")
@@ -223,12 +223,9 @@ def _friendsqa_gold(rows: list[dict], path: Path) -> EvalSet:
         # a scene can be too short for detection to be sure (five lines, no repeated speaker)
         documents.append(_rendered(text, doc_id, path, speakers, format="labelled"))
         for q in row["questions"]:
-            try:
-                gold = [spans[n] for n in q["answer_utterances"]]
-            except (IndexError, TypeError):
-                raise InvalidInput(
-                    f"{path}: question {q['id']} names an utterance {doc_id} does not have"
-                ) from None
+            if not all(isinstance(n, int) and 0 <= n < len(spans) for n in q["answer_utterances"]):
+                raise InvalidInput(f"{path}: question {q['id']} names an utterance {doc_id} does not have")
+            gold = [spans[n] for n in q["answer_utterances"]]
             questions.append(GoldQuestion(q["id"], q["question"], doc_id, gold, scoped=True))
     return EvalSet(documents, questions)
 

@@ -178,6 +178,8 @@ def test_unscoped_questions_keep_every_document(tmp_path: Path):
          "names a sentence"),
         ([{**SCENE, "questions": [{"id": "y", "question": "?", "answer_utterances": [40]}]}],
          "names an utterance"),
+        ([{**SCENE, "questions": [{"id": "y", "question": "?", "answer_utterances": [-2]}]}],
+         "names an utterance"),
         ([{"sentences": [], "questions": []}], "malformed"),
         ([{**SCENE, "utterances": [{"text": "no speakers"}]}], "malformed"),
     ],
