@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from embeddings import ModelError, load_embedder
 
 from .errors import InvalidInput, RagError
-from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold
+from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold, select
 from .library import Library
 from .model import Answer, Passage
 from .retriever import MODES
@@ -203,9 +203,22 @@ def reindex(data_dir: DataDir = None, model: Model = None, backend: Backend = No
     err.print(f"re-embedded {n} chunks")
 
 
+def _fold(text: str) -> tuple[int, int]:
+    """`2/5` -> (2, 5)."""
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit()) or not 1 <= int(k) <= int(n):
+        raise InvalidInput(f"--split-fold {text!r}: expected K/N with 1 <= K <= N, such as 2/5")
+    return int(k), int(n)
+
+
 @app.command(name="eval")
 def eval_(
-    gold: Annotated[list[Path], typer.Argument(help="Gold files: seed_dev-style or QMSum jsonl.")],
+    gold: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Gold files (.jsonl or .jsonl.gz): seed_dev-style, QMSum, MeetingQA or FriendsQA."
+        ),
+    ],
     document: Annotated[
         Path | None,
         typer.Option(help="The document line-numbered gold refers to [default: ../corpus/seed/*.txt]."),
@@ -218,6 +231,22 @@ def eval_(
         Path | None,
         typer.Option("--data-dir", help="Keep the evaluation index here [default: a temporary folder]."),
     ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="Per gold file, this many questions drawn by a shuffle seeded with --seed."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the --limit shuffle.")] = 0,
+    split_fold: Annotated[
+        str | None,
+        typer.Option(
+            "--split-fold",
+            metavar="K/N",
+            help="Only the documents of fold K of N (a hash of the document id) and their questions.",
+        ),
+    ] = None,
+    other_folds: Annotated[
+        bool, typer.Option("--other-folds", help="With --split-fold: every fold but K (the training side).")
+    ] = False,
     model: Model = None,
     backend: Backend = None,
 ) -> None:
@@ -226,7 +255,13 @@ def eval_(
     for m in modes:
         if m not in MODES:
             raise RagError(f"unknown mode {m!r}; choose from {', '.join(MODES)}")
-    sets = [load_gold(path, document=document) for path in gold]
+    fold = _fold(split_fold) if split_fold else None
+    if other_folds and fold is None:
+        raise InvalidInput("--other-folds needs --split-fold K/N")
+    sets = [
+        select(load_gold(path, document=document), limit=limit, seed=seed, fold=fold, other_folds=other_folds)
+        for path in gold
+    ]
     documents = {s.document.id: s for e in sets for s in e.documents}
     questions = [q for e in sets for q in e.questions]
     settings = _settings(None, model, backend)
@@ -246,14 +281,17 @@ def eval_(
         typer.echo(json.dumps([asdict(r) for r in results], indent=2))
         return
     fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+    selfs = any(r.self_rate is not None for r in results)  # a column only where the gold has one
     out.print(
-        f"{'mode':8} {'hit@1':>6} {'hit@' + str(k):>6} {'MRR':>6} {'cite':>6} {'FRR':>6} {'FAR':>6} "
-        f"{'chars':>6} {'p50ms':>6} {'p99ms':>6} {'bad quotes':>10}"
+        f"{'mode':8} {'hit@1':>6} {'hit@' + str(k):>6} {'MRR':>6} {'cite':>6} "
+        + (f"{'self':>6} " if selfs else "")
+        + f"{'FRR':>6} {'FAR':>6} {'chars':>6} {'p50ms':>6} {'p99ms':>6} {'bad quotes':>10}"
     )
     for r in results:
         out.print(
             f"{r.mode:8} {r.hit_at_1:6.3f} {r.hit_at_k:6.3f} {r.mrr:6.3f} {fmt(r.citation_accuracy):>6} "
-            f"{fmt(r.false_reject_rate):>6} {fmt(r.false_accept_rate):>6} {r.mean_passage_chars:6.0f} "
+            + (f"{fmt(r.self_rate):>6} " if selfs else "")
+            + f"{fmt(r.false_reject_rate):>6} {fmt(r.false_accept_rate):>6} {r.mean_passage_chars:6.0f} "
             f"{r.latency_ms_p50:6.1f} {r.latency_ms_p99:6.1f} {r.quote_mismatches:10d}"
         )
 

@@ -1,54 +1,55 @@
 """Measuring retrieval: gold-labelled questions in, hit@1, hit@k, MRR, citation accuracy out.
 
-Two gold formats are read: line-numbered questions about one document (`seed_dev.jsonl`:
-`{"id", "question", "gold_lines", "gold_question_lines", "answerable"?}`) and QMSum meetings
-(`{"meeting_transcripts", "specific_query_list": [{"query", "relevant_text_span"}]}`), whose
-meetings are indexed as JSON turn transcripts so that turn numbers stay turn numbers. A
-line-numbered file whose questions all have empty `gold_lines` needs no document: its questions
-are unanswerable ones, asked of whatever the other files index.
+Five gold formats are read (plain or gzip'd JSON lines, told apart by the keys of the first line;
+the readers are in `goldsets`):
+
+- line-numbered questions about one document (`seed_dev.jsonl`: `{"id", "question", "gold_lines",
+  "gold_question_lines", "answerable"?}`). A file whose questions all have empty `gold_lines`
+  needs no document: its questions are unanswerable ones, asked of whatever the other files index;
+- QMSum meetings (`{"meeting_transcripts", "specific_query_list": [{"query",
+  "relevant_text_span"}]}`, also `train_all.jsonl.gz` with its `domain`), indexed as JSON turn
+  transcripts so that turn numbers stay turn numbers; each query is asked of its own meeting;
+- MeetingQA meetings (`{"meeting", "sentences": [{"speaker", "text"}], "questions": [{"id",
+  "question_sentences", "answer_sentences"}]}`), rendered as a labelled transcript (a speaker's
+  consecutive sentences are one `Speaker X: ...` paragraph) and read by the ordinary text path.
+  The question is its sentences joined by a space; the gold is its answer sentences that are not
+  question sentences; it is asked of its own meeting, where its own words are too (the "self"
+  metric counts top passages that only quote the question back; "cite" counts top passages whose
+  question thread is the question sentences);
+- FriendsQA scenes (`{"scene", "utterances": [{"speakers", "text"}], "questions": [{"id",
+  "question", "answer_utterances", "is_speaker"}]}`), one `Name: text` paragraph per utterance
+  (several speakers joined by " and ", a `#NOTE#` as a `# ` narration paragraph); the gold is
+  its answer utterances, asked of its own scene.
+
+`goldsets.select` bounds a run (a seeded sample of questions, a fold of the documents). `evaluate`
+gives the metrics of one mode; `ask_all` yields each question's `QuestionResult` (gold, answer,
+which passages are right) for whoever wants more than the metrics, and `score` totals them.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
-from .errors import InvalidInput
-from .ingest import Source, decode, from_text, read_file
+from .goldsets import EvalSet, GoldQuestion, SpanList, load_gold, select
 from .library import Library
 from .model import Answer
 from .retriever import Mode
 
-__all__ = ["EvalSet", "GoldQuestion", "Metrics", "evaluate", "index_eval_set", "load_gold"]
-
-SpanList = list[tuple[int, int]]
-
-
-@dataclass(frozen=True, slots=True)
-class GoldQuestion:
-    id: str
-    question: str
-    document_id: str
-    gold: SpanList
-    """Spans a right passage overlaps; empty for a question the documents cannot answer."""
-    gold_questions: SpanList = field(default_factory=list)
-    """Spans of the interview questions a right citation overlaps (may be empty)."""
-    scoped: bool = False
-    """Asked of its own document only (a QMSum query is about one meeting)."""
-
-    @property
-    def answerable(self) -> bool:
-        return bool(self.gold)
-
-
-@dataclass(slots=True)
-class EvalSet:
-    documents: list[Source]
-    questions: list[GoldQuestion]
+__all__ = [
+    "EvalSet",
+    "GoldQuestion",
+    "Metrics",
+    "QuestionResult",
+    "ask_all",
+    "evaluate",
+    "index_eval_set",
+    "load_gold",
+    "score",
+    "select",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,9 @@ class Metrics:
     hit_at_k: float
     mrr: float
     citation_accuracy: float | None
+    self_rate: float | None
+    """Top passages that overlap the question's own words (None unless the gold says where they
+    are, as MeetingQA's does): the retriever found the question, not its answer."""
     quote_mismatches: int
     mean_passage_chars: float
     latency_ms_p50: float
@@ -69,81 +73,6 @@ class Metrics:
     """Answerable questions judged unanswerable."""
     false_accept_rate: float | None
     """Unanswerable questions judged answerable (None without such questions)."""
-
-
-def _line_spans(text: str) -> list[tuple[int, int]]:
-    spans, pos = [], 0
-    for line in text.split("\n"):
-        spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return spans
-
-
-def _open_questions(rows: list[dict]) -> EvalSet:
-    """Questions nothing answers, asked of everything indexed: they need no document."""
-    questions = [GoldQuestion(str(r.get("id", i)), r["question"], "", []) for i, r in enumerate(rows)]
-    return EvalSet([], questions)
-
-
-def _seed_gold(rows: list[dict], path: Path, document: Path | None) -> EvalSet:
-    if document is None:
-        candidates = sorted((path.parent.parent / "corpus" / "seed").glob("*.txt"))
-        if len(candidates) != 1:
-            if not any(r.get("gold_lines") for r in rows):
-                return _open_questions(rows)
-            raise InvalidInput(f"{path}: name the document these questions are about with --document")
-        document = candidates[0]
-    source = read_file(document)
-    lines = _line_spans(source.document.text)
-
-    def spans(numbers: Iterable[int]) -> SpanList:
-        try:
-            return [lines[n - 1] for n in numbers]
-        except IndexError:
-            raise InvalidInput(f"{path}: a gold line is past the end of {document}") from None
-
-    questions = [
-        GoldQuestion(
-            id=str(r.get("id", i)),
-            question=r["question"],
-            document_id=source.document.id,
-            gold=spans(r.get("gold_lines", [])),
-            gold_questions=spans(r.get("gold_question_lines", [])),
-        )
-        for i, r in enumerate(rows)
-    ]
-    return EvalSet([source], questions)
-
-
-def _qmsum_gold(rows: list[dict], path: Path) -> EvalSet:
-    documents, questions = [], []
-    for m, meeting in enumerate(rows):
-        doc_id = f"{path.stem}/meeting-{m:03d}"
-        source = from_text(json.dumps(meeting["meeting_transcripts"]), id=doc_id, format="json")
-        turns = source.document.turns
-        documents.append(source)
-        for q, query in enumerate(meeting.get("specific_query_list", [])):
-            gold = []
-            for a, b in query["relevant_text_span"]:
-                first, last = int(a), min(int(b), len(turns) - 1)
-                gold.append((turns[first].start, turns[last].end))
-            questions.append(GoldQuestion(f"{m}.{q}", query["query"], doc_id, gold, scoped=True))
-    return EvalSet(documents, questions)
-
-
-def load_gold(path: Path, *, document: Path | None = None) -> EvalSet:
-    """Read either gold format, by the keys of its first line."""
-    try:
-        rows = [
-            json.loads(line) for line in decode(path.read_bytes(), str(path)).splitlines() if line.strip()
-        ]
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"cannot read gold file {path}: {exc}") from None
-    if rows and "meeting_transcripts" in rows[0]:
-        return _qmsum_gold(rows, path)
-    if rows and "question" in rows[0]:
-        return _seed_gold(rows, path, document)
-    raise InvalidInput(f"{path}: not a gold file (expected seed_dev or QMSum lines)")
 
 
 def index_eval_set(lib: Library, evalset: EvalSet) -> None:
@@ -161,6 +90,46 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+@dataclass(frozen=True, slots=True)
+class QuestionResult:
+    """One question asked in one mode: what a ranker could learn from (the gold, the answer, and
+    which passages are right)."""
+
+    question: GoldQuestion
+    answer: Answer
+    latency_ms: float
+    relevant: tuple[bool, ...]
+    """Per passage: in the question's document and overlapping a gold span."""
+
+    @property
+    def rank(self) -> int | None:
+        """The first right passage (0-based); None if none, or the question is unanswerable."""
+        return next((i for i, right in enumerate(self.relevant) if right), None)
+
+    @property
+    def quoted_self(self) -> bool | None:
+        """The top passage overlaps the question's own words (None without them)."""
+        q = self.question
+        if not q.asked:
+            return None
+        if not len(self.answer):
+            return False
+        top = self.answer[0]
+        return top.document_id == q.document_id and _overlaps(top.start, top.end, q.asked)
+
+
+def ask_all(
+    lib: Library, questions: Sequence[GoldQuestion], *, k: int = 5, mode: Mode = "hybrid"
+) -> Iterator[QuestionResult]:
+    """Ask each question of `lib` (a scoped one of its own document only), in order."""
+    for q in questions:
+        t0 = time.perf_counter()
+        answer = lib.ask(q.question, k=k, mode=mode, documents=[q.document_id] if q.scoped else None)
+        ms = (time.perf_counter() - t0) * 1000
+        relevant = tuple(p.document_id == q.document_id and _overlaps(p.start, p.end, q.gold) for p in answer)
+        yield QuestionResult(q, answer, ms, relevant)
+
+
 def evaluate(
     lib: Library,
     questions: Sequence[GoldQuestion],
@@ -169,19 +138,31 @@ def evaluate(
     mode: Mode = "hybrid",
     on_answer: Callable[[GoldQuestion, Answer, int | None], None] | None = None,
 ) -> Metrics:
-    """Ask every question of `lib` and score the answers against the gold spans."""
+    """Ask every question of `lib` and score the answers against the gold spans.
+
+    `on_answer` sees each answerable question as it is answered (for progress lines); to keep
+    every result, iterate `ask_all` and pass the list to `score`.
+    """
+    results = []
+    for r in ask_all(lib, questions, k=k, mode=mode):
+        results.append(r)
+        if on_answer and r.question.answerable:
+            on_answer(r.question, r.answer, r.rank)
+    return score(lib, results, k=k, mode=mode)
+
+
+def score(lib: Library, results: Sequence[QuestionResult], *, k: int, mode: Mode) -> Metrics:
+    """The metrics of answered questions; `lib` is read to check every quote against its text."""
     ranks: list[int | None] = []
     cited: list[bool] = []
+    quoted_self: list[bool] = []
     rejected: list[bool] = []
     accepted: list[bool] = []
-    latencies: list[float] = []
     lengths: list[int] = []
     mismatches = 0
     texts: dict[str, str] = {}
-    for q in questions:
-        t0 = time.perf_counter()
-        answer = lib.ask(q.question, k=k, mode=mode, documents=[q.document_id] if q.scoped else None)
-        latencies.append((time.perf_counter() - t0) * 1000)
+    for r in results:
+        q, answer = r.question, r.answer
         for p in answer:
             text = texts.get(p.document_id) or texts.setdefault(
                 p.document_id, lib.document(p.document_id).text
@@ -192,29 +173,23 @@ def evaluate(
             accepted.append(answer.answerable)
             continue
         rejected.append(not answer.answerable)
-        rank = next(
-            (
-                i
-                for i, p in enumerate(answer)
-                if p.document_id == q.document_id and _overlaps(p.start, p.end, q.gold)
-            ),
-            None,
-        )
-        ranks.append(rank)
+        ranks.append(r.rank)
         if q.gold_questions and len(answer):
             cited.append(any(_overlaps(c.start, c.end, q.gold_questions) for c in answer[0].thread))
-        if on_answer:
-            on_answer(q, answer, rank)
+        if r.quoted_self is not None:
+            quoted_self.append(r.quoted_self)
     n = len(ranks) or 1
     calibrated = mode != "bm25"
+    latencies = [r.latency_ms for r in results]
     return Metrics(
         mode=mode,
         k=k,
-        questions=len(questions),
+        questions=len(results),
         hit_at_1=sum(r == 0 for r in ranks) / n,
         hit_at_k=sum(r is not None for r in ranks) / n,
         mrr=sum(1 / (r + 1) for r in ranks if r is not None) / n,
         citation_accuracy=sum(cited) / len(cited) if cited else None,
+        self_rate=sum(quoted_self) / len(quoted_self) if quoted_self else None,
         quote_mismatches=mismatches,
         mean_passage_chars=statistics.mean(lengths) if lengths else 0.0,
         latency_ms_p50=_percentile(latencies, 0.5) if latencies else 0.0,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from rag import InvalidInput, Library, RetrievalConfig
-from rag.evaluation import evaluate, index_eval_set, load_gold
+from rag.evaluation import ask_all, evaluate, index_eval_set, load_gold, score
 from rag.verdict import VerdictModel
 from tests.fakes import FakeEmbedder
 
@@ -116,3 +117,61 @@ def test_unanswerable_questions_need_no_document(tmp_path: Path):
         m = evaluate(lib, meetings.questions + nothing.questions, k=2)
     assert m.questions == 2 and m.hit_at_1 == 1.0
     assert m.false_accept_rate == 0.0  # asked of the meeting, and judged unanswered
+
+
+def test_meetingqa_self_metric_and_per_question_results(tmp_path: Path):
+    from tests.rag.test_goldsets import MEETING
+
+    meeting = {  # a question inside a turn that also says something else
+        **MEETING,
+        "sentences": [
+            *MEETING["sentences"],
+            {"speaker": "C", "text": "Will solar cells work indoors?"},
+            {"speaker": "B", "text": "Not under office lamps."},
+        ],
+        "questions": [
+            *MEETING["questions"],
+            {"id": "ES0001a-8", "question_sentences": [8], "answer_sentences": [9]},
+        ],
+    }
+    rows = [meeting, {**meeting, "meeting": "ES0001b"}]  # the same words twice: scoping tells them apart
+    evalset = load_gold(_write(tmp_path / "dev.jsonl", rows))
+    with Library.open(tmp_path / "data", embedder=FakeEmbedder()) as lib:
+        index_eval_set(lib, evalset)
+        results = list(ask_all(lib, evalset.questions, k=5, mode="bm25"))
+        m = score(lib, results, k=5, mode="bm25")
+        again = evaluate(lib, evalset.questions, k=5, mode="bm25")
+    timing = {"latency_ms_p50": 0.0, "latency_ms_p95": 0.0, "latency_ms_p99": 0.0}
+    assert replace(m, **timing) == replace(again, **timing)
+    assert [r.question.id for r in results] == ["ES0001a-1", "ES0001a-6", "ES0001a-8"] * 2
+    overlaps = lambda p, spans: any(p.start < b and a < p.end for a, b in spans)  # noqa: E731
+    for r in results:
+        assert {p.document_id for p in r.answer} == {r.question.document_id}  # its own meeting only
+        assert r.relevant == tuple(overlaps(p, r.question.gold) for p in r.answer)
+        assert r.quoted_self == overlaps(r.answer[0], r.question.asked)
+    quoted = [r.quoted_self for r in results]
+    assert m.self_rate == sum(quoted) / len(quoted) and 0 < m.self_rate < 1  # some quote the question back
+    assert m.questions == 6 and m.citation_accuracy is not None
+
+
+def test_self_metric_is_absent_without_question_spans(tmp_path: Path):
+    doc = tmp_path / "talk.txt"
+    doc.write_text(DOC, encoding="utf-8")
+    gold = _write(tmp_path / "gold.jsonl", [{"id": "a", "question": "hives orchards", "gold_lines": [3]}])
+    with Library.open(tmp_path / "data", embedder=FakeEmbedder()) as lib:
+        index_eval_set(lib, evalset := load_gold(gold, document=doc))
+        assert evaluate(lib, evalset.questions, mode="bm25").self_rate is None
+
+
+def test_eval_command_checks_the_fold_before_loading_a_model(tmp_path: Path, capsys):
+    from rag.cli import main
+
+    gold = _write(tmp_path / "none.jsonl", [{"id": "u", "question": "zebra?", "gold_lines": []}])
+    for bad in ("6/5", "x/5", "0/3"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["eval", str(gold), "--split-fold", bad])
+        assert exit_.value.code == 1
+    assert "expected K/N" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["eval", str(gold), "--other-folds"])
+    assert "needs --split-fold" in capsys.readouterr().err
