@@ -56,6 +56,8 @@ class ReadCache:
     """Each document's last non-narration turn: what follows it is commentary."""
     citations: dict[tuple[str, int], Citation] = field(default_factory=dict)
     """Question turns as cited: the same questions are cited again and again."""
+    cited_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+    """The tokens of each answer turn's thread of questions, for the ranker."""
 
     def without(self, changed: set[str]) -> ReadCache:
         return ReadCache(
@@ -63,6 +65,7 @@ class ReadCache:
             {k: v for k, v in self.sentences.items() if k[0] not in changed},
             {d: i for d, i in self.last_exchange.items() if d not in changed},
             {k: v for k, v in self.citations.items() if k[0] not in changed},
+            {k: v for k, v in self.cited_terms.items() if k[0] not in changed},
         )
 
 

@@ -22,7 +22,7 @@ from .generations import Generations, ReadCache, Snapshot, build_lexical
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
 from .model import Answer, Document, DocumentInfo
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
-from .store import Store, StoreView, text_hash
+from .store import ChunkRow, Store, StoreView, text_hash
 from .transcripts import FORMATS
 from .vectors import IndexPolicy, VectorIndex
 
@@ -509,6 +509,20 @@ class Library:
             retriever = Retriever(view, snap.vectors, snap.lexical, self.retrieval, snap.cache)
             answer = retriever.search(question, query, k, documents=documents, speakers=speakers, mode=mode)
         return answer
+
+    def candidates(
+        self,
+        question: str,
+        *,
+        documents: Collection[str] | None = None,
+        speakers: Collection[str] | None = None,
+    ) -> list[tuple[ChunkRow, dict[str, float]]]:
+        """The hybrid candidates of a question with the ranker's features, for training one."""
+        query = self._require_embedder().embed_query(question)
+        with self.store.reading() as view:
+            snap = self._snapshot(view)
+            retriever = Retriever(view, snap.vectors, snap.lexical, self.retrieval, snap.cache)
+            return retriever.candidates(question, query, documents=documents, speakers=speakers)
 
     def status(self) -> LibraryStatus:
         """The published generation and its size, loading its search files if not yet loaded."""

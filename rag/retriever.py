@@ -14,6 +14,7 @@ from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
 from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
+from .ranker import LinearRanker, default_ranker, feature_rows, idf_coverage, log_chars
 from .store import ChunkRow, StoreView
 from .vectors import VectorIndex
 from .verdict import VerdictModel, evidence
@@ -46,6 +47,9 @@ class RetrievalConfig:
     passage asked for. Dev sets: quoting questions only after every matching answer gave QMSum
     val MRR 0.775, hit@5 0.925; weights 0.65-0.85 give 0.807-0.820, hit@5 0.955 (0.9 and 1.0
     cost the interview hit@5), the interview unchanged at 0.8."""
+    ranker: LinearRanker | None = field(default_factory=default_ranker)
+    """Scores hybrid candidates from their features (`rag.ranker`); None: the convex fusion
+    with the hand-set weights below."""
     filler_weight: float = 0.01
     """Backchannels ("Yeah.", "Mm-hmm.") and the room's procedure ("Next question.") count this
     much: they are returned only when nothing else matches."""
@@ -134,8 +138,12 @@ class Retriever:
                 dense, lexical, weight=self.config.dense_weight, k=self.config.rrf_k
             )
         rows = self.store.chunk_rows(list(fused))
-        self._reweigh(fused, rows)
-        self._favour_named(question, fused, rows)
+        if mode == "hybrid" and self.config.ranker is not None:
+            ids, features = self._features(question, dense, lexical, fused, rows)
+            fused = dict(zip(ids, self.config.ranker.score(feature_rows(features)).tolist(), strict=True))
+        else:
+            self._reweigh(fused, rows)
+            self._favour_named(question, fused, rows)
         hits = [(rows[i], s) for i, s in fused.items() if i in rows]
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
@@ -158,6 +166,97 @@ class Retriever:
                 fused[i] *= self.config.filler_weight
             elif row.turn_index > last[row.document_id] and act == "narration":
                 fused[i] *= self.config.epilogue_weight
+
+    def candidates(
+        self,
+        question: str,
+        query: np.ndarray,
+        *,
+        documents: Collection[str] | None = None,
+        speakers: Collection[str] | None = None,
+    ) -> list[tuple[ChunkRow, dict[str, float]]]:
+        """Every hybrid candidate chunk with the ranker's features: what a ranker learns from."""
+        allowed = (
+            self.store.chunk_ids(documents=documents, speakers=speakers) if documents or speakers else None
+        )
+        want = self.config.candidates
+        dense = self.vectors.search(query, want, allowed=allowed)
+        lexical = self.lexical.search(question, want, allowed=allowed)
+        fused = FUSIONS[self.config.fusion](
+            dense, lexical, weight=self.config.dense_weight, k=self.config.rrf_k
+        )
+        rows = self.store.chunk_rows(list(fused))
+        ids, features = self._features(question, dense, lexical, fused, rows)
+        return [(rows[i], f) for i, f in zip(ids, features, strict=True)]
+
+    def _features(
+        self,
+        question: str,
+        dense: tuple[np.ndarray, np.ndarray],
+        lexical: tuple[np.ndarray, np.ndarray],
+        fused: dict[int, float],
+        rows: dict[int, ChunkRow],
+    ) -> tuple[list[int], list[dict[str, float]]]:
+        """Per candidate chunk, the facts `rag.ranker.FEATURES` names."""
+        ids = [i for i in fused if i in rows]
+        cos = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
+        floor = min(cos.values(), default=0.0)
+        bm25 = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
+        top = max(bm25.values(), default=0.0) or 1.0
+        d_rank = {i: r for r, i in enumerate(dense[0].tolist())}
+        l_rank = {i: r for r, i in enumerate(lexical[0].tolist())}
+        per_turn: dict[tuple[str, int], int] = {}
+        for i in ids:
+            key = (rows[i].document_id, rows[i].turn_index)
+            per_turn[key] = per_turn.get(key, 0) + 1
+        speakers = {self._turns(rows[i].document_id)[rows[i].turn_index].speaker for i in ids}
+        named = named_speakers(question, (s for s in speakers if s)) if self.config.speaker_boost else set()
+        asked = self._idf(tokenize([question])[0])
+        last = self._cache.last_exchange
+        out = []
+        for i in ids:
+            row = rows[i]
+            turns = self._turns(row.document_id)
+            turn = turns[row.turn_index]
+            if row.document_id not in last:
+                last[row.document_id] = _last_exchange(turns)
+            act = turn.act
+            out.append(
+                {
+                    "cosine": cos.get(i, floor),
+                    "bm25": bm25.get(i, 0.0) / top,
+                    "dense_rr": 1.0 / (1 + d_rank[i]) if i in d_rank else 0.0,
+                    "bm25_rr": 1.0 / (1 + l_rank[i]) if i in l_rank else 0.0,
+                    "fused": fused[i],
+                    "question": float(act == "question"),
+                    "filler": float(act in ("backchannel", "procedural")),
+                    "narration": float(act == "narration"),
+                    "epilogue": float(act == "narration" and row.turn_index > last[row.document_id]),
+                    "named": float(turn.speaker in named),
+                    "log_chars": log_chars(row.end - row.start),
+                    "cited": idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0,
+                    "turn_hits": float(np.log1p(per_turn[(row.document_id, row.turn_index)] - 1)),
+                }
+            )
+        return ids, out
+
+    def _idf(self, terms: list[str]) -> dict[str, float]:
+        """Each distinct question term's BM25 idf over the indexed chunks."""
+        n = len(self.lexical)
+        df = self.lexical.document_frequencies(set(terms))
+        return {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in df.items()}
+
+    def _cited_terms(self, document_id: str, turn: Turn) -> frozenset[str]:
+        """The tokens of the questions an answer turn answers (none for other turns)."""
+        if turn.act != "answer":
+            return frozenset()
+        key = (document_id, turn.index)
+        terms = self._cache.cited_terms.get(key)
+        if terms is None:
+            texts = [self._cite(document_id, q).text for q in thread(self._turns(document_id), turn)]
+            terms = frozenset(t for tokens in tokenize(texts) for t in tokens) if texts else frozenset()
+            self._cache.cited_terms[key] = terms
+        return terms
 
     def _favour_named(self, question: str, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:
         """Turns of the speakers the question names count more."""
