@@ -51,6 +51,7 @@ class PassageOut(_FromCore):
     thread: list[CitationOut]
     timestamp: str | None = None
     highlight: SpanOut | None = None
+    speakers: list[str] = Field(default=[], description="Everyone who speaks inside the quote, in order.")
 
     @computed_field(description="The same as `act` (its name before acts and speakers' roles were split).")
     def role(self) -> str:

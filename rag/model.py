@@ -141,6 +141,9 @@ class Passage:
     timestamp: str | None = None
     highlight: Span | None = None
     """The best-matching sentence of the quote, in document offsets."""
+    speakers: tuple[str, ...] = ()
+    """Everyone who speaks inside the quote, in order: a passage may join the short turns of
+    one exchange (several people answering one question in a meeting)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -400,12 +400,32 @@ class Retriever:
                         start = before.pop(0)[0]
                     else:
                         break
-                span = replace(span, start=start, end=end)
+                span = self._join_exchange(replace(span, start=start, end=end))
             if not any(
                 o.document_id == span.document_id and o.start < span.end and span.start < o.end for o in out
             ):
                 out.append(span)
         return out
+
+    def _join_exchange(self, span: _Span) -> _Span:
+        """A short answer takes in the turns that go on answering the same question (other
+        answerers, with the backchannels between them), up to the passage size: a meeting's
+        answer is often spread over several short turns. It never ends on a backchannel."""
+        target = self.config.min_passage_chars
+        turns = self._turns(span.document_id)
+        turn = turns[span.turn_index]
+        if turn.act != "answer" or span.end - span.start >= target or span.end < turn.end:
+            return span
+        end = span.end
+        for nxt in turns[turn.index + 1 :]:
+            joins = nxt.act == "backchannel" or (
+                nxt.act == "answer" and nxt.question_index == turn.question_index
+            )
+            if not joins or nxt.end - span.start > target:
+                break
+            if nxt.act == "answer":
+                end = nxt.end
+        return replace(span, end=end) if end != span.end else span
 
     def _shown_once(self, spans: list[_Span], speakers: Collection[str] | None = None) -> list[_Span]:
         """A question whose answer ranks above it is shown already, as that answer's citation;
@@ -467,7 +487,7 @@ class Retriever:
                 break
         if end - answer.start > self.config.max_passage_chars:
             end = answer.start + self.config.max_passage_chars
-        return replace(span, turn_index=answer.index, start=answer.start, end=end)
+        return self._join_exchange(replace(span, turn_index=answer.index, start=answer.start, end=end))
 
     def _only_asks(self, document_id: str, turn: Turn) -> bool:
         """Every sentence ends in a question mark: the turn asks and tells nothing."""
@@ -527,6 +547,13 @@ class Retriever:
                     question=cites[-1] if cites else None,
                     thread=cites,
                     timestamp=turn.timestamp,
+                    speakers=tuple(
+                        dict.fromkeys(
+                            t.speaker
+                            for t in doc_turns[turn.index :]
+                            if t.start < span.end and t.speaker and t.act in ("question", "answer")
+                        )
+                    ),
                 )
             )
         return out

@@ -86,7 +86,7 @@ def test_commentary_after_the_interview_weighs_less(tmp_path: Path):
         "A reader says the council decided to rebuild the harbour wall next spring.\n"
     )
     for weight, expected in ((0.5, "answer"), (2.0, "narration")):
-        config = RetrievalConfig(epilogue_weight=weight, min_passage_chars=0)
+        config = RetrievalConfig(epilogue_weight=weight, min_passage_chars=0, ranker=None)  # hand-set weights
         with Library.open(tmp_path / str(weight), embedder=FakeEmbedder(), retrieval=config) as lib:
             lib.add(text, id="wall")
             assert lib.ask("council decided rebuild harbour wall", k=2)[0].act == expected
@@ -102,13 +102,13 @@ def test_a_question_that_holds_the_facts_is_quoted(tmp_path: Path):
         "Member: Turning to another matter entirely, what is the budget for new buses?\n\n"
         "Minister: The budget for buses is set in March.\n"
     )
-    with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
+    with Library.open(tmp_path, embedder=FakeEmbedder(), retrieval=RetrievalConfig(ranker=None)) as lib:
         lib.add(hearing, id="hearing")
         top = lib.ask("how many ferries were late last winter", k=2)[0]
         assert top.act == "question" and "four thousand ferries" in top.quote
         assert top.question is None  # a question answers nothing itself
         # weighed down far enough, the reply comes first and the question is not quoted again
-        lib.retrieval = RetrievalConfig(question_weight=0.1)
+        lib.retrieval = RetrievalConfig(question_weight=0.1, ranker=None)
         answer = lib.ask("how many ferries were late last winter", k=2)
         assert answer[0].act == "answer" and "four thousand" not in " ".join(p.quote for p in answer)
 
@@ -156,3 +156,27 @@ def test_a_question_asked_in_a_meeting_leads_to_its_answer(tmp_path: Path):
         ]
         assert filler[0] is False and filler == sorted(filler)
         assert doc.roles == dict.fromkeys(["Speaker A", "Speaker B", "Speaker C", "Speaker D"], "participant")
+
+
+PANEL = """Speaker A: Which supplier should we use for the rubber buttons?
+
+Speaker B: The one in Lyon is cheapest.
+
+Speaker C: Mm-hmm.
+
+Speaker D: But Lyon ships slowly, so Turin for the first batch.
+
+Speaker A: What about the casing colour?
+
+Speaker B: Yellow, like the logo.
+"""
+
+
+def test_several_short_answers_to_one_question_make_one_passage(tmp_path: Path):
+    with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
+        lib.add(PANEL, id="panel")
+        top = lib.ask("which supplier for the rubber buttons", k=2, mode="bm25")[0]
+        assert top.quote == PANEL[PANEL.index("The one in Lyon") : PANEL.index(" for the first batch.") + 21]
+        assert top.speakers == ("Speaker B", "Speaker D")  # the backchannel between them is no speaker
+        assert top.question is not None and top.question.text.startswith("Which supplier")
+        assert "casing" not in top.quote  # the next question's exchange is not joined
