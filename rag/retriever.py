@@ -140,7 +140,11 @@ class Retriever:
         rows = self.store.chunk_rows(list(fused))
         if mode == "hybrid" and self.config.ranker is not None:
             ids, features = self._features(question, dense, lexical, fused, rows)
-            fused = dict(zip(ids, self.config.ranker.score(feature_rows(features)).tolist(), strict=True))
+            scores = self.config.ranker.score(feature_rows(features))
+            # whatever the model learned, a backchannel or procedure comes after every real passage
+            filler = np.array([f["filler"] for f in features], dtype=bool)
+            scores[filler] *= self.config.filler_weight
+            fused = dict(zip(ids, scores.tolist(), strict=True))
         else:
             self._reweigh(fused, rows)
             self._favour_named(question, fused, rows)

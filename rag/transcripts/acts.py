@@ -103,7 +103,8 @@ _NOTE = re.compile(r"(?:\\?[\[(][^\[\]()]{1,60}\\?[\])][.\s]*)+")
 _PROCEDURAL = re.compile(
     r"^(?:good (?:morning|afternoon|evening)(?:,? (?:everyone|everybody|all))?[,.!]?\s*)?"
     r"(?:(?:thank you|thanks)(?: very much)?[,.!]?\s*)?(?:(?:okay|ok|all right|so|and|now)[,.]?\s+)?(?:"
-    r"(?:first|next|last|final) question|(?:the )?next (?:one|reporter|speaker)|"
+    r"(?:first|next|last|final) question|(?:the )?next (?:one|reporter|speaker|item|point|topic|agenda item)|"
+    r"(?:let's |let us |we'll |shall we )?mov(?:e|ing) on\b|"
     r"(?:let's|let us|we'll|we will|i'll|i will) "
     r"(?:go|turn|move|come|take) (?:to|over to|next to|a question from)|go ahead|over to you|"
     r"the floor is yours|you have the floor|(?:the )?(?:chair|chairman|chairwoman|speaker|president) "

@@ -123,3 +123,35 @@ def test_real_model_server_answers_from_the_seed(tmp_path: Path, shared: Path) -
         text = seed.read_bytes().decode("utf-8")
         assert all(text[p["start"] : p["end"]] == p["quote"] for p in body["passages"])
         assert any("25 billion cubic meters" in p["quote"] for p in body["passages"][:3])
+
+
+MEETING = (
+    "Speaker A: Okay.\n\nSpeaker B: Which supplier should we use for the rubber buttons?\n\n"
+    "Speaker C: The one in Lyon is cheapest.\n\nSpeaker A: Mm-hmm.\n\n"
+    "Speaker D: But Lyon ships slowly, so Turin for the first batch.\n\nSpeaker C: Next item.\n"
+)
+
+
+def test_document_reports_acts_roles_and_every_answer(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        assert http.post("/documents", json={"text": MEETING, "id": "meeting"}).status_code == 201
+        doc = http.get("/documents/meeting").json()
+        acts = [(t["speaker"], t["act"], t["question_index"], t["answers"]) for t in doc["turns"]]
+        assert acts == [
+            ("Speaker A", "backchannel", None, []),
+            ("Speaker B", "question", None, [2, 4]),  # two people answer one question
+            ("Speaker C", "answer", 1, []),
+            ("Speaker A", "backchannel", None, []),
+            ("Speaker D", "answer", 1, []),
+            ("Speaker C", "procedural", None, []),
+        ]
+        assert all(t["role"] == t["act"] for t in doc["turns"])  # the old name, kept
+        assert set(doc["roles"].values()) == {"participant"}
+        body = http.post("/ask", json={"question": "okay next item mm-hmm", "k": 5}).json()
+        _contract(body)
+        # backchannels and procedure come last, never cited as the question
+        filler = [p["act"] in ("backchannel", "procedural") for p in body["passages"]]
+        assert filler == sorted(filler)
+        assert all(p["question"] is None or p["question"]["turn_index"] == 1 for p in body["passages"])
+        top = http.post("/ask", json={"question": "rubber buttons supplier", "k": 1, "mode": "bm25"}).json()
+        assert top["passages"][0]["speakers"] == ["Speaker C", "Speaker D"]
