@@ -66,13 +66,16 @@ def _settings(data_dir: Path | None, model: str | None = None, backend: str | No
         raise InvalidInput(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
-def _open(settings: Settings, *, with_model: bool, allow_model_change: bool = False) -> Library:
+def _open(
+    settings: Settings, *, with_model: bool, allow_model_change: bool = False, rerank: bool = False
+) -> Library:
+    """`rerank`: load the configured re-ranker (only commands that ask need it)."""
     embedder = load_embedder(settings.model, **settings.embedder_options()) if with_model else None
     return Library.open(
         settings.data_dir,
         embedder=embedder,
         allow_model_change=allow_model_change,
-        **settings.library_options(),  # type: ignore[arg-type]
+        **settings.library_options(rerank=rerank),  # type: ignore[arg-type]
     )
 
 
@@ -148,7 +151,7 @@ def ask(
     backend: Backend = None,
 ) -> None:
     """Ask a question; print the best passages with the questions they answered."""
-    with _open(_settings(data_dir, model, backend), with_model=mode != "bm25") as lib:
+    with _open(_settings(data_dir, model, backend), with_model=mode != "bm25", rerank=True) as lib:
         answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)  # type: ignore[arg-type]
     if as_json:  # the shape of HTTP's /ask
         body = {**asdict(answer), "similarity": answer.similarity}

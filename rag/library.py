@@ -21,6 +21,7 @@ from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
 from .generations import Generations, ReadCache, Snapshot, build_lexical
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
 from .model import Answer, Document, DocumentInfo
+from .rerank import Reranker
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
 from .store import ChunkRow, Store, StoreView, text_hash
 from .transcripts import FORMATS
@@ -82,8 +83,10 @@ class Library:
         checkpoint_seconds: float = 30.0,
         lexical_sync_max_chunks: int = 20_000,
         index_policy: IndexPolicy | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.reranker = reranker
         self.max_document_bytes = max_document_bytes
         self.checkpoint_seconds = checkpoint_seconds
         self.store = store
@@ -121,6 +124,7 @@ class Library:
         checkpoint_seconds: float = 30.0,
         lexical_sync_max_chunks: int = 20_000,
         index_policy: IndexPolicy | None = None,
+        reranker: Reranker | None = None,
     ) -> Library:
         """Open (creating if needed) a data directory.
 
@@ -131,6 +135,8 @@ class Library:
         a write is published with the previous BM25 index and BM25 catches up in the
         background (a new document is found by meaning at once, by its words seconds later).
         `index_policy`: exact or approximate vector search, by size unless told.
+        `reranker`: re-orders each question's top candidates by its score (`rag.rerank`);
+        None (the default) leaves the ranking as it is.
         """
         path = Path(data_dir).expanduser()
         if path.exists() and not path.is_dir():
@@ -148,6 +154,7 @@ class Library:
             checkpoint_seconds,
             lexical_sync_max_chunks,
             index_policy,
+            reranker,
         )
         if embedder is not None and not allow_model_change:
             lib._check_model(embedder)
@@ -506,7 +513,9 @@ class Library:
         query = self._require_embedder().embed_query(question) if mode != "bm25" else None
         with self.store.reading() as view:
             snap = self._snapshot(view)
-            retriever = Retriever(view, snap.vectors, snap.lexical, self.retrieval, snap.cache)
+            retriever = Retriever(
+                view, snap.vectors, snap.lexical, self.retrieval, snap.cache, reranker=self.reranker
+            )
             answer = retriever.search(question, query, k, documents=documents, speakers=speakers, mode=mode)
         return answer
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 import numpy as np
 
+from . import rerank
 from .chunking import sentences
 from .fusion import FUSIONS
 from .generations import ReadCache
@@ -82,6 +83,8 @@ class _Span:
     score: float
     chunk_id: int
     """The best-scoring chunk inside: the span's vector, for diversification."""
+    rerank_score: float | None = None
+    """The re-ranker's score (`rag.rerank`), when one ran: a feature for a learned ranker."""
 
 
 def _overlap(a: _Span, b: _Span) -> bool:
@@ -98,7 +101,9 @@ class Retriever:
         lexical: LexicalIndex,
         config: RetrievalConfig | None = None,
         cache: ReadCache | None = None,
+        reranker: rerank.Reranker | None = None,
     ) -> None:
+        self.reranker = reranker
         self.store = store
         self.vectors = vectors
         self.lexical = lexical
@@ -152,6 +157,7 @@ class Retriever:
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
         spans = self._shown_once(self._diversify(self._grow(spans[: k * 3])), speakers)
+        spans = rerank.rerank(self.reranker, question, spans, self.store.text_span)
         terms, passages, passage_terms = self._highlight(self._passages(spans[:k]), question)
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .errors import InvalidInput
+from .rerank import RERANKERS, check_reranker, load_reranker
 from .vectors import IndexPolicy
 
 __all__ = ["Settings"]
@@ -51,11 +53,49 @@ class Settings(BaseSettings):
     )
     nprobe: int = Field(default=IndexPolicy().nprobe, ge=1, description="IVF lists scanned per question.")
 
-    def library_options(self) -> dict[str, object]:
-        """Keyword arguments for `rag.Library.open`."""
+    reranker_kind: str = Field(
+        default="cross-encoder",
+        description="cross-encoder: a sentence-transformers CrossEncoder folder; onnx: a model.onnx "
+        "with tokenizer.json beside it.",
+    )
+    reranker: Path | None = Field(
+        default=None,
+        description="A cross-encoder that re-orders the top passages (a local path, never downloaded); "
+        "default: none.",
+    )
+
+    @field_validator("reranker_kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in RERANKERS:
+            raise ValueError(f"unknown re-ranker kind {kind!r}; one of {', '.join(RERANKERS)}")
+        return kind
+
+    @field_validator("reranker", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """`RAG_RERANKER=` turns re-ranking off (an empty path would be the current folder)."""
+        return None if value == "" else value
+
+    @field_validator("reranker")
+    @classmethod
+    def _reranker_exists(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        """A mistyped re-ranker path fails when the settings are read, before anything loads."""
+        kind = info.data.get("reranker_kind")
+        if path is not None and kind is not None:  # None: the kind failed already
+            try:
+                check_reranker(kind, path.expanduser())
+            except InvalidInput as exc:
+                raise ValueError(str(exc)) from None
+        return path
+
+    def library_options(self, *, rerank: bool = True) -> dict[str, object]:
+        """Keyword arguments for `rag.Library.open`. With `rerank`, the configured re-ranker is
+        loaded here (seconds for a PyTorch model): commands that never ask pass False."""
         return {
             "max_document_bytes": self.max_document_bytes,
             "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe),
+            "reranker": load_reranker(self.reranker, self.reranker_kind) if rerank else None,
         }
 
     def embedder_options(self) -> dict[str, object]:
