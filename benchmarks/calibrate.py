@@ -1,14 +1,19 @@
-"""Fit the answerable verdict (`rag.verdict.VerdictModel`) on the dev sets, and say how well it
-generalises.
+"""Fit the answerable verdict (`rag.verdict.VerdictModel`) on train splits, and report it on
+the dev sets.
 
     python benchmarks/calibrate.py [--backend onnx] [--data-dir benchmarks/.data/calibrate]
+        [--train-data /tmp/ranker-data] [--per-set 400]
 
-Dev data only: the interview's dev questions with the unanswerable ones written for it, and QMSum
-committee val with the unanswerable ones written for its meetings. Each question is asked once
-(hybrid, k=5, as `rag eval` asks it); its `Answer.evidence` is one row. A class-balanced logistic
-regression (Newton steps, a little L2 on standardised features) gives the weights to put in
-`VerdictModel`; leave-one-out refits show the false-reject and false-accept rates to expect on
-questions the fit has not seen, next to the model in use and to a cosine threshold alone.
+Train rows: questions of MeetingQA train and half of QMSum train (the libraries
+`benchmarks/train_ranker.py` indexes), each asked of its own meeting (answerable) and of
+another meeting of the same set (a question about what was said in one meeting is rarely
+answered in another: unanswerable). Dev rows: the interview's dev questions with the
+unanswerable ones written for it, and QMSum committee val with the unanswerable ones written
+for its meetings. Each question is asked once (hybrid, k=5, as `rag eval` asks it); its
+`Answer.evidence` is one row. A class-balanced logistic regression (Newton steps, a little L2
+on standardised features) fitted on the train rows gives the weights to put in
+`VerdictModel`; the dev rates are those of questions the fit has not seen, next to the model
+in use and to a cosine threshold alone (fitted on train too).
 """
 
 from __future__ import annotations
@@ -56,6 +61,30 @@ def collect(name: str, sets: list[EvalSet], data: Path, embedder) -> list[tuple[
     return rows
 
 
+def train_rows(data: Path, embedder, per_set: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Own-meeting questions (answerable) and the same questions asked of another meeting."""
+    from train_ranker import TRAIN_SETS, _keep
+
+    from rag.goldsets import select
+
+    x, y = [], []
+    for name, (path, fold) in TRAIN_SETS.items():
+        evalset = _keep(select(load_gold(path), fold=fold))
+        ids = sorted({s.document.id for s in evalset.documents})
+        chosen = select(evalset, limit=per_set, seed=1).questions
+        with Library.open(data / name, embedder=embedder) as lib:
+            index_eval_set(lib, evalset)  # already there: nothing is encoded again
+            for q in chosen:
+                other = ids[(ids.index(q.document_id) + 1 + len(q.question) % (len(ids) - 1)) % len(ids)]
+                for doc, label in ((q.document_id, 1), (other, 0)):
+                    e = lib.ask(q.question, k=5, documents=[doc]).evidence
+                    assert e is not None
+                    x.append(astuple(e))
+                    y.append(label)
+        print(f"{name}: {len(chosen)} questions, each asked of its meeting and of another")
+    return np.array(x), np.array(y)
+
+
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01) -> tuple[np.ndarray, float]:
     """Class-balanced logistic regression by Newton's method; weights on the raw feature scale."""
     mu, sd = x.mean(0), x.std(0) + 1e-9
@@ -89,6 +118,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="onnx", choices=["torch", "onnx", "onnx-int8"])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "benchmarks" / ".data" / "calibrate")
+    parser.add_argument("--train-data", type=Path, default=Path("/tmp/ranker-data"))
+    parser.add_argument("--per-set", type=int, default=400)
     args = parser.parse_args()
     shared = shared_dir()
     embedder = load_embedder(backend=args.backend, cache_dir=ROOT / "benchmarks" / ".data" / "models")
@@ -103,21 +134,21 @@ def main() -> None:
     current = VerdictModel()
     in_use = np.array([current.probability(Evidence(*row)) >= 0.5 for row in x])
     print(f"in use   {rates(in_use, y, groups)}")
-    best_cosine = max(np.unique(x[:, 0]), key=lambda t: -np.mean((x[:, 0] >= t) != y))
-    print(f"cosine   {rates(x[:, 0] >= best_cosine, y, groups)}  (threshold {best_cosine:.3f}, fitted)")
+    tx, ty = train_rows(args.train_data, embedder, args.per_set)
+    print(f"{len(ty)} train rows: {int(ty.sum())} answerable, {int((1 - ty).sum())} not")
+    best_cosine = max(np.unique(tx[:, 0]), key=lambda t: -np.mean((tx[:, 0] >= t) != ty))
+    print(
+        f"cosine   {rates(x[:, 0] >= best_cosine, y, groups)}  (threshold {best_cosine:.3f}, fitted on train)"
+    )
     for chosen in (FEATURES[:1], FEATURES):
         cols = [FEATURES.index(f) for f in chosen]
-        weights, bias = fit(x[:, cols], y)
-        fitted = x[:, cols] @ weights + bias >= 0
-        held_out = np.zeros(len(y), bool)
-        for i in range(len(y)):
-            keep = np.arange(len(y)) != i
-            w, b = fit(x[keep][:, cols], y[keep])
-            held_out[i] = x[i, cols] @ w + b >= 0
+        weights, bias = fit(tx[:, cols], ty)
+        train_fit = tx[:, cols] @ weights + bias >= 0
+        dev = x[:, cols] @ weights + bias >= 0
         terms = ", ".join(f"{f}={w:.2f}" for f, w in zip(chosen, weights, strict=True))
         print(f"fit      {terms}, bias={bias:.2f}")
-        print(f"  fitted {rates(fitted, y, groups)}")
-        print(f"  LOO    {rates(held_out, y, groups)}")
+        print(f"  train  FRR {np.mean(~train_fit[ty == 1]):.3f} FAR {np.mean(train_fit[ty == 0]):.3f}")
+        print(f"  dev    {rates(dev, y, groups)}")
 
 
 if __name__ == "__main__":

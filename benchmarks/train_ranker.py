@@ -60,6 +60,33 @@ def _keep(evalset: EvalSet) -> EvalSet:
 
 
 def collect(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder) -> list[Group]:
+    """Index the set (once) and gather its candidates; kept in `DATA_DIR/NAME.candidates.npz`,
+    which a re-run reuses while the feature list is the same."""
+    cache = data_dir / f"{name}.candidates.npz"
+    if cache.exists():
+        with np.load(cache, allow_pickle=False) as saved:  # each key read once: a read is a copy
+            features, x, y, bounds, documents = (
+                saved[k] for k in ("features", "x", "y", "bounds", "documents")
+            )
+        if tuple(features.tolist()) == FEATURES:
+            return [
+                Group(name, str(d), x[a:b], y[a:b])
+                for d, a, b in zip(documents.tolist(), bounds[:-1], bounds[1:], strict=True)
+            ]
+    groups = _gather(name, path, fold, data_dir, embedder)
+    bounds = np.cumsum([0] + [len(g.y) for g in groups])
+    np.savez(
+        cache,
+        x=np.vstack([g.x for g in groups]),
+        y=np.concatenate([g.y for g in groups]),
+        bounds=bounds,
+        documents=np.array([g.document for g in groups]),
+        features=np.array(FEATURES),
+    )
+    return groups
+
+
+def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder) -> list[Group]:
     evalset = _keep(select(load_gold(path), fold=fold))
     lib = Library.open(data_dir / name, embedder=embedder)
     started = time.perf_counter()
@@ -90,14 +117,42 @@ def _fold(document: str, folds: int) -> int:
     return int(hashlib.sha256(document.encode()).hexdigest(), 16) % folds
 
 
-def fit(groups: Sequence[Group], c: float) -> LinearRanker:
+def fit_pairwise(groups: Sequence[Group], c: float, negatives: int = 30) -> LinearRanker:
+    """Logistic regression on differences (right minus wrong) of one question's candidates:
+    it learns an order within a question, not a probability across questions."""
+    diffs = []
+    weights = []
+    for g in groups:
+        pos, neg = np.flatnonzero(g.y == 1), np.flatnonzero(g.y == 0)
+        if not len(pos) or not len(neg):
+            continue
+        hard = neg[np.argsort(-g.x[neg, FEATURES.index("fused")])[:negatives]]  # the wrong ones near the top
+        d = (g.x[pos][:, None, :] - g.x[hard][None, :, :]).reshape(-1, g.x.shape[1])
+        diffs.append(d)
+        weights.append(np.full(len(d), 1.0 / len(d)))
+    x = np.vstack(diffs)
+    w = np.concatenate(weights)
+    std = x.std(axis=0) + 1e-9
+    z = np.vstack([x / std, -x / std])
+    y = np.concatenate([np.ones(len(x)), np.zeros(len(x))])
+    model = LogisticRegression(C=c, fit_intercept=False, max_iter=2000)
+    model.fit(z, y, sample_weight=np.concatenate([w, w]) * len(diffs))
+    coef = model.coef_[0] / std
+    return LinearRanker(tuple(float(v) for v in coef), 0.0)
+
+
+def fit(groups: Sequence[Group], c: float, objective: str = "pointwise") -> LinearRanker:
+    if objective == "pairwise":
+        return fit_pairwise(groups, c)
     x = np.vstack([g.x for g in groups])
     y = np.concatenate([g.y for g in groups])
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
-    # each question weighs the same, whatever its number of candidates
-    w = np.concatenate([np.full(len(g.y), 1.0 / len(g.y)) for g in groups])
+    # each question weighs the same whatever its number of candidates, and each train set the
+    # same whatever its number of questions (meetings would otherwise outvote hearings)
+    per_set = {s: sum(1 for g in groups if g.set == s) for s in {g.set for g in groups}}
+    w = np.concatenate([np.full(len(g.y), 1.0 / (len(g.y) * per_set[g.set])) for g in groups])
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit((x - mean) / std, y, sample_weight=w * len(groups))
+    model.fit((x - mean) / std, y, sample_weight=w * len(y) / w.sum())
     coef = model.coef_[0] / std
     bias = float(model.intercept_[0] - (model.coef_[0] * mean / std).sum())
     return LinearRanker(tuple(float(v) for v in coef), bias)
@@ -121,6 +176,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/ranker-data"))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--c", type=float, nargs="*", default=[0.01, 0.1, 1.0, 10.0])
+    parser.add_argument(
+        "--objective", choices=["pointwise", "pairwise"], nargs="*", default=["pointwise", "pairwise"]
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "ranker.json")
     args = parser.parse_args()
@@ -131,13 +189,14 @@ def main() -> None:
         groups += collect(name, path, fold, args.data_dir, embedder)
     fused = LinearRanker(tuple(1.0 if f == "fused" else 0.0 for f in FEATURES), 0.0)
     print(f"{len(groups)} questions; the convex fusion alone: hit@1 {ranking(fused, groups)[0]:.3f}")
-    best = (-1.0, 0.0)
-    for c in args.c:
+    best = (-1.0, 0.0, "pointwise")
+    for objective, c in ((o, c) for o in args.objective for c in args.c):
         held = []
         for k in range(args.folds):
             train = [g for g in groups if _fold(g.document, args.folds) != k]
             test = [g for g in groups if _fold(g.document, args.folds) == k]
-            held += [(g, fit(train, c)) for g in test]
+            model = fit(train, c, objective)
+            held += [(g, model) for g in test]
         per_set = {}
         for name in TRAIN_SETS:
             mine = [(g, r) for g, r in held if g.set == name]
@@ -145,11 +204,11 @@ def main() -> None:
             per_set[name] = tuple(float(np.mean(v)) for v in zip(*scores, strict=True))
         overall = float(np.mean([h for h, _ in per_set.values()]))
         shown = "  ".join(f"{n} hit@1 {h:.3f} MRR {m:.3f}" for n, (h, m) in per_set.items())
-        print(f"C={c:<6} cross-validated: {shown}")
+        print(f"{objective:9s} C={c:<6} cross-validated: {shown}")
         if overall > best[0]:
-            best = (overall, c)
-    ranker = fit(groups, best[1])
-    print(f"chosen C={best[1]}; weights:")
+            best = (overall, c, objective)
+    ranker = fit(groups, best[1], best[2])
+    print(f"chosen {best[2]} C={best[1]}; weights:")
     for f, w in zip(FEATURES, ranker.weights, strict=True):
         print(f"  {f:10s} {w:+.3f}")
     print(f"  bias       {ranker.bias:+.3f}")
@@ -161,6 +220,7 @@ def main() -> None:
                 "sets": {n: str(p.relative_to(SHARED.parent)) for n, (p, _) in TRAIN_SETS.items()},
                 "questions": len(groups),
                 "C": best[1],
+                "objective": best[2],
                 "command": "python benchmarks/train_ranker.py",
             },
         )

@@ -34,8 +34,12 @@ FEATURES: tuple[str, ...] = (
     "log_chars",  # log(chunk characters / 100)
     "cited",  # idf-weighted share of the question's terms in the question this chunk answers
     "turn_hits",  # log(1 + other candidate chunks of the same turn)
+    "weighted",  # the hand-set scheme's score: fused x question, epilogue and named-speaker weights
+    "question_cosine",  # cosine in a question turn: a question matching the question asked
+    "question_bm25",  # the same for BM25
+    "cited_cosine",  # cited x cosine: an answer to a matching question that is itself close
 )
-VERSION = 1
+VERSION = 2
 
 
 def idf_coverage(asked: Mapping[str, float], terms: set[str]) -> float:

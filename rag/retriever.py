@@ -231,21 +231,34 @@ class Retriever:
             if row.document_id not in last:
                 last[row.document_id] = _last_exchange(turns)
             act = turn.act
+            cosine, lexical_score = cos.get(i, floor), bm25.get(i, 0.0) / top
+            cited = idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0
+            epilogue = act == "narration" and row.turn_index > last[row.document_id]
+            weighted = fused[i] * (
+                (self.config.question_weight if act == "question" else 1.0)
+                * (self.config.epilogue_weight if epilogue else 1.0)
+                * (self.config.filler_weight if act in ("backchannel", "procedural") else 1.0)
+                * (1.0 + self.config.speaker_boost if turn.speaker in named else 1.0)
+            )
             out.append(
                 {
-                    "cosine": cos.get(i, floor),
-                    "bm25": bm25.get(i, 0.0) / top,
+                    "cosine": cosine,
+                    "bm25": lexical_score,
                     "dense_rr": 1.0 / (1 + d_rank[i]) if i in d_rank else 0.0,
                     "bm25_rr": 1.0 / (1 + l_rank[i]) if i in l_rank else 0.0,
                     "fused": fused[i],
                     "question": float(act == "question"),
                     "filler": float(act in ("backchannel", "procedural")),
                     "narration": float(act == "narration"),
-                    "epilogue": float(act == "narration" and row.turn_index > last[row.document_id]),
+                    "epilogue": float(epilogue),
                     "named": float(turn.speaker in named),
                     "log_chars": log_chars(row.end - row.start),
-                    "cited": idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0,
+                    "cited": cited,
                     "turn_hits": float(np.log1p(per_turn[(row.document_id, row.turn_index)] - 1)),
+                    "weighted": weighted,
+                    "question_cosine": cosine if act == "question" else 0.0,
+                    "question_bm25": lexical_score if act == "question" else 0.0,
+                    "cited_cosine": cited * cosine,
                 }
             )
         return ids, out

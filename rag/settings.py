@@ -9,7 +9,9 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import InvalidInput
+from .ranker import LinearRanker, default_ranker
 from .rerank import RERANKERS, check_reranker, load_reranker
+from .retriever import RetrievalConfig
 from .vectors import IndexPolicy
 
 __all__ = ["Settings"]
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
     )
     nprobe: int = Field(default=IndexPolicy().nprobe, ge=1, description="IVF lists scanned per question.")
 
+    ranker: str = Field(
+        default="default",
+        description="The learned ranker: `default` (the weights that ship), `none` (the convex fusion "
+        "with hand-set weights), or a JSON file written by benchmarks/train_ranker.py.",
+    )
     reranker_kind: str = Field(
         default="cross-encoder",
         description="cross-encoder: a sentence-transformers CrossEncoder folder; onnx: a model.onnx "
@@ -96,7 +103,18 @@ class Settings(BaseSettings):
             "max_document_bytes": self.max_document_bytes,
             "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe),
             "reranker": load_reranker(self.reranker, self.reranker_kind) if rerank else None,
+            "retrieval": RetrievalConfig(ranker=self._ranker()),
         }
+
+    def _ranker(self) -> LinearRanker | None:
+        if self.ranker == "none":
+            return None
+        if self.ranker == "default":
+            return default_ranker()
+        try:
+            return LinearRanker.load(Path(self.ranker))
+        except (OSError, ValueError, KeyError) as exc:
+            raise InvalidInput(f"RAG_RANKER={self.ranker!r} is no ranker file: {exc}") from None
 
     def embedder_options(self) -> dict[str, object]:
         """Keyword arguments for `embeddings.load_embedder`."""
