@@ -15,7 +15,7 @@ from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
 from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
-from .ranker import LinearRanker, default_ranker, feature_rows, idf_coverage, log_chars
+from .ranker import LinearRanker, feature_rows, idf_coverage, log_chars
 from .store import ChunkRow, StoreView
 from .vectors import VectorIndex
 from .verdict import VerdictModel, evidence
@@ -48,9 +48,10 @@ class RetrievalConfig:
     passage asked for. Dev sets: quoting questions only after every matching answer gave QMSum
     val MRR 0.775, hit@5 0.925; weights 0.65-0.85 give 0.807-0.820, hit@5 0.955 (0.9 and 1.0
     cost the interview hit@5), the interview unchanged at 0.8."""
-    ranker: LinearRanker | None = field(default_factory=default_ranker)
-    """Scores hybrid candidates from their features (`rag.ranker`); None: the convex fusion
-    with the hand-set weights below."""
+    ranker: LinearRanker | None = None
+    """Scores hybrid candidates from their features (`rag.ranker`, e.g. `default_ranker()`);
+    None (the default): the convex fusion with the hand-set weights below. The learned one is
+    not yet ahead of them on any dev set at the passage level (README, Quality)."""
     filler_weight: float = 0.01
     """Backchannels ("Yeah.", "Mm-hmm.") and the room's procedure ("Next question.") count this
     much: they are returned only when nothing else matches."""
@@ -156,7 +157,7 @@ class Retriever:
         hits = [(rows[i], s) for i, s in fused.items() if i in rows]
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
-        spans = self._shown_once(self._diversify(self._grow(spans[: k * 3])), speakers)
+        spans = self._shown_once(self._diversify(self._grow(spans[: k * 3])), question, speakers)
         spans = rerank.rerank(self.reranker, question, spans, self.store.text_span)
         terms, passages, passage_terms = self._highlight(self._passages(spans[:k]), question)
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
@@ -450,7 +451,9 @@ class Retriever:
                 end = nxt.end
         return replace(span, end=end) if end != span.end else span
 
-    def _shown_once(self, spans: list[_Span], speakers: Collection[str] | None = None) -> list[_Span]:
+    def _shown_once(
+        self, spans: list[_Span], question: str, speakers: Collection[str] | None = None
+    ) -> list[_Span]:
         """A question whose answer ranks above it is shown already, as that answer's citation;
         one that only asks (every sentence a question) gives its place to its answer: who asks
         what was asked wants what was said back (within the speakers asked for). A question
@@ -471,7 +474,7 @@ class Retriever:
                 key = (span.document_id, turn.index)
                 if key in cited:
                     continue
-                if self._only_asks(span.document_id, turn):
+                if self._asks_what_was_asked(span.document_id, turn, question):
                     if key in answers:
                         span = replace(answers[key], score=max(span.score, answers[key].score))
                     else:
@@ -512,13 +515,19 @@ class Retriever:
             end = answer.start + self.config.max_passage_chars
         return self._join_exchange(replace(span, turn_index=answer.index, start=answer.start, end=end))
 
-    def _only_asks(self, document_id: str, turn: Turn) -> bool:
-        """Every sentence ends in a question mark: the turn asks and tells nothing."""
+    def _asks_what_was_asked(self, document_id: str, turn: Turn, question: str) -> bool:
+        """The user asks what this turn asked: it only asks (every sentence a question), or the
+        sentence of it that shares most words with the user's question is one of its questions.
+        Where the words matched are the turn's statements ("The report says four thousand
+        ferries …"), those are what is wanted, and the turn keeps its place."""
         text = self._cite(document_id, turn).text
-        return all(
-            text[a - turn.start : b - turn.start].rstrip(" \"'”’)").endswith("?")
-            for a, b in self._sentences(document_id, turn)
-        )
+        parts = [text[a - turn.start : b - turn.start] for a, b in self._sentences(document_id, turn)]
+        asking = [p.rstrip(" \"'”’)").endswith("?") for p in parts]
+        if all(asking):
+            return True
+        wanted, *tokens = tokenize([question, *parts])
+        shared = [len(set(wanted).intersection(t)) for t in tokens]
+        return bool(shared) and max(shared) > 0 and asking[shared.index(max(shared))]
 
     def _diversify(self, spans: list[_Span]) -> list[_Span]:
         """Maximal marginal relevance: each next passage is the one most relevant and least like

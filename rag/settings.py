@@ -56,9 +56,9 @@ class Settings(BaseSettings):
     nprobe: int = Field(default=IndexPolicy().nprobe, ge=1, description="IVF lists scanned per question.")
 
     ranker: str = Field(
-        default="default",
-        description="The learned ranker: `default` (the weights that ship), `none` (the convex fusion "
-        "with hand-set weights), or a JSON file written by benchmarks/train_ranker.py.",
+        default="none",
+        description="`none` (the convex fusion with hand-set weights), `learned` (the learned "
+        "ranker's weights that ship), or a JSON file written by benchmarks/train_ranker.py.",
     )
     reranker_kind: str = Field(
         default="cross-encoder",
@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     def _ranker(self) -> LinearRanker | None:
         if self.ranker == "none":
             return None
-        if self.ranker == "default":
+        if self.ranker == "learned":
             return default_ranker()
         try:
             return LinearRanker.load(Path(self.ranker))
