@@ -25,7 +25,7 @@ FEATURES: tuple[str, ...] = (
     "bm25",  # BM25 over the query's best BM25 score (0 where BM25 did not return it)
     "dense_rr",  # 1 / (1 + rank) in the dense list, 0 where absent
     "bm25_rr",  # the same in the BM25 list
-    "fused",  # the convex fusion the service used before: the configured dense share of cosine plus the rest of bm25
+    "fused",  # the convex fusion: the dense share of the cosine plus the rest of bm25
     "question",  # the chunk is in a question turn
     "filler",  # a backchannel or procedural turn
     "narration",  # a turn that answers nothing
