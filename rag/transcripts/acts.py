@@ -159,15 +159,26 @@ _TAG_QUESTION = re.compile(
 )
 
 
+_ABBREVIATION = re.compile(
+    r"(?:^|\W)(?:mr|mrs|ms|dr|hon|st|no|vs|prof|gen|sen|rep|gov|e\.g|i\.e|etc|u\.s)\.$", re.I
+)
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Offsets of each sentence in `text` (ends kept), blank ones dropped."""
-    out = []
+    """Offsets of each sentence in `text` (ends kept), blank ones dropped; a period after
+    "Mr", "hon" or "e.g" ends no sentence."""
+    out: list[tuple[int, int]] = []
+    joined = False
     for m in _SENTENCE.finditer(text):
         a, b = m.span()
         while a < b and text[a].isspace():
             a += 1
         if a < b:
-            out.append((a, b))
+            if joined and out:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+            joined = bool(_ABBREVIATION.search(text[a:b]))
         if m.end() >= len(text):
             break
     return out
@@ -213,8 +224,19 @@ def _plain(text: str) -> str:
 _BRACKETED = re.compile(r"\\?\[[^\[\]]{0,60}\\?\]|\([^()]{0,60}\)")
 
 
+# Courtesies shaped as questions: "Can I thank you for coming?", "May I correct my hon. Friend?"
+_COURTESY = re.compile(
+    r"^(?:and |so |well,? |okay,? )?(?:can|could|may|might|let) (?:i|me|we) (?:just |also |first |briefly )?"
+    r"(?:thank|say|welcome|congratulate|add|correct|begin|start|echo|pay tribute|join|remind|"
+    r"put on record)\b",
+    re.IGNORECASE,
+)
+
+
 def _asking_sentence(sentence: str) -> bool:
     s = _plain(_BRACKETED.sub("", sentence).strip())  # "gives (??) you": the transcriber unsure
+    if _COURTESY.match(s):
+        return False
     if s.endswith("?") or s.endswith("?\u201d") or s.endswith('?"') or s.endswith("?)"):
         return not is_backchannel(s)
     return bool(_ASKING_PROMPT.match(s))

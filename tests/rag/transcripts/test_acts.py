@@ -67,6 +67,8 @@ def test_asking(text):
         "once the new roads reached them and the trade came back to the coast, right?",
         "I wondered about that myself, and we fixed it.",
         "The casing will be yellow plastic.",
+        "Can I thank you for coming in today?",  # courtesies shaped as questions
+        "May I correct my hon. Friend? I do not believe that the report said so.",
     ],
 )
 def test_telling(text):
@@ -79,5 +81,11 @@ def test_a_name_hands_the_floor_but_a_sentence_does_not():
 
 
 def test_sentences_keep_offsets():
-    text = "First one. Is this two?  And three!"
-    assert [text[a:b] for a, b in sentences(text)] == ["First one.", "Is this two?", "And three!"]
+    text = "First one. Is this two?  And three! Mr. Reed asked the hon. Member. Why?"
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "First one.",
+        "Is this two?",
+        "And three!",
+        "Mr. Reed asked the hon. Member.",  # no sentence ends after a title
+        "Why?",
+    ]
