@@ -15,6 +15,8 @@ import Stemmer
 __all__ = ["LexicalIndex", "tokenize"]
 
 _STEMMER = "english"
+_NO_TERMS = "no-terms"
+"""The marker of a saved index whose chunks hold no indexable word."""
 K1, B = 2.0, 0.75
 """BM25's term saturation and length normalisation. k1 1.8-2.5 (b 0.75) measured a plateau on
 both dev sets against bm25s's default 1.5: interview hit@1 0.90 -> 0.95, MRR 0.938 -> 0.963;
@@ -52,10 +54,13 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
-        if not texts:
-            return cls(np.empty(0, dtype=np.int64), None)
+        """No chunks, or chunks without one indexable word (stop words, emoji, punctuation):
+        an index that holds the ids and finds nothing (bm25s cannot index an empty vocabulary)."""
+        tokens = tokenize(texts) if texts else []
+        if not any(tokens):
+            return cls(np.asarray(ids, dtype=np.int64).reshape(-1), None)
         bm25 = bm25s.BM25(k1=K1, b=B)
-        bm25.index(tokenize(texts), show_progress=False)
+        bm25.index(tokens, show_progress=False)
         return cls(np.asarray(ids, dtype=np.int64), bm25)
 
     def search(
@@ -95,6 +100,8 @@ class LexicalIndex:
         np.save(tmp / "ids.npy", self.ids)
         if self._bm25 is not None:
             self._bm25.save(str(tmp))
+        elif len(self.ids):
+            (tmp / _NO_TERMS).touch()  # chunks, none with a word: not a folder missing its BM25
         for child in tmp.iterdir():
             with child.open("rb") as fh:
                 os.fsync(fh.fileno())
@@ -105,5 +112,5 @@ class LexicalIndex:
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
         ids = np.load(path / "ids.npy")
-        bm25 = bm25s.BM25.load(str(path)) if len(ids) else None
+        bm25 = bm25s.BM25.load(str(path)) if len(ids) and not (path / _NO_TERMS).exists() else None
         return cls(ids, bm25)

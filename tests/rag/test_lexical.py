@@ -74,3 +74,25 @@ def test_convex_normalises_bm25_by_its_best():
     fused = convex(dense, lexical, weight=0.5)
     assert fused[1] == 0.5 * 0.5 + 0.5 * 0.5
     assert fused[2] == 0.5
+
+
+NO_WORDS = ["Q: a?\nA: b.", "the the the", "🙂🎉", "?! ... --"]
+
+
+def test_chunks_without_indexable_words_are_a_valid_empty_index(tmp_path: Path):
+    """Only stop words, one-letter words, emoji or punctuation: nothing for BM25 to index."""
+    index = LexicalIndex.build([1, 2, 3, 4], NO_WORDS)
+    assert len(index) == 4  # every chunk is accounted for, so the file matches SQLite's count
+    assert index.search("a the", 3)[0].size == 0 and index.search("ferry", 3)[0].size == 0
+    assert index.document_frequencies(["ferri", "the"]) == {"ferri": 0, "the": 0}
+    index.save(tmp_path / "0000000001")
+    loaded = LexicalIndex.load(tmp_path / "0000000001")
+    assert len(loaded) == 4 and loaded.search("ferry", 3)[0].size == 0
+    assert loaded.document_frequencies(["ferri"]) == {"ferri": 0}
+
+
+def test_chunks_without_words_beside_real_ones(tmp_path: Path):
+    index = LexicalIndex.build([1, 2], ["the the", "The ferry is yellow."])
+    assert index.search("yellow ferry", 3)[0].tolist() == [2]
+    index.save(tmp_path / "g")
+    assert LexicalIndex.load(tmp_path / "g").search("ferry", 3)[0].tolist() == [2]

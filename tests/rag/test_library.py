@@ -329,3 +329,34 @@ def test_a_version_3_index_gains_pages_and_roles_on_open(tmp_path: Path) -> None
         talk = "Ann: Is it yellow?\n\nBo: Yes, bright yellow.\n\nAnn: Why yellow?\n\nBo: So boats see it.\n"
         lib.add(talk, id="new")
         assert lib.document("new").roles == {"Ann": "interviewer", "Bo": "guest"}
+
+
+@pytest.mark.parametrize("text", ["Q: a?\nA: b.", "the the the", "🙂 🎉 🙂", "?! ... --"])
+def test_documents_without_indexable_words_publish(tmp_path: Path, text: str) -> None:
+    """Nothing for BM25 to index is a valid state: adding such a document to an empty
+    library, deleting the last real one, reopening, and asking all work."""
+    with _open(tmp_path) as lib:
+        assert lib.add(text, id="empty").status == "added"
+        assert list(lib.ask("ferry colour", k=3, mode="bm25")) == []
+        lib.ask("ferry colour", k=3)
+        lib.add(QA, id="ferry")
+        assert lib.ask("yellow ferry", k=1, mode="bm25")[0].document_id == "ferry"
+        lib.remove("ferry")
+        assert list(lib.ask("yellow ferry", k=3, mode="bm25")) == []
+        generation = lib.generation
+    with _open(tmp_path) as lib:
+        assert lib.status().generation == generation
+        assert list(lib.ask("yellow ferry", k=3, mode="bm25")) == []
+        lib.remove("empty")
+        assert lib.documents() == []
+
+
+def test_a_folder_of_documents_without_words_indexes(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, text in enumerate(["Q: a?\nA: b.", "the the the", "🙂🎉", "?! ... --"]):
+        (folder / f"{i}.txt").write_text(text, encoding="utf-8")
+    with _open(tmp_path / "data") as lib:
+        report = lib.index_folder(folder)
+        assert report.failed == {} and report.added + report.unchanged == 4
+        assert list(lib.ask("anything at all", k=3, mode="bm25")) == []
