@@ -60,12 +60,28 @@ class ReadCache:
     """The tokens of each answer turn's thread of questions, for the ranker."""
 
     def without(self, changed: set[str]) -> ReadCache:
+        """A copy for the next generation, less the `changed` documents' entries.
+
+        Readers keep adding entries (never changing or removing one) while a writer calls
+        this, so each dict is copied first and the copy filtered: `dict.copy()` is one C
+        call that runs no Python code (keys are str and (str, int), hashes are reused), so
+        under the GIL no reader's insert can land inside it; a reader's `d[k] = v` is one
+        call too. Iterating the live dict instead spans many bytecodes, and an insert in
+        between raises "dictionary changed size during iteration". An entry a reader adds
+        after the copy is only missing from the next generation's cache, which refills it.
+        """
+        turns, sentences = self.turns.copy(), self.sentences.copy()
+        last_exchange, citations, cited_terms = (
+            self.last_exchange.copy(),
+            self.citations.copy(),
+            self.cited_terms.copy(),
+        )
         return ReadCache(
-            {d: t for d, t in self.turns.items() if d not in changed},
-            {k: v for k, v in self.sentences.items() if k[0] not in changed},
-            {d: i for d, i in self.last_exchange.items() if d not in changed},
-            {k: v for k, v in self.citations.items() if k[0] not in changed},
-            {k: v for k, v in self.cited_terms.items() if k[0] not in changed},
+            {d: t for d, t in turns.items() if d not in changed},
+            {k: v for k, v in sentences.items() if k[0] not in changed},
+            {d: i for d, i in last_exchange.items() if d not in changed},
+            {k: v for k, v in citations.items() if k[0] not in changed},
+            {k: v for k, v in cited_terms.items() if k[0] not in changed},
         )
 
 

@@ -96,3 +96,44 @@ def test_chunks_without_words_beside_real_ones(tmp_path: Path):
     assert index.search("yellow ferry", 3)[0].tolist() == [2]
     index.save(tmp_path / "g")
     assert LexicalIndex.load(tmp_path / "g").search("ferry", 3)[0].tolist() == [2]
+
+
+def test_saving_over_a_folder_never_leaves_readers_without_one(tmp_path: Path):
+    """Saving a generation's folder again (a catch-up in two processes, a rerun) swaps it in
+    whole: a reader at any moment finds a complete folder, never none or half of one."""
+    import sys
+    import threading
+    import time
+
+    index = _index()
+    path = tmp_path / "0000000007"
+    index.save(path)
+    stop = threading.Event()
+    problems: list[str] = []
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                if not path.is_dir():
+                    problems.append("no folder")
+                elif LexicalIndex.load(path).search("yellow ferry", 3)[0].tolist() != [10, 30]:
+                    problems.append("wrong results")
+            except Exception as exc:
+                problems.append(repr(exc))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    try:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and not problems:
+            index.save(path)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        sys.setswitchinterval(old)
+    assert not problems, problems[:3]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # nothing left beside it

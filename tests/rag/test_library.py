@@ -360,3 +360,74 @@ def test_a_folder_of_documents_without_words_indexes(tmp_path: Path) -> None:
         report = lib.index_folder(folder)
         assert report.failed == {} and report.added + report.unchanged == 4
         assert list(lib.ask("anything at all", k=3, mode="bm25")) == []
+
+
+def _interview(n: int) -> str:
+    words = ["ferry", "harbour", "island", "taxes", "budget", "school", "river", "bridge", "market"]
+    parts = []
+    for t in range(30):
+        a, b = words[(n + t) % len(words)], words[(n * 3 + t) % len(words)]
+        parts.append(
+            f"Q: What about the {a} number {n} {t}?\n"
+            f"A: The {a} and the {b} matter here. We spoke of the {b} often. Item {n} {t} is done.\n"
+        )
+    return "\n".join(parts)
+
+
+def test_readers_and_a_writer_in_one_process(tmp_path: Path) -> None:
+    """Reader threads asking while a writer adds and removes documents, in one process, with
+    threads switching often: no reader or writer fails (the writer carries the readers' cache
+    into each generation while readers fill it) and every answer quotes its document exactly."""
+    import sys
+    import threading
+    import time
+
+    # BM25 caught up in the background: more publications a second, and the catch-up in the race
+    lib = Library.open(tmp_path, embedder=FakeEmbedder(), lexical_sync_max_chunks=0)
+    with lib.batch():
+        for n in range(40):
+            lib.add(_interview(n), id=f"doc{n}")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    questions = [f"item {n} {t} the {w}" for t in range(30) for n in range(40) for w in ("ferry", "river")]
+
+    def reader(offset: int) -> None:
+        i = offset
+        while not stop.is_set():
+            try:
+                for p in lib.ask(questions[i % len(questions)], k=10):
+                    assert lib.document(p.document_id).text[p.start : p.end] == p.quote
+            except NotFound:
+                pass  # the writer removed the document between the answer and the check
+            except BaseException as exc:
+                errors.append(exc)
+                return
+            i += 7919
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            try:
+                doc = f"doc{n % 40}"
+                lib.remove(doc)
+                lib.add(_interview(n % 40 + 100 * (n // 40 + 1)), id=doc)
+            except BaseException as exc:
+                errors.append(exc)
+                return
+            n += 1
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+        threads.append(threading.Thread(target=writer))
+        for t in threads:
+            t.start()
+        time.sleep(3.0)
+        stop.set()
+        for t in threads:
+            t.join(30)
+    finally:
+        sys.setswitchinterval(old)
+        lib.close()
+    assert not errors, repr(errors[0])
