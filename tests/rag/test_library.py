@@ -431,3 +431,23 @@ def test_readers_and_a_writer_in_one_process(tmp_path: Path) -> None:
         sys.setswitchinterval(old)
         lib.close()
     assert not errors, repr(errors[0])
+
+
+def test_an_empty_ids_file_is_rebuilt_once_and_saved(tmp_path: Path, caplog) -> None:
+    """A truncated `lexical/<gen>/ids.npy` (a full disk, a killed copy): the library opens,
+    rebuilds the search files from SQLite, logs it, and saves the repair for the next start."""
+    import logging
+
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+        before = [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")]
+    [folder] = (tmp_path / "lexical").iterdir()
+    (folder / "ids.npy").write_bytes(b"")
+    with caplog.at_level(logging.WARNING, logger="rag.generations"), _open(tmp_path) as lib:
+        assert [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")] == before
+    assert any(str(folder) in r.getMessage() and "rebuil" in r.getMessage() for r in caplog.records)
+    assert (folder / "ids.npy").stat().st_size > 0  # the repair was saved
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="rag.generations"), _open(tmp_path) as lib:
+        assert [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")] == before
+    assert not caplog.records  # not repaired again
