@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -10,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from rag.errors import Damaged
 from rag.library import Library
 from rag.settings import Settings
 
@@ -20,6 +22,8 @@ from .routes import ask, documents, health, jobs, page
 
 __all__ = ["create_app"]
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings | None = None, *, library: Library | None = None) -> FastAPI:
     """Build the app. Without `library`, one is opened from `settings` (model included) at startup."""
@@ -28,7 +32,11 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            lib = library if library is not None else await stack.enter_async_context(_open_library(settings))
+            try:
+                lib = library or await stack.enter_async_context(_open_library(settings))
+            except Damaged as exc:  # stay up and say why: /readyz and every data route answer 503
+                log.error("%s", exc)
+                lib, app.state.not_ready = None, str(exc)
             stack.callback(app.state.jobs.shutdown)  # runs first: jobs finish before the library closes
             app.state.library = lib
             yield
@@ -41,6 +49,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     )
     app.state.settings = settings
     app.state.library = library  # None until the lifespan opens one from settings
+    app.state.not_ready = None  # why there is no library, when opening it failed
     metrics = Metrics(lambda: app.state.library.status() if app.state.library is not None else None)
     app.state.metrics = metrics
     app.state.jobs = Jobs(settings.max_jobs_kept, on_finish=metrics.job_finished)

@@ -16,8 +16,12 @@ from .jobs import Jobs
 def get_library(request: Request) -> Library:
     lib = getattr(request.app.state, "library", None)
     if lib is None:
-        raise HTTPProblem(503, "NotReady", "the index is still loading")
+        raise HTTPProblem(503, "NotReady", not_ready_reason(request))
     return lib
+
+
+def not_ready_reason(request: Request) -> str:
+    return getattr(request.app.state, "not_ready", None) or "the index is still loading"
 
 
 def get_settings(request: Request) -> Settings:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from embeddings import ModelError
-from rag.errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
+from rag.errors import Busy, Damaged, IndexMismatch, InvalidInput, NotFound, RagError
 
 __all__ = ["STATUS", "HTTPProblem", "error_body", "install"]
 
@@ -20,6 +20,7 @@ STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     IndexMismatch: 409,
     Busy: 503,
+    Damaged: 503,
     ModelError: 503,
 }
 

@@ -1,7 +1,7 @@
 """interview-rag: ask questions of interview transcripts, get verbatim quotes with citations."""
 
 from .chunking import ChunkingConfig
-from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
+from .errors import Busy, Damaged, IndexMismatch, InvalidInput, NotFound, RagError
 from .library import AddResult, IndexReport, Library
 from .model import Chunk, Citation, Document, DocumentInfo, Passage, Turn
 from .retriever import RetrievalConfig
@@ -13,6 +13,7 @@ __all__ = [
     "Chunk",
     "ChunkingConfig",
     "Citation",
+    "Damaged",
     "Document",
     "DocumentInfo",
     "IndexMismatch",

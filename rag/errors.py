@@ -1,6 +1,6 @@
 """The errors the core raises; the CLI and the HTTP layer translate them in one place each."""
 
-__all__ = ["Busy", "IndexMismatch", "InvalidInput", "NotFound", "RagError"]
+__all__ = ["Busy", "Damaged", "IndexMismatch", "InvalidInput", "NotFound", "RagError"]
 
 
 class RagError(Exception):
@@ -21,3 +21,7 @@ class IndexMismatch(RagError):
 
 class Busy(RagError):
     """Another process holds the writer lock."""
+
+
+class Damaged(RagError):
+    """`library.sqlite3` cannot be read (overwritten, truncated): nothing is changed in it."""

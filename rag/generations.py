@@ -9,8 +9,10 @@ rebuilds them from the rows it reads in the same transaction, when they are dama
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,9 @@ from .vectors import IndexPolicy, VectorIndex
 __all__ = ["Generations", "ReadCache", "Snapshot"]
 
 log = logging.getLogger(__name__)
+
+_DAMAGED = (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError)
+"""What loading a truncated or overwritten BM25 folder raises (an empty `ids.npy`: EOFError)."""
 
 _NAME = re.compile(r"^(\d{10})(?:\.faiss)?$")
 
@@ -60,12 +65,28 @@ class ReadCache:
     """The tokens of each answer turn's thread of questions, for the ranker."""
 
     def without(self, changed: set[str]) -> ReadCache:
+        """A copy for the next generation, less the `changed` documents' entries.
+
+        Readers keep adding entries (never changing or removing one) while a writer calls
+        this, so each dict is copied first and the copy filtered: `dict.copy()` is one C
+        call that runs no Python code (keys are str and (str, int), hashes are reused), so
+        under the GIL no reader's insert can land inside it; a reader's `d[k] = v` is one
+        call too. Iterating the live dict instead spans many bytecodes, and an insert in
+        between raises "dictionary changed size during iteration". An entry a reader adds
+        after the copy is only missing from the next generation's cache, which refills it.
+        """
+        turns, sentences = self.turns.copy(), self.sentences.copy()
+        last_exchange, citations, cited_terms = (
+            self.last_exchange.copy(),
+            self.citations.copy(),
+            self.cited_terms.copy(),
+        )
         return ReadCache(
-            {d: t for d, t in self.turns.items() if d not in changed},
-            {k: v for k, v in self.sentences.items() if k[0] not in changed},
-            {d: i for d, i in self.last_exchange.items() if d not in changed},
-            {k: v for k, v in self.citations.items() if k[0] not in changed},
-            {k: v for k, v in self.cited_terms.items() if k[0] not in changed},
+            {d: t for d, t in turns.items() if d not in changed},
+            {k: v for k, v in sentences.items() if k[0] not in changed},
+            {d: i for d, i in last_exchange.items() if d not in changed},
+            {k: v for k, v in citations.items() if k[0] not in changed},
+            {k: v for k, v in cited_terms.items() if k[0] not in changed},
         )
 
 
@@ -89,15 +110,33 @@ class Generations:
         BM25 may come from an older generation while a writer catches it up."""
         generation = view.generation
         count = view.chunk_count()
+        vector_file = self._vector_path(generation).exists()
         vectors = self._load_vectors(generation, dimension, count)
         if vectors is None:
             vectors = self.policy.fit(build_vectors(view, dimension))
+            if vector_file and dimension:  # damaged, not pruned: keep the repair for the next start
+                self._save_repair(lambda: vectors.save(self._vector_path(generation)))
+        lexical_folder = self._lexical_path(generation).is_dir()
         lexical, built_for = self._load_lexical(generation, count), generation
+        if lexical is None and lexical_folder:
+            lexical = build_lexical(view)
+            self._save_repair(lambda: self.save_lexical(generation, lexical))
         if lexical is None:
             lexical, built_for = self._latest_lexical(generation)
         if lexical is None:
             lexical, built_for = build_lexical(view), generation
         return Snapshot(generation, vectors, lexical, lexical_generation=built_for)
+
+    @staticmethod
+    def _save_repair(save: Callable[[], None]) -> None:
+        """Save a file rebuilt from SQLite in place of a damaged one. The same rows give the
+        same file, so a writer saving this generation meanwhile changes nothing; one that
+        prunes it leaves an orphan the next prune removes. A failure only means the repair
+        is done again next time."""
+        try:
+            save()
+        except OSError as exc:
+            log.warning("could not save the repaired file (%s): it will be rebuilt again", exc)
 
     def _latest_lexical(self, generation: int) -> tuple[LexicalIndex | None, int]:
         """The newest saved BM25 of an older generation, for a reader while it catches up."""
@@ -136,10 +175,13 @@ class Generations:
             return None
         try:
             lexical = LexicalIndex.load(path)
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("BM25 folder %s is damaged (%s): rebuilding it from SQLite", path, exc)
+        except _DAMAGED as exc:
+            log.warning("BM25 folder %s is damaged (%r): rebuilding it from SQLite", path, exc)
             return None
-        return lexical if len(lexical) == count else None
+        if len(lexical) != count:
+            log.warning("BM25 folder %s holds %d chunks but SQLite %d: rebuilding", path, len(lexical), count)
+            return None
+        return lexical
 
     def has_lexical(self, generation: int) -> bool:
         return self._lexical_path(generation).is_dir()
@@ -147,7 +189,7 @@ class Generations:
     def load_lexical(self, generation: int) -> LexicalIndex | None:
         try:
             return LexicalIndex.load(self._lexical_path(generation))
-        except (OSError, ValueError, KeyError):
+        except _DAMAGED:
             return None
 
     def save_vectors(self, snapshot: Snapshot) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -15,6 +18,8 @@ import Stemmer
 __all__ = ["LexicalIndex", "tokenize"]
 
 _STEMMER = "english"
+_NO_TERMS = "no-terms"
+"""The marker of a saved index whose chunks hold no indexable word."""
 K1, B = 2.0, 0.75
 """BM25's term saturation and length normalisation. k1 1.8-2.5 (b 0.75) measured a plateau on
 both dev sets against bm25s's default 1.5: interview hit@1 0.90 -> 0.95, MRR 0.938 -> 0.963;
@@ -40,6 +45,54 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     )
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`); False where the
+    system or the file system cannot."""
+    renameat2 = getattr(_libc(), "renameat2", None) if sys.platform.startswith("linux") else None
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+_LIBC: list[ctypes.CDLL] = []
+
+
+def _libc() -> ctypes.CDLL:
+    if not _LIBC:
+        _LIBC.append(ctypes.CDLL(None, use_errno=True))
+    return _LIBC[0]
+
+
+def _swap_in(tmp: Path, path: Path) -> None:
+    """Put the folder `tmp` at `path`. A rename when `path` is free; over an existing folder
+    an exchange, then the old one (now at `tmp`) is deleted: a directory cannot be renamed
+    over a non-empty one, and deleting first would leave readers with no folder at all."""
+    try:
+        os.rename(tmp, path)  # fails (ENOTEMPTY/EEXIST) if a folder is there
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not path.is_dir():
+            raise
+    if not _exchange(tmp, path):
+        # no atomic exchange here: move the old folder aside first (readers may find no folder
+        # between the two renames, and then rebuild from SQLite or use an older generation)
+        aside = tmp.with_name(tmp.name + ".old")
+        shutil.rmtree(aside, ignore_errors=True)
+        os.rename(path, aside)
+        os.rename(tmp, path)
+        tmp = aside
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 class LexicalIndex:
     """BM25 scores for a query over every chunk; rebuilt whole, since bm25s has no incremental add."""
 
@@ -52,10 +105,13 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
-        if not texts:
-            return cls(np.empty(0, dtype=np.int64), None)
+        """No chunks, or chunks without one indexable word (stop words, emoji, punctuation):
+        an index that holds the ids and finds nothing (bm25s cannot index an empty vocabulary)."""
+        tokens = tokenize(texts) if texts else []
+        if not any(tokens):
+            return cls(np.asarray(ids, dtype=np.int64).reshape(-1), None)
         bm25 = bm25s.BM25(k1=K1, b=B)
-        bm25.index(tokenize(texts), show_progress=False)
+        bm25.index(tokens, show_progress=False)
         return cls(np.asarray(ids, dtype=np.int64), bm25)
 
     def search(
@@ -88,22 +144,24 @@ class LexicalIndex:
         return out
 
     def save(self, path: Path) -> None:
-        """Write a folder atomically: a temporary folder, fsynced, renamed into place."""
+        """Write a folder atomically: a temporary folder, fsynced, renamed into place (or
+        exchanged with the folder already there), so a reader finds the old folder or the new
+        one, whole, at every moment."""
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         np.save(tmp / "ids.npy", self.ids)
         if self._bm25 is not None:
             self._bm25.save(str(tmp))
+        elif len(self.ids):
+            (tmp / _NO_TERMS).touch()  # chunks, none with a word: not a folder missing its BM25
         for child in tmp.iterdir():
             with child.open("rb") as fh:
                 os.fsync(fh.fileno())
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        _swap_in(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
         ids = np.load(path / "ids.npy")
-        bm25 = bm25s.BM25.load(str(path)) if len(ids) else None
+        bm25 = bm25s.BM25.load(str(path)) if len(ids) and not (path / _NO_TERMS).exists() else None
         return cls(ids, bm25)

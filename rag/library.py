@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -306,14 +307,16 @@ class Library:
                 ) from None
             self._write_depth, self._writer = 1, threading.get_ident()
             try:
-                self.store.begin()
-                try:
-                    yield
-                    self._publish()
-                except BaseException:
-                    self.store.rollback()
-                    self._work, self._dirty, self._changed = None, False, set()
-                    raise
+                with self.store.translating():
+                    self.store.begin()
+                    try:
+                        yield
+                        self._publish()
+                    except BaseException:
+                        self._work, self._dirty, self._changed = None, False, set()
+                        with suppress(sqlite3.DatabaseError):  # a damaged file may refuse even this
+                            self.store.rollback()
+                        raise
             finally:
                 self._write_depth = 0
                 self._file_lock.release()

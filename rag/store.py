@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexMismatch
+from .errors import Damaged, IndexMismatch
 from .model import Chunk, Document, DocumentInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
@@ -70,6 +70,28 @@ CREATE TABLE IF NOT EXISTS embedding_cache (
     PRIMARY KEY (model, text_hash)
 ) WITHOUT ROWID;
 """
+
+
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+def damaged(path: Path, exc: BaseException) -> Damaged | None:
+    """The one-line error for a database file SQLite finds damaged; None for other errors."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if (
+        not isinstance(exc, sqlite3.DatabaseError)
+        or code is None
+        or code & 0xFF
+        not in (
+            _SQLITE_CORRUPT,
+            _SQLITE_NOTADB,
+        )
+    ):
+        return None
+    return Damaged(
+        f"{path} is damaged ({exc}); it was left as it is: restore it from a backup, or move it "
+        "aside and index the transcripts again"
+    )
 
 
 def text_hash(text: str) -> bytes:
@@ -265,18 +287,34 @@ class Store(StoreView):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        super().__init__(self._connect(), threading.RLock())
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self.translating():
+            super().__init__(self._connect(), threading.RLock())
             try:
-                self._create()
+                with self._lock:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    try:
+                        self._create()
+                    except BaseException:
+                        self._db.execute("ROLLBACK")
+                        raise
+                    self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.close()
                 raise
-            self._db.execute("COMMIT")
+
+    @contextmanager
+    def translating(self) -> Iterator[None]:
+        """SQLite's 'not a database' and 'malformed' errors become `Damaged`, naming the file."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            error = damaged(self.path, exc)
+            if error is None:
+                raise
+            raise error from None
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -344,11 +382,12 @@ class Store(StoreView):
         if db.in_transaction:  # nested: the outer read already holds a snapshot
             yield StoreView(db, threading.RLock())
             return
-        db.execute("BEGIN")
-        try:
-            yield StoreView(db, threading.RLock())
-        finally:
-            db.execute("COMMIT")
+        with self.translating():
+            db.execute("BEGIN")
+            try:
+                yield StoreView(db, threading.RLock())
+            finally:
+                db.execute("COMMIT")
 
     # -- the writer's transaction --------------------------------------------------------
 

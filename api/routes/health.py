@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ..deps import LibraryDep
+from rag.errors import Damaged
+
+from ..deps import LibraryDep, not_ready_reason
 from ..errors import HTTPProblem
 from ..schemas import ReadyOut
 
@@ -20,8 +22,11 @@ def readyz(request: Request) -> ReadyOut:
     """Readiness: the index of the latest generation is loaded and searchable."""
     lib = getattr(request.app.state, "library", None)
     if lib is None:
-        raise HTTPProblem(503, "NotReady", "the index is still loading")
-    return ReadyOut.model_validate(lib.status())
+        raise HTTPProblem(503, "NotReady", not_ready_reason(request))
+    try:
+        return ReadyOut.model_validate(lib.status())
+    except Damaged as exc:
+        raise HTTPProblem(503, "NotReady", str(exc)) from None
 
 
 @router.get("/metrics", include_in_schema=False)

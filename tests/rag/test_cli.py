@@ -121,3 +121,12 @@ def test_index_reports_a_locked_pdf_in_one_line(tmp_path: Path) -> None:
     assert "locked.pdf: failed:" in r.stderr and "encrypted PDF that needs a password" in r.stderr
     listed = rag("documents", "--json", data_dir=tmp_path / "data")
     assert "locked.pdf" not in listed.stdout and "ferry.txt" in listed.stdout
+
+
+def test_a_damaged_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "library.sqlite3").write_bytes(os.urandom(8192))
+    r = rag("documents", data_dir=data)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "library.sqlite3 is damaged" in r.stderr and "backup" in r.stderr

@@ -74,3 +74,70 @@ def test_convex_normalises_bm25_by_its_best():
     fused = convex(dense, lexical, weight=0.5)
     assert fused[1] == 0.5 * 0.5 + 0.5 * 0.5
     assert fused[2] == 0.5
+
+
+NO_WORDS = ["Q: a?\nA: b.", "the the the", "🙂🎉", "?! ... --"]
+
+
+def test_chunks_without_indexable_words_are_a_valid_empty_index(tmp_path: Path):
+    """Only stop words, one-letter words, emoji or punctuation: nothing for BM25 to index."""
+    index = LexicalIndex.build([1, 2, 3, 4], NO_WORDS)
+    assert len(index) == 4  # every chunk is accounted for, so the file matches SQLite's count
+    assert index.search("a the", 3)[0].size == 0 and index.search("ferry", 3)[0].size == 0
+    assert index.document_frequencies(["ferri", "the"]) == {"ferri": 0, "the": 0}
+    index.save(tmp_path / "0000000001")
+    loaded = LexicalIndex.load(tmp_path / "0000000001")
+    assert len(loaded) == 4 and loaded.search("ferry", 3)[0].size == 0
+    assert loaded.document_frequencies(["ferri"]) == {"ferri": 0}
+
+
+def test_chunks_without_words_beside_real_ones(tmp_path: Path):
+    index = LexicalIndex.build([1, 2], ["the the", "The ferry is yellow."])
+    assert index.search("yellow ferry", 3)[0].tolist() == [2]
+    index.save(tmp_path / "g")
+    assert LexicalIndex.load(tmp_path / "g").search("ferry", 3)[0].tolist() == [2]
+
+
+def test_saving_over_a_folder_never_leaves_readers_without_one(tmp_path: Path):
+    """Saving a generation's folder again (a catch-up in two processes, a rerun) swaps it in
+    whole: a reader at any moment finds a complete folder, never none or half of one."""
+    import sys
+    import threading
+    import time
+
+    index = _index()
+    path = tmp_path / "0000000007"
+    index.save(path)
+    stop = threading.Event()
+    problems: list[str] = []
+    loading = threading.Lock()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                if not path.is_dir():
+                    problems.append("no folder")
+                else:
+                    with loading:  # np.load's header parse (ast) is not thread-safe in CPython 3.11
+                        loaded = LexicalIndex.load(path)
+                    if loaded.search("yellow ferry", 3)[0].tolist() != [10, 30]:
+                        problems.append("wrong results")
+            except Exception as exc:
+                problems.append(repr(exc))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    try:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and not problems:
+            index.save(path)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        sys.setswitchinterval(old)
+    assert not problems, problems[:3]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # nothing left beside it

@@ -329,3 +329,144 @@ def test_a_version_3_index_gains_pages_and_roles_on_open(tmp_path: Path) -> None
         talk = "Ann: Is it yellow?\n\nBo: Yes, bright yellow.\n\nAnn: Why yellow?\n\nBo: So boats see it.\n"
         lib.add(talk, id="new")
         assert lib.document("new").roles == {"Ann": "interviewer", "Bo": "guest"}
+
+
+@pytest.mark.parametrize("text", ["Q: a?\nA: b.", "the the the", "🙂 🎉 🙂", "?! ... --"])
+def test_documents_without_indexable_words_publish(tmp_path: Path, text: str) -> None:
+    """Nothing for BM25 to index is a valid state: adding such a document to an empty
+    library, deleting the last real one, reopening, and asking all work."""
+    with _open(tmp_path) as lib:
+        assert lib.add(text, id="empty").status == "added"
+        assert list(lib.ask("ferry colour", k=3, mode="bm25")) == []
+        lib.ask("ferry colour", k=3)
+        lib.add(QA, id="ferry")
+        assert lib.ask("yellow ferry", k=1, mode="bm25")[0].document_id == "ferry"
+        lib.remove("ferry")
+        assert list(lib.ask("yellow ferry", k=3, mode="bm25")) == []
+        generation = lib.generation
+    with _open(tmp_path) as lib:
+        assert lib.status().generation == generation
+        assert list(lib.ask("yellow ferry", k=3, mode="bm25")) == []
+        lib.remove("empty")
+        assert lib.documents() == []
+
+
+def test_a_folder_of_documents_without_words_indexes(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, text in enumerate(["Q: a?\nA: b.", "the the the", "🙂🎉", "?! ... --"]):
+        (folder / f"{i}.txt").write_text(text, encoding="utf-8")
+    with _open(tmp_path / "data") as lib:
+        report = lib.index_folder(folder)
+        assert report.failed == {} and report.added + report.unchanged == 4
+        assert list(lib.ask("anything at all", k=3, mode="bm25")) == []
+
+
+def _interview(n: int) -> str:
+    words = ["ferry", "harbour", "island", "taxes", "budget", "school", "river", "bridge", "market"]
+    parts = []
+    for t in range(30):
+        a, b = words[(n + t) % len(words)], words[(n * 3 + t) % len(words)]
+        parts.append(
+            f"Q: What about the {a} number {n} {t}?\n"
+            f"A: The {a} and the {b} matter here. We spoke of the {b} often. Item {n} {t} is done.\n"
+        )
+    return "\n".join(parts)
+
+
+def test_readers_and_a_writer_in_one_process(tmp_path: Path) -> None:
+    """Reader threads asking while a writer adds and removes documents, in one process, with
+    threads switching often: no reader or writer fails (the writer carries the readers' cache
+    into each generation while readers fill it) and every answer quotes its document exactly."""
+    import sys
+    import threading
+    import time
+
+    # BM25 caught up in the background: more publications a second, and the catch-up in the race
+    lib = Library.open(tmp_path, embedder=FakeEmbedder(), lexical_sync_max_chunks=0)
+    with lib.batch():
+        for n in range(40):
+            lib.add(_interview(n), id=f"doc{n}")
+    versions = {f"doc{n}": [_interview(n)] for n in range(40)}
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    questions = [f"item {n} {t} the {w}" for t in range(30) for n in range(40) for w in ("ferry", "river")]
+
+    def reader(offset: int) -> None:
+        i = offset
+        while not stop.is_set():
+            try:
+                for p in lib.ask(questions[i % len(questions)], k=10):
+                    # an exact slice of a version of its document (the writer may have replaced it since)
+                    assert any(t[p.start : p.end] == p.quote for t in versions[p.document_id]), p
+            except BaseException as exc:
+                errors.append(exc)
+                return
+            i += 7919
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            try:
+                doc, text = f"doc{n % 40}", _interview(n % 40 + 100 * (n // 40 + 1))
+                versions[doc].append(text)
+                lib.remove(doc)
+                lib.add(text, id=doc)
+            except BaseException as exc:
+                errors.append(exc)
+                return
+            n += 1
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+        threads.append(threading.Thread(target=writer))
+        for t in threads:
+            t.start()
+        time.sleep(3.0)
+        stop.set()
+        for t in threads:
+            t.join(30)
+    finally:
+        sys.setswitchinterval(old)
+        lib.close()
+    assert not errors, repr(errors[0])
+
+
+def test_an_empty_ids_file_is_rebuilt_once_and_saved(tmp_path: Path, caplog) -> None:
+    """A truncated `lexical/<gen>/ids.npy` (a full disk, a killed copy): the library opens,
+    rebuilds the search files from SQLite, logs it, and saves the repair for the next start."""
+    import logging
+
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+        before = [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")]
+    [folder] = (tmp_path / "lexical").iterdir()
+    (folder / "ids.npy").write_bytes(b"")
+    with caplog.at_level(logging.WARNING, logger="rag.generations"), _open(tmp_path) as lib:
+        assert [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")] == before
+    assert any(str(folder) in r.getMessage() and "rebuil" in r.getMessage() for r in caplog.records)
+    assert (folder / "ids.npy").stat().st_size > 0  # the repair was saved
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="rag.generations"), _open(tmp_path) as lib:
+        assert [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")] == before
+    assert not caplog.records  # not repaired again
+
+
+def test_a_damaged_sqlite_file_is_a_clear_error_and_left_alone(tmp_path: Path) -> None:
+    import os
+
+    from rag import Damaged
+
+    with _open(tmp_path) as lib:
+        lib.add(QA, id="ferry")
+    path = tmp_path / "library.sqlite3"
+    with path.open("r+b") as fh:
+        fh.write(os.urandom(100))  # the header
+    damaged = path.read_bytes()
+    with pytest.raises(Damaged) as err:
+        _open(tmp_path)
+    message = str(err.value)
+    assert str(path) in message and "backup" in message and "\n" not in message
+    assert path.read_bytes() == damaged  # nothing overwritten or 'repaired'
