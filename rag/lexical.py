@@ -28,6 +28,7 @@ with until its BM25 is rebuilt (any write, or `rag reindex`)."""
 
 
 _local = threading.local()
+_LOADING = threading.Lock()
 
 
 def _stemmer() -> Stemmer.Stemmer:
@@ -162,6 +163,9 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
-        ids = np.load(path / "ids.npy")
-        bm25 = bm25s.BM25.load(str(path)) if len(ids) and not (path / _NO_TERMS).exists() else None
+        # numpy reads a .npy header with `ast.literal_eval`, which CPython 3.11 cannot run in
+        # two threads at once ("AST constructor recursion depth mismatch"): one load at a time
+        with _LOADING:
+            ids = np.load(path / "ids.npy")
+            bm25 = bm25s.BM25.load(str(path)) if len(ids) and not (path / _NO_TERMS).exists() else None
         return cls(ids, bm25)
