@@ -42,8 +42,10 @@ class RetrievalConfig:
     max_passage_chars: int = 1200
     min_passage_chars: int = 600
     """Shorter passages grow by whole sentences of their turn (after, then before) to this size."""
-    epilogue_weight: float = 0.8
-    """Narration after the interview's last exchange (commentary, comments) counts this much."""
+    epilogue_weight: float = 0.5
+    """Narration after the conversation's last exchange (a blog's commentary, readers' comments)
+    counts this much: it is not what was said, and comments similar in tone outranked the one
+    paragraph holding a rare name asked about (0.8 before; no dev gold lies there)."""
     question_weight: float = 0.8
     """A question turn's score counts this much: the answer is what an interview's reader
     wants, but in a hearing the questioner's own words (facts, quotes, figures) are often the
