@@ -43,9 +43,10 @@ class RetrievalConfig:
     min_passage_chars: int = 600
     """Shorter passages grow by whole sentences of their turn (after, then before) to this size."""
     epilogue_weight: float = 0.5
-    """Narration after the conversation's last exchange (a blog's commentary, readers' comments)
-    counts this much: it is not what was said, and comments similar in tone outranked the one
-    paragraph holding a rare name asked about (0.8 before; no dev gold lies there)."""
+    """Speakerless narration after the conversation's last exchange (a blog's commentary,
+    readers' comments) counts this much: it is not what was said, and comments similar in tone
+    outranked the one paragraph holding a rare name asked about (0.8 before; no dev gold lies
+    there). A script's last lines, which have speakers, are not commentary."""
     question_weight: float = 0.8
     """A question turn's score counts this much: the answer is what an interview's reader
     wants, but in a hearing the questioner's own words (facts, quotes, figures) are often the
@@ -174,12 +175,13 @@ class Retriever:
             turns = self._turns(row.document_id)
             if row.document_id not in last:
                 last[row.document_id] = _last_exchange(turns)
-            act = turns[row.turn_index].act
+            turn = turns[row.turn_index]
+            act = turn.act
             if act == "question":
                 fused[i] *= self.config.question_weight
             elif act in ("backchannel", "procedural"):
                 fused[i] *= self.config.filler_weight
-            elif row.turn_index > last[row.document_id] and act == "narration":
+            elif row.turn_index > last[row.document_id] and act == "narration" and turn.speaker is None:
                 fused[i] *= self.config.epilogue_weight
 
     def candidates(
@@ -238,7 +240,7 @@ class Retriever:
             act = turn.act
             cosine, lexical_score = cos.get(i, floor), bm25.get(i, 0.0) / top
             cited = idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0
-            epilogue = act == "narration" and row.turn_index > last[row.document_id]
+            epilogue = act == "narration" and turn.speaker is None and row.turn_index > last[row.document_id]
             weighted = fused[i] * (
                 (self.config.question_weight if act == "question" else 1.0)
                 * (self.config.epilogue_weight if epilogue else 1.0)
