@@ -47,7 +47,8 @@ SUFFIXES = frozenset(
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _MARKUP_SUFFIXES = {".json": "json", ".xml": "parlparse"}
 _XML_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)[\"']")
-_ID = re.compile(r"^[\w][\w .,@()+=~'\-/]{0,254}$")
+_ID = re.compile(r"[\w][\w .,@()+=~'\-/]{0,254}")  # fullmatch: `$` would allow a final newline
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,9 @@ def decode(data: bytes, name: str = "input") -> str:
 
 def validate_id(document_id: str) -> str:
     """Ids are readable names (relative paths allowed); they are never used as file paths."""
-    if not _ID.match(document_id) or any(part in ("", ".", "..") for part in document_id.split("/")):
+    if _CONTROL.search(document_id):
+        raise InvalidInput(f"invalid document id {document_id!r}: it contains a control character")
+    if not _ID.fullmatch(document_id) or any(part in ("", ".", "..") for part in document_id.split("/")):
         raise InvalidInput(
             f"invalid document id {document_id!r}: use letters, digits, spaces and . , _ - / @ ( ) + = ~ ', "
             "at most 255 characters, no empty, '.' or '..' path parts"

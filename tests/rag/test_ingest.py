@@ -25,7 +25,10 @@ def test_decode_errors(data, message):
         decode(data, "f.txt")
 
 
-@pytest.mark.parametrize("bad", ["", "../x", "a/../b", "/abs", "a//b", "x\ny", "." * 3, "a" * 300])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "../x", "a/../b", "/abs", "a//b", "x\ny", "." * 3, "a" * 300, "victim\n", "a\tb", "a\x7f", "a\x85"],
+)
 def test_bad_ids(bad):
     with pytest.raises(InvalidInput):
         validate_id(bad)

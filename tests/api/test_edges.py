@@ -1,0 +1,50 @@
+"""Edge cases at the HTTP boundary (issue 18, item 7): each answer is JSON with the right status."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from api import create_app
+from rag import Library
+from rag.settings import Settings
+from tests.fakes import FakeEmbedder
+
+from .server import running
+
+KEY = "s3cret-key"
+AUTH = {"authorization": f"Bearer {KEY}"}
+QA = "Q: What colour is the ferry?\nA: The ferry is painted bright yellow.\n"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory):
+    data = tmp_path_factory.mktemp("edges")
+    lib = Library.open(data, embedder=FakeEmbedder())
+    lib.add(QA, id="victim")
+    with running(create_app(Settings(data_dir=data, api_key=KEY), library=lib)) as url:
+        yield url
+    lib.close()
+
+
+def _problem(r: httpx.Response, status: int) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert isinstance(body["error"], str) and isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+def _ids(http: httpx.Client) -> list[str]:
+    return [d["id"] for d in http.get("/documents").json()]
+
+
+@pytest.mark.parametrize("suffix", ["%0A", "%0D", "%00", "%09", "%1B", "%7F"])
+def test_an_id_with_a_control_character_is_refused_not_matched(base: str, suffix: str) -> None:
+    with httpx.Client(base_url=base, timeout=30) as http:
+        _problem(http.delete(f"/documents/victim{suffix}", headers=AUTH), 400)
+        _problem(http.get(f"/documents/victim{suffix}"), 400)
+        assert _ids(http) == ["victim"]
+        r = http.post("/documents", json={"text": QA, "id": "new\n"}, headers=AUTH)
+        _problem(r, 400)
+        assert _ids(http) == ["victim"]
