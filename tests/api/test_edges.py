@@ -48,3 +48,27 @@ def test_an_id_with_a_control_character_is_refused_not_matched(base: str, suffix
         r = http.post("/documents", json={"text": QA, "id": "new\n"}, headers=AUTH)
         _problem(r, 400)
         assert _ids(http) == ["victim"]
+
+
+@pytest.mark.parametrize("name", ["documents", "speakers"])
+def test_an_empty_filter_is_a_422_not_everything(base: str, name: str) -> None:
+    with httpx.Client(base_url=base, timeout=30) as http:
+        body = _problem(http.post("/ask", json={"question": "ferry", name: []}), 422)
+        assert name in body["detail"] and "empty" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"question": "ferry", "documents": ["\\ud800"]}',
+        b'{"question": "ferry", "speakers": ["a\\udfff"]}',
+        b'{"question": "ferry \\ud800"}',
+    ],
+    ids=["documents", "speakers", "question"],
+)
+def test_a_lone_surrogate_is_a_4xx_with_json(base: str, body: bytes) -> None:
+    with httpx.Client(base_url=base, timeout=30) as http:
+        r = http.post("/ask", content=body, headers={"content-type": "application/json"})
+        assert r.status_code in (400, 422), r.text
+        detail = _problem(r, r.status_code)["detail"]
+        assert "surrogate" in detail or "unicode" in detail
