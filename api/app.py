@@ -14,7 +14,7 @@ from rag.library import Library
 from rag.settings import Settings
 
 from . import errors
-from .guards import PathGuard
+from .guards import PathGuard, Unhandled
 from .jobs import Jobs
 from .metrics import Metrics, RequestObserver
 from .routes import ask, documents, health, jobs, page
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     metrics = Metrics(lambda: app.state.library.status() if app.state.library is not None else None)
     app.state.metrics = metrics
     app.state.jobs = Jobs(settings.max_jobs_kept, on_finish=metrics.job_finished)
+    app.add_middleware(Unhandled)  # innermost: the observer counts its 500s
     app.add_middleware(PathGuard)
     app.add_middleware(RequestObserver, metrics=metrics)
     if settings.cors_origins:

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from embeddings import ModelError
 from rag.errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
 
-__all__ = ["STATUS", "HTTPProblem", "error_body", "install"]
+__all__ = ["STATUS", "UNHANDLED", "HTTPProblem", "error_body", "install"]
 
 STATUS: dict[type[Exception], int] = {
     InvalidInput: 400,
@@ -22,6 +22,9 @@ STATUS: dict[type[Exception], int] = {
     Busy: 503,
     ModelError: 503,
 }
+
+
+UNHANDLED = {"error": "InternalServerError", "detail": "an unexpected error; the server log has the details"}
 
 
 class HTTPProblem(Exception):
@@ -75,6 +78,11 @@ def install(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        """Anything else: the error shape, never a traceback (the server log has it)."""
+        return JSONResponse(status_code=500, content=UNHANDLED)
+
+    app.add_exception_handler(Exception, on_unhandled)  # only what gets past guards.Unhandled
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, on_invalid)  # type: ignore[arg-type]
     app.add_exception_handler(RagError, on_rag_error)

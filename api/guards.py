@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["PathGuard"]
+from .errors import UNHANDLED
+
+__all__ = ["PathGuard", "Unhandled"]
+
+log = logging.getLogger("api.errors")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -25,3 +30,30 @@ class PathGuard:
             await JSONResponse(body, status_code=400)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class Unhandled:
+    """Any exception no handler took becomes a JSON 500 (never a traceback), logged here. It is
+    not re-raised, as Starlette's own 500 handler does, so the server keeps the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unhandled error", extra={"method": scope.get("method"), "path": scope.get("path")})
+            if started:  # too late for a status: let the server drop the connection
+                raise
+            await JSONResponse(UNHANDLED, status_code=500)(scope, receive, send)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -72,3 +74,22 @@ def test_a_lone_surrogate_is_a_4xx_with_json(base: str, body: bytes) -> None:
         assert r.status_code in (400, 422), r.text
         detail = _problem(r, r.status_code)["detail"]
         assert "surrogate" in detail or "unicode" in detail
+
+
+def test_an_unhandled_error_is_a_json_500_without_a_traceback(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path, embedder=FakeEmbedder())
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals at /srv/rag/lib.py")
+
+    lib.ask = broken  # type: ignore[method-assign]
+    with (
+        running(create_app(Settings(data_dir=tmp_path), library=lib)) as url,
+        httpx.Client(base_url=url) as http,
+    ):
+        r = http.post("/ask", json={"question": "ferry"})
+        body = _problem(r, 500)
+        assert set(body) == {"error", "detail"}
+        assert "Traceback" not in r.text and "secret internals" not in r.text
+        assert http.get("/healthz").status_code == 200  # the server goes on
+    lib.close()
