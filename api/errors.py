@@ -24,6 +24,7 @@ STATUS: dict[type[Exception], int] = {
 }
 
 
+MAX_LISTED_ERRORS = 20  # validation errors listed in a 422
 UNHANDLED = {"error": "InternalServerError", "detail": "an unexpected error; the server log has the details"}
 
 
@@ -60,14 +61,15 @@ def install(app: FastAPI) -> None:
         problems = exc.errors()
         first = problems[0] if problems else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-        return JSONResponse(
-            status_code=422,
-            content={
-                "error": "InvalidRequest",
-                "detail": f"{where}: {first.get('msg', 'invalid request')}",
-                "errors": jsonable_encoder(problems, exclude={"ctx", "input", "url"}),
-            },
-        )
+        detail = f"{where}: {first.get('msg', 'invalid request')}"
+        content: dict[str, object] = {"error": "InvalidRequest", "detail": detail}
+        if len(problems) > MAX_LISTED_ERRORS:  # a body of 200,000 unknown keys stays a small answer
+            content["detail"] = (
+                f"{detail} (1 of {len(problems)} problems; the first {MAX_LISTED_ERRORS} listed)"
+            )
+            content["errors_omitted"] = len(problems) - MAX_LISTED_ERRORS
+        content["errors"] = jsonable_encoder(problems[:MAX_LISTED_ERRORS], exclude={"ctx", "input", "url"})
+        return JSONResponse(status_code=422, content=content)
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         """Framework errors (unparsable body, unknown route) in the same shape as ours."""

@@ -93,3 +93,13 @@ def test_an_unhandled_error_is_a_json_500_without_a_traceback(tmp_path: Path) ->
         assert "Traceback" not in r.text and "secret internals" not in r.text
         assert http.get("/healthz").status_code == 200  # the server goes on
     lib.close()
+
+
+def test_a_body_with_200000_unknown_keys_gets_a_small_422(base: str) -> None:
+    body = {"question": "ferry", **{f"k{i}": 1 for i in range(200_000)}}
+    with httpx.Client(base_url=base, timeout=60) as http:
+        r = http.post("/ask", json=body)
+        problem = _problem(r, 422)
+        assert len(r.content) < 20_000
+        assert len(problem["errors"]) == 20 and problem["errors_omitted"] == 200_000 - 20
+        assert "of 200000 problems" in problem["detail"]
