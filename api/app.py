@@ -14,7 +14,7 @@ from rag.library import Library
 from rag.settings import Settings
 
 from . import errors
-from .guards import PathGuard, Unhandled
+from .guards import HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
 from .metrics import Metrics, RequestObserver
 from .routes import ask, documents, health, jobs, page
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     app.state.metrics = metrics
     app.state.jobs = Jobs(settings.max_jobs_kept, on_finish=metrics.job_finished)
     app.add_middleware(Unhandled)  # innermost: the observer counts its 500s
+    app.add_middleware(HeadAsGet)
     app.add_middleware(PathGuard)
     app.add_middleware(RequestObserver, metrics=metrics)
     if settings.cors_origins:

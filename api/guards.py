@@ -57,3 +57,29 @@ class Unhandled:
             if started:  # too late for a status: let the server drop the connection
                 raise
             await JSONResponse(UNHANDLED, status_code=500)(scope, receive, send)
+
+
+class HeadAsGet:
+    """HEAD is answered as GET without the body (FastAPI's GET routes would say 405): the
+    status and headers, Content-Length included, are the GET's."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        scope["method"] = "GET"
+        done = False
+
+        async def bodiless(message: Message) -> None:
+            nonlocal done
+            if message["type"] == "http.response.body":
+                if done:
+                    return
+                done = not message.get("more_body", False)
+                message = {"type": "http.response.body", "body": b"", "more_body": not done}
+            await send(message)
+
+        await self.app(scope, receive, bodiless)

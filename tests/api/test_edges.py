@@ -103,3 +103,17 @@ def test_a_body_with_200000_unknown_keys_gets_a_small_422(base: str) -> None:
         assert len(r.content) < 20_000
         assert len(problem["errors"]) == 20 and problem["errors_omitted"] == 200_000 - 20
         assert "of 200000 problems" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/readyz", "/documents", "/documents/victim", "/", "/openapi.json"]
+)
+def test_head_answers_like_get_without_a_body(base: str, path: str) -> None:
+    with httpx.Client(base_url=base, timeout=30) as http:
+        get, head = http.get(path), http.head(path)
+        assert head.status_code == get.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert head.headers["content-length"] == str(len(get.content))
+        assert http.head("/documents/missing").status_code == 404
+        assert http.head("/ask").status_code == 405
