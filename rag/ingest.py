@@ -81,8 +81,11 @@ def _encoding(data: bytes) -> str:
 def decode(data: bytes, name: str = "input") -> str:
     """UTF-8 text as stored (or XML in its declared encoding), minus a byte-order mark; anything
     else is an error that says where."""
-    if b"\x00" in data[:8192]:
-        raise InvalidInput(f"{name} looks binary (it contains NUL bytes); expected a UTF-8 text file")
+    nul = data.find(b"\x00")  # anywhere: PDF and DOCX were sniffed before this
+    if nul >= 0:
+        raise InvalidInput(
+            f"{name} looks binary (it contains a NUL byte at byte {nul}); expected a UTF-8 text file"
+        )
     encoding = _encoding(data)
     try:
         text = data.decode(encoding)

@@ -17,6 +17,7 @@ def test_decode_keeps_text_exact_but_drops_bom():
         (b"", "empty"),
         (b"  \n\t", "empty"),
         (b"\x00\x01\x02binary", "binary"),
+        (b"Q: Why?\nA: Because.\n" * 1000 + b"\x00 late", "binary"),  # past the first 8 KiB
         (b"line one\nbad \xff here", r"byte 13 \(line 2\)"),
     ],
 )
@@ -37,6 +38,14 @@ def test_bad_ids(bad):
 @pytest.mark.parametrize("good", ["a.txt", "sub dir/b.md", "press-briefings/2023-06/x (1).md"])
 def test_good_ids(good):
     assert validate_id(good) == good
+
+
+def test_a_late_nul_is_refused_but_pdf_and_docx_still_pass():
+    lines = ["Dana: Why?", "Omar: Because.", "Dana: Really?", "Omar: Yes."]
+    with pytest.raises(InvalidInput, match="NUL"):
+        from_bytes(b"Dana: Why?\nOmar: Because.\n" * 1000 + b"\x00", "late.txt")
+    assert from_bytes(make_pdf([lines]), "a.pdf").document.format == "pdf"
+    assert from_bytes(make_docx(lines), "b.docx").document.format == "docx"
 
 
 def test_lone_surrogate_is_rejected():
