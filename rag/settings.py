@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     max_k: int = Field(default=50, ge=1)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="HTTP uploads.")
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="Files read from disk.")
+    max_title_chars: int = Field(default=500, ge=1, description="Titles given with an HTTP upload.")
     api_key: SecretStr | None = Field(
         default=None, description="When set, writes need `Authorization: Bearer <key>`."
     )

@@ -117,3 +117,28 @@ def test_head_answers_like_get_without_a_body(base: str, path: str) -> None:
         assert head.headers["content-length"] == str(len(get.content))
         assert http.head("/documents/missing").status_code == 404
         assert http.head("/ask").status_code == 405
+
+
+@pytest.mark.parametrize("field", ["title", "id", "format"])
+def test_a_form_field_sent_as_a_file_is_a_400(base: str, field: str) -> None:
+    files = {"file": ("new.txt", QA.encode()), field: ("f.txt", b"sent as a file")}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        body = _problem(http.post("/documents", files=files, headers=AUTH), 400)
+        assert field in body["detail"]
+        assert _ids(http) == ["victim"]
+
+
+def test_a_title_over_the_limit_is_a_400(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path, embedder=FakeEmbedder())
+    app = create_app(Settings(data_dir=tmp_path, max_title_chars=10), library=lib)
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for r in (
+            http.post("/documents", json={"text": QA, "id": "a", "title": "x" * 11}),
+            http.post("/documents", files={"file": ("a.txt", QA.encode())}, data={"title": "x" * 11}),
+        ):
+            assert "10 characters" in _problem(r, 400)["detail"]
+        assert _ids(http) == []
+        r = http.post("/documents", files={"file": ("a.txt", QA.encode())}, data={"title": "x" * 10})
+        assert r.status_code == 201, r.text
+        assert http.get("/documents/a.txt").json()["title"] == "x" * 10
+    lib.close()
