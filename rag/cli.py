@@ -35,6 +35,7 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+LIBRARY_FILE = "library.sqlite3"  # what Library.open creates in the data directory
 
 DataDir = Annotated[
     Path | None,
@@ -67,9 +68,20 @@ def _settings(data_dir: Path | None, model: str | None = None, backend: str | No
 
 
 def _open(
-    settings: Settings, *, with_model: bool, allow_model_change: bool = False, rerank: bool = False
+    settings: Settings,
+    *,
+    with_model: bool,
+    allow_model_change: bool = False,
+    rerank: bool = False,
+    create: bool = False,
 ) -> Library:
-    """`rerank`: load the configured re-ranker (only commands that ask need it)."""
+    """`rerank`: load the configured re-ranker (only commands that ask need it). Without
+    `create`, the library must exist: a mistyped --data-dir is an error, not a new empty one."""
+    if not create and not (settings.data_dir / LIBRARY_FILE).is_file():
+        raise RagError(
+            f"no library at {settings.data_dir}: check --data-dir (or $RAG_DATA_DIR), "
+            "or create one with `rag index PATH`"
+        )
     embedder = load_embedder(settings.model, **settings.embedder_options()) if with_model else None
     return Library.open(
         settings.data_dir,
@@ -92,7 +104,7 @@ def index(
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
     with (
-        _open(settings, with_model=True) as lib,
+        _open(settings, with_model=True, create=True) as lib,
         Progress(
             TextColumn("[bold]indexing"),
             BarColumn(),

@@ -63,10 +63,6 @@ def test_index_ask_documents_remove(tmp_path: Path) -> None:
 
 def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    r = rag("remove", "nope.txt", data_dir=data)
-    assert r.returncode == 1
-    assert "no document with id 'nope.txt'" in r.stderr and "Traceback" not in r.stderr
-
     r = rag("index", str(tmp_path / "missing"), data_dir=data)
     assert r.returncode == 1 and "does not exist" in r.stderr and "Traceback" not in r.stderr
 
@@ -75,11 +71,26 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     r = rag("index", str(bad), data_dir=data)
     assert r.returncode == 1 and "not valid UTF-8" in r.stderr and "Traceback" not in r.stderr
 
+    r = rag("remove", "nope.txt", data_dir=data)
+    assert r.returncode == 1
+    assert "no document with id 'nope.txt'" in r.stderr and "Traceback" not in r.stderr
+
     r = rag("ask", "-k", "0", "x", data_dir=data)
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
     r = rag("documents", data_dir=data, RAG_INDEX="hnsw")
     assert r.returncode == 1 and "index" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["documents"], ["ask", "--mode", "bm25", "ferry"], ["remove", "ferry.txt"], ["reindex"]]
+)
+def test_a_read_command_needs_an_existing_library(tmp_path: Path, args: list[str]) -> None:
+    typo = tmp_path / "rag-dta"
+    r = rag(*args, data_dir=typo)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"no library at {typo}" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not typo.exists()
 
 
 def test_eval_prints_each_mode(tmp_path: Path) -> None:
