@@ -314,7 +314,9 @@ def eval_(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [default: 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port, 0 for any free one [default: 8000].")
+    ] = None,
     data_dir: DataDir = None,
     model: Model = None,
     backend: Backend = None,
@@ -326,7 +328,9 @@ def serve(
     from api.app import create_app
 
     settings = _settings(data_dir, model, backend)
-    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    settings = settings.model_copy(  # port 0 is a port (any free one), not "unset"
+        update={"host": host or settings.host, "port": settings.port if port is None else port}
+    )
     logs.configure()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 

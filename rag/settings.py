@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         default=None, description="Where exported ONNX models are kept; default: DATA_DIR/models."
     )
     host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535, description="0: any free port.")
     max_question_chars: int = Field(default=2_000, ge=1)
     max_k: int = Field(default=50, ge=1)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="HTTP uploads.")

@@ -132,3 +132,31 @@ def test_index_reports_a_locked_pdf_in_one_line(tmp_path: Path) -> None:
     assert "locked.pdf: failed:" in r.stderr and "encrypted PDF that needs a password" in r.stderr
     listed = rag("documents", "--json", data_dir=tmp_path / "data")
     assert "locked.pdf" not in listed.stdout and "ferry.txt" in listed.stdout
+
+
+@pytest.mark.parametrize(("args", "code"), [(["--port", "70000"], 2), (["--port", "-1"], 2)])
+def test_serve_refuses_a_port_out_of_range(tmp_path: Path, args: list[str], code: int) -> None:
+    r = rag("serve", *args, data_dir=tmp_path / "data")
+    assert r.returncode == code and "Traceback" not in r.stderr and "port" in r.stderr.lower()
+
+
+def test_serve_refuses_rag_port_out_of_range(tmp_path: Path) -> None:
+    r = rag("serve", data_dir=tmp_path / "data", RAG_PORT="70000")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "port" in r.stderr
+
+
+def test_serve_port_0_binds_a_free_port(tmp_path: Path) -> None:
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen([str(RAG), "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "running on" in line.lower():
+                break
+        else:
+            pytest.fail("the server did not start")
+        port = int(line.split("http://127.0.0.1:")[1].split()[0].rstrip('"'))
+        assert port not in (0, 8000)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
