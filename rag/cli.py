@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -65,6 +66,8 @@ def _settings(data_dir: Path | None, model: str | None = None, backend: str | No
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInput(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except SettingsError as exc:  # an environment value that does not parse
+        raise InvalidInput(str(exc)) from None
 
 
 def _open(

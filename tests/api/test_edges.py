@@ -142,3 +142,27 @@ def test_a_title_over_the_limit_is_a_400(tmp_path: Path) -> None:
         assert r.status_code == 201, r.text
         assert http.get("/documents/a.txt").json()["title"] == "x" * 10
     lib.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "origins"),
+    [
+        ("*", ["*"]),
+        ("https://a.org, https://b.org", ["https://a.org", "https://b.org"]),
+        ('["https://a.org"]', ["https://a.org"]),
+        ("", []),
+    ],
+)
+def test_cors_origins_take_a_star_a_comma_list_or_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, origins: list[str]
+) -> None:
+    monkeypatch.setenv("RAG_CORS_ORIGINS", value)
+    settings = Settings(data_dir=tmp_path)
+    assert settings.cors_origins == origins
+    if value != "*":
+        return
+    lib = Library.open(tmp_path, embedder=FakeEmbedder())
+    preflight = {"origin": "https://anywhere.example", "access-control-request-method": "POST"}
+    with running(create_app(settings, library=lib)) as url, httpx.Client(base_url=url) as http:
+        assert http.options("/ask", headers=preflight).headers["access-control-allow-origin"] == "*"
+    lib.close()

@@ -19,14 +19,16 @@ QA = (
 RAG = Path(sys.executable).with_name("rag")
 
 
-def rag(*args: str, data_dir: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+def rag(
+    *args: str, data_dir: Path, timeout: float = 300, **settings: str
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAG_DATA_DIR": str(data_dir), **settings}
     return subprocess.run(
         [str(RAG), *args],
         capture_output=True,
         text=True,
         env=env,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -160,3 +162,19 @@ def test_serve_port_0_binds_a_free_port(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"RAG_API_KEY": ""}, "api_key"),
+        ({"RAG_API_KEY": "  "}, "api_key"),
+        ({"RAG_CORS_ORIGINS": '["x'}, "cors"),
+    ],
+)
+def test_serve_refuses_a_bad_key_or_origins_in_one_line(
+    tmp_path: Path, env: dict[str, str], needle: str
+) -> None:
+    r = rag("serve", "--port", "0", data_dir=tmp_path / "data", timeout=60, **env)  # not a hang
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
