@@ -20,6 +20,7 @@ from embeddings import ModelError, load_embedder
 
 from .errors import InvalidInput, RagError
 from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold, select
+from .ingest import outside_links, read_file, walk
 from .library import Library
 from .model import Answer, Passage
 from .retriever import MODES
@@ -101,6 +102,9 @@ def index(
     model: Model = None,
     backend: Backend = None,
     format: Annotated[str | None, typer.Option(help=f"Skip detection: one of {', '.join(FORMATS)}.")] = None,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Also index links that lead out of the folder.")
+    ] = False,
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
     settings = _settings(data_dir, model, backend)
@@ -126,11 +130,30 @@ def index(
             if status.startswith("failed"):
                 err.print(f"[red]{escape(doc_id)}: {escape(status)}")
 
-        report = lib.index_folder(path, format=format, progress=step)
+        report = lib.index_folder(path, format=format, progress=step)  # links out are left out
+        skipped = list(outside_links(path)) if path.is_dir() else []
+        if follow_links and skipped:
+            inside = {doc_id for doc_id, _ in walk(path)}
+            extra = [(i, p) for i, p in walk(path, follow_links=True) if i not in inside]
+            with lib.batch():
+                for done, (doc_id, file) in enumerate(extra, 1):
+                    try:
+                        source = read_file(
+                            file, id=doc_id, format=format, max_bytes=settings.max_document_bytes
+                        )
+                        result = lib.add_source(source, format=format)
+                    except InvalidInput as exc:
+                        report.failed[doc_id] = str(exc)  # type: ignore[index]
+                        step(done, len(extra), doc_id, f"failed: {exc}")
+                    else:
+                        report.count(result)
+            skipped = []
+    for doc_id, reason in skipped:
+        err.print(f"[yellow]{escape(doc_id)}: {escape(reason)}")
     failed = report.failed or {}
     err.print(
         f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
-        f"{len(failed)} failed"
+        f"{len(failed)} failed" + (f", {len(skipped)} skipped" if skipped else "")
     )
     if failed:
         raise typer.Exit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ __all__ = [
     "decode",
     "from_bytes",
     "from_text",
+    "outside_links",
     "read_file",
     "validate_id",
     "walk",
@@ -190,15 +192,58 @@ def from_bytes(
     return Source(doc, content_hash(data), origin)
 
 
-def walk(folder: Path) -> Iterator[tuple[str, Path]]:
+def walk(folder: Path, *, follow_links: bool = False) -> Iterator[tuple[str, Path]]:
     """(document id, path) for each transcript file below `folder`, in a stable order.
 
     The id is the path relative to the folder, with forward slashes; hidden files and
-    folders are skipped.
+    folders are skipped, and so are links that lead out of the folder (`outside_links` says
+    which) unless `follow_links`.
     """
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
+    for doc_id, path, reason in _scan(folder, follow_links):
+        if reason is None:
+            yield doc_id, path
+
+
+def outside_links(folder: Path) -> Iterator[tuple[str, str]]:
+    """(id, reason) for each link below `folder` that `walk` skips because it leads out."""
+    for doc_id, _, reason in _scan(folder, follow_links=False):
+        if reason is not None:
+            yield doc_id, reason
+
+
+def _scan(folder: Path, follow_links: bool) -> list[tuple[str, Path, str | None]]:
+    root = folder.resolve()
+    found: list[tuple[Path, str | None]] = []
+    seen: set[Path] = set()
+
+    def leaves(path: Path) -> str | None:
+        target = path.resolve()
+        if follow_links or target.is_relative_to(root):
+            return None
+        return f"skipped: a link to {target}, outside the folder (--follow-links to index it)"
+
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        here = Path(dirpath)
+        real = here.resolve()
+        if real in seen:  # a link back up: once is enough
+            dirnames[:] = []
             continue
-        if path.is_file() and path.suffix.lower() in SUFFIXES:
-            yield rel.as_posix(), path
+        seen.add(real)
+        keep = []
+        for name in dirnames:
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink() and not follow_links:  # linked folders only with follow_links
+                reason = leaves(path)
+                if reason is not None:
+                    found.append((path, reason))
+                continue
+            keep.append(name)
+        dirnames[:] = keep
+        for name in filenames:
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in SUFFIXES or not path.is_file():
+                continue
+            found.append((path, leaves(path) if path.is_symlink() else None))
+    return [(p.relative_to(folder).as_posix(), p, reason) for p, reason in sorted(found, key=lambda f: f[0])]

@@ -178,3 +178,23 @@ def test_serve_refuses_a_bad_key_or_origins_in_one_line(
     r = rag("serve", "--port", "0", data_dir=tmp_path / "data", timeout=60, **env)  # not a hang
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_index_skips_links_out_of_the_folder_unless_asked(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Q: What is the password?\nA: The password is swordfish.\n", encoding="utf-8")
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(QA, encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(secret)
+    data = tmp_path / "data"
+    r = rag("index", str(folder), data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert f"passwd.txt: skipped: a link to {secret}" in r.stderr and "1 added" in r.stderr
+    listed = [d["id"] for d in json.loads(rag("documents", "--json", data_dir=data).stdout)]
+    assert listed == ["ferry.txt"]
+    r = rag("index", "--follow-links", str(folder), data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "1 added, 0 replaced, 1 unchanged" in r.stderr and "skipped" not in r.stderr
+    listed = [d["id"] for d in json.loads(rag("documents", "--json", data_dir=data).stdout)]
+    assert sorted(listed) == ["ferry.txt", "passwd.txt"]

@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import InvalidInput
-from rag.ingest import content_hash, decode, from_bytes, from_text, read_file, validate_id, walk
+from rag.ingest import (
+    content_hash,
+    decode,
+    from_bytes,
+    from_text,
+    outside_links,
+    read_file,
+    validate_id,
+    walk,
+)
 from tests.rag.transcripts.builders import make_docx, make_pdf
 
 
@@ -75,3 +84,21 @@ def test_xml_is_decoded_in_its_declared_encoding():
     assert decode(data, "x.xml").endswith("café")
     with pytest.raises(InvalidInput, match="unknown encoding"):
         decode(b"<?xml version='1.0' encoding='klingon'?><x/>", "x.xml")
+
+
+def test_walk_skips_links_that_leave_the_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Q: Why?\nA: Because.\n", encoding="utf-8")
+    folder = tmp_path / "f"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Q: Why?\nA: Because.\n", encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(outside / "secret.txt")
+    (folder / "inside.txt").symlink_to(folder / "a.txt")  # a link within the folder is fine
+    (folder / "sub" / "away").symlink_to(outside, target_is_directory=True)
+    assert [doc_id for doc_id, _ in walk(folder)] == ["a.txt", "inside.txt"]
+    skipped = dict(outside_links(folder))
+    assert sorted(skipped) == ["passwd.txt", "sub/away"]
+    assert "outside" in skipped["passwd.txt"] and "--follow-links" in skipped["passwd.txt"]
+    followed = [doc_id for doc_id, _ in walk(folder, follow_links=True)]
+    assert followed == ["a.txt", "inside.txt", "passwd.txt", "sub/away/secret.txt"]
