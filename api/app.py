@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +17,8 @@ from . import errors
 from .guards import HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
 from .metrics import Metrics, RequestObserver
-from .routes import ask, documents, health, jobs, page
+from .routes import ask, documents, health, jobs, page, schema
+from .security import require_reader_but_liveness
 
 __all__ = ["create_app"]
 
@@ -39,6 +40,9 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         version="0.1.0",
         description="Ask questions of interview transcripts; answers are verbatim quotes with citations.",
         lifespan=lifespan,
+        docs_url=None,  # routes.schema serves both, behind the read key when reads are protected
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.library = library  # None until the lifespan opens one from settings
@@ -59,9 +63,12 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     errors.install(app)
     app.include_router(ask.router)
     app.include_router(documents.router)
-    app.include_router(health.router)
+    app.include_router(health.router, dependencies=[Depends(require_reader_but_liveness)])
     app.include_router(jobs.router)
     app.include_router(page.router)
+    app.include_router(schema.router)
+    if settings.docs:
+        app.include_router(schema.docs_router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     return app
 

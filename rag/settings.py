@@ -42,6 +42,7 @@ class Settings(BaseSettings):
         default=None, description="When set, writes need `Authorization: Bearer <key>`."
     )
     protect_reads: bool = Field(default=False, description="Ask for the key on reads too.")
+    docs: bool = Field(default=False, description="Serve Swagger UI at /docs (it loads from a CDN).")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed by CORS (`*`, a comma list or a JSON list); none: off.",

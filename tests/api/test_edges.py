@@ -166,3 +166,26 @@ def test_cors_origins_take_a_star_a_comma_list_or_json(
     with running(create_app(settings, library=lib)) as url, httpx.Client(base_url=url) as http:
         assert http.options("/ask", headers=preflight).headers["access-control-allow-origin"] == "*"
     lib.close()
+
+
+def test_protected_reads_cover_metrics_readiness_and_the_schema(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path, embedder=FakeEmbedder())
+    settings = Settings(data_dir=tmp_path, api_key=KEY, protect_reads=True)
+    with running(create_app(settings, library=lib)) as url, httpx.Client(base_url=url) as http:
+        for path in ("/metrics", "/readyz", "/openapi.json"):
+            _problem(http.get(path), 401)
+            assert http.get(path, headers=AUTH).status_code == 200, path
+        assert http.get("/healthz").status_code == 200  # liveness stays open
+        assert http.get("/docs", headers=AUTH).status_code == 404  # off by default
+    lib.close()
+
+
+def test_docs_are_off_unless_asked(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path, embedder=FakeEmbedder())
+    for docs, status in ((False, 404), (True, 200)):
+        app = create_app(Settings(data_dir=tmp_path, docs=docs), library=lib)
+        with running(app) as url, httpx.Client(base_url=url) as http:
+            assert http.get("/docs").status_code == status
+            assert http.get("/redoc").status_code == 404
+            assert http.get("/openapi.json").json()["info"]["title"] == "interview-rag"
+    lib.close()
