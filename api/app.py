@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -16,9 +16,11 @@ from rag.library import Library
 from rag.settings import Settings
 
 from . import errors
+from .guards import HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
 from .metrics import Metrics, RequestObserver
-from .routes import ask, documents, health, jobs, page
+from .routes import ask, documents, health, jobs, page, schema
+from .security import require_reader_but_liveness
 
 __all__ = ["create_app"]
 
@@ -46,6 +48,9 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         version="0.1.0",
         description="Ask questions of interview transcripts; answers are verbatim quotes with citations.",
         lifespan=lifespan,
+        docs_url=None,  # routes.schema serves both, behind the read key when reads are protected
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.library = library  # None until the lifespan opens one from settings
@@ -53,6 +58,9 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     metrics = Metrics(lambda: app.state.library.status() if app.state.library is not None else None)
     app.state.metrics = metrics
     app.state.jobs = Jobs(settings.max_jobs_kept, on_finish=metrics.job_finished)
+    app.add_middleware(Unhandled)  # innermost: the observer counts its 500s
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(PathGuard)
     app.add_middleware(RequestObserver, metrics=metrics)
     if settings.cors_origins:
         app.add_middleware(
@@ -64,9 +72,12 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     errors.install(app)
     app.include_router(ask.router)
     app.include_router(documents.router)
-    app.include_router(health.router)
+    app.include_router(health.router, dependencies=[Depends(require_reader_but_liveness)])
     app.include_router(jobs.router)
     app.include_router(page.router)
+    app.include_router(schema.router)
+    if settings.docs:
+        app.include_router(schema.docs_router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     return app
 

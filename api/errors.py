@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from embeddings import ModelError
 from rag.errors import Busy, Damaged, IndexMismatch, InvalidInput, NotFound, RagError
 
-__all__ = ["STATUS", "HTTPProblem", "error_body", "install"]
+__all__ = ["STATUS", "UNHANDLED", "HTTPProblem", "error_body", "install"]
 
 STATUS: dict[type[Exception], int] = {
     InvalidInput: 400,
@@ -23,6 +23,10 @@ STATUS: dict[type[Exception], int] = {
     Damaged: 503,
     ModelError: 503,
 }
+
+
+MAX_LISTED_ERRORS = 20  # validation errors listed in a 422
+UNHANDLED = {"error": "InternalServerError", "detail": "an unexpected error; the server log has the details"}
 
 
 class HTTPProblem(Exception):
@@ -58,14 +62,15 @@ def install(app: FastAPI) -> None:
         problems = exc.errors()
         first = problems[0] if problems else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-        return JSONResponse(
-            status_code=422,
-            content={
-                "error": "InvalidRequest",
-                "detail": f"{where}: {first.get('msg', 'invalid request')}",
-                "errors": jsonable_encoder(problems, exclude={"ctx", "input", "url"}),
-            },
-        )
+        detail = f"{where}: {first.get('msg', 'invalid request')}"
+        content: dict[str, object] = {"error": "InvalidRequest", "detail": detail}
+        if len(problems) > MAX_LISTED_ERRORS:  # a body of 200,000 unknown keys stays a small answer
+            content["detail"] = (
+                f"{detail} (1 of {len(problems)} problems; the first {MAX_LISTED_ERRORS} listed)"
+            )
+            content["errors_omitted"] = len(problems) - MAX_LISTED_ERRORS
+        content["errors"] = jsonable_encoder(problems[:MAX_LISTED_ERRORS], exclude={"ctx", "input", "url"})
+        return JSONResponse(status_code=422, content=content)
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         """Framework errors (unparsable body, unknown route) in the same shape as ours."""
@@ -76,6 +81,11 @@ def install(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        """Anything else: the error shape, never a traceback (the server log has it)."""
+        return JSONResponse(status_code=500, content=UNHANDLED)
+
+    app.add_exception_handler(Exception, on_unhandled)  # only what gets past guards.Unhandled
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, on_invalid)  # type: ignore[arg-type]
     app.add_exception_handler(RagError, on_rag_error)

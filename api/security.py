@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from .deps import SettingsDep
 from .errors import HTTPProblem
 
-__all__ = ["ReaderDep", "WriterDep"]
+__all__ = ["ReaderDep", "WriterDep", "require_reader_but_liveness"]
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -34,6 +34,12 @@ def require_writer(request: Request, settings: SettingsDep) -> None:
 def require_reader(request: Request, settings: SettingsDep) -> None:
     if settings.api_key is not None and settings.protect_reads:
         _check(request, settings.api_key.get_secret_value())
+
+
+def require_reader_but_liveness(request: Request, settings: SettingsDep) -> None:
+    """For the health routes: `/healthz` stays open to probes, readiness and metrics are reads."""
+    if request.url.path != "/healthz":
+        require_reader(request, settings)
 
 
 WriterDep = Annotated[None, Depends(require_writer)]

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -19,6 +20,7 @@ from embeddings import ModelError, load_embedder
 
 from .errors import InvalidInput, RagError
 from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold, select
+from .ingest import outside_links, read_file, walk
 from .library import Library
 from .model import Answer, Passage
 from .retriever import MODES
@@ -35,6 +37,7 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+LIBRARY_FILE = "library.sqlite3"  # what Library.open creates in the data directory
 
 DataDir = Annotated[
     Path | None,
@@ -64,12 +67,25 @@ def _settings(data_dir: Path | None, model: str | None = None, backend: str | No
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInput(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except SettingsError as exc:  # an environment value that does not parse
+        raise InvalidInput(str(exc)) from None
 
 
 def _open(
-    settings: Settings, *, with_model: bool, allow_model_change: bool = False, rerank: bool = False
+    settings: Settings,
+    *,
+    with_model: bool,
+    allow_model_change: bool = False,
+    rerank: bool = False,
+    create: bool = False,
 ) -> Library:
-    """`rerank`: load the configured re-ranker (only commands that ask need it)."""
+    """`rerank`: load the configured re-ranker (only commands that ask need it). Without
+    `create`, the library must exist: a mistyped --data-dir is an error, not a new empty one."""
+    if not create and not (settings.data_dir / LIBRARY_FILE).is_file():
+        raise RagError(
+            f"no library at {settings.data_dir}: check --data-dir (or $RAG_DATA_DIR), "
+            "or create one with `rag index PATH`"
+        )
     embedder = load_embedder(settings.model, **settings.embedder_options()) if with_model else None
     return Library.open(
         settings.data_dir,
@@ -86,13 +102,16 @@ def index(
     model: Model = None,
     backend: Backend = None,
     format: Annotated[str | None, typer.Option(help=f"Skip detection: one of {', '.join(FORMATS)}.")] = None,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Also index links that lead out of the folder.")
+    ] = False,
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
     settings = _settings(data_dir, model, backend)
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
     with (
-        _open(settings, with_model=True) as lib,
+        _open(settings, with_model=True, create=True) as lib,
         Progress(
             TextColumn("[bold]indexing"),
             BarColumn(),
@@ -111,11 +130,30 @@ def index(
             if status.startswith("failed"):
                 err.print(f"[red]{escape(doc_id)}: {escape(status)}")
 
-        report = lib.index_folder(path, format=format, progress=step)
+        report = lib.index_folder(path, format=format, progress=step)  # links out are left out
+        skipped = list(outside_links(path)) if path.is_dir() else []
+        if follow_links and skipped:
+            inside = {doc_id for doc_id, _ in walk(path)}
+            extra = [(i, p) for i, p in walk(path, follow_links=True) if i not in inside]
+            with lib.batch():
+                for done, (doc_id, file) in enumerate(extra, 1):
+                    try:
+                        source = read_file(
+                            file, id=doc_id, format=format, max_bytes=settings.max_document_bytes
+                        )
+                        result = lib.add_source(source, format=format)
+                    except InvalidInput as exc:
+                        report.failed[doc_id] = str(exc)  # type: ignore[index]
+                        step(done, len(extra), doc_id, f"failed: {exc}")
+                    else:
+                        report.count(result)
+            skipped = []
+    for doc_id, reason in skipped:
+        err.print(f"[yellow]{escape(doc_id)}: {escape(reason)}")
     failed = report.failed or {}
     err.print(
         f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
-        f"{len(failed)} failed"
+        f"{len(failed)} failed" + (f", {len(skipped)} skipped" if skipped else "")
     )
     if failed:
         raise typer.Exit(1)
@@ -302,7 +340,9 @@ def eval_(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [default: 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port, 0 for any free one [default: 8000].")
+    ] = None,
     data_dir: DataDir = None,
     model: Model = None,
     backend: Backend = None,
@@ -314,7 +354,9 @@ def serve(
     from api.app import create_app
 
     settings = _settings(data_dir, model, backend)
-    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    settings = settings.model_copy(  # port 0 is a port (any free one), not "unset"
+        update={"host": host or settings.host, "port": settings.port if port is None else port}
+    )
     logs.configure()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 

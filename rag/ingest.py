@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ __all__ = [
     "decode",
     "from_bytes",
     "from_text",
+    "outside_links",
     "read_file",
     "validate_id",
     "walk",
@@ -47,7 +49,8 @@ SUFFIXES = frozenset(
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _MARKUP_SUFFIXES = {".json": "json", ".xml": "parlparse"}
 _XML_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)[\"']")
-_ID = re.compile(r"^[\w][\w .,@()+=~'\-/]{0,254}$")
+_ID = re.compile(r"[\w][\w .,@()+=~'\-/]{0,254}")  # fullmatch: `$` would allow a final newline
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +83,11 @@ def _encoding(data: bytes) -> str:
 def decode(data: bytes, name: str = "input") -> str:
     """UTF-8 text as stored (or XML in its declared encoding), minus a byte-order mark; anything
     else is an error that says where."""
-    if b"\x00" in data[:8192]:
-        raise InvalidInput(f"{name} looks binary (it contains NUL bytes); expected a UTF-8 text file")
+    nul = data.find(b"\x00")  # anywhere: PDF and DOCX were sniffed before this
+    if nul >= 0:
+        raise InvalidInput(
+            f"{name} looks binary (it contains a NUL byte at byte {nul}); expected a UTF-8 text file"
+        )
     encoding = _encoding(data)
     try:
         text = data.decode(encoding)
@@ -99,7 +105,9 @@ def decode(data: bytes, name: str = "input") -> str:
 
 def validate_id(document_id: str) -> str:
     """Ids are readable names (relative paths allowed); they are never used as file paths."""
-    if not _ID.match(document_id) or any(part in ("", ".", "..") for part in document_id.split("/")):
+    if _CONTROL.search(document_id):
+        raise InvalidInput(f"invalid document id {document_id!r}: it contains a control character")
+    if not _ID.fullmatch(document_id) or any(part in ("", ".", "..") for part in document_id.split("/")):
         raise InvalidInput(
             f"invalid document id {document_id!r}: use letters, digits, spaces and . , _ - / @ ( ) + = ~ ', "
             "at most 255 characters, no empty, '.' or '..' path parts"
@@ -184,15 +192,58 @@ def from_bytes(
     return Source(doc, content_hash(data), origin)
 
 
-def walk(folder: Path) -> Iterator[tuple[str, Path]]:
+def walk(folder: Path, *, follow_links: bool = False) -> Iterator[tuple[str, Path]]:
     """(document id, path) for each transcript file below `folder`, in a stable order.
 
     The id is the path relative to the folder, with forward slashes; hidden files and
-    folders are skipped.
+    folders are skipped, and so are links that lead out of the folder (`outside_links` says
+    which) unless `follow_links`.
     """
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
+    for doc_id, path, reason in _scan(folder, follow_links):
+        if reason is None:
+            yield doc_id, path
+
+
+def outside_links(folder: Path) -> Iterator[tuple[str, str]]:
+    """(id, reason) for each link below `folder` that `walk` skips because it leads out."""
+    for doc_id, _, reason in _scan(folder, follow_links=False):
+        if reason is not None:
+            yield doc_id, reason
+
+
+def _scan(folder: Path, follow_links: bool) -> list[tuple[str, Path, str | None]]:
+    root = folder.resolve()
+    found: list[tuple[Path, str | None]] = []
+    seen: set[Path] = set()
+
+    def leaves(path: Path) -> str | None:
+        target = path.resolve()
+        if follow_links or target.is_relative_to(root):
+            return None
+        return f"skipped: a link to {target}, outside the folder (--follow-links to index it)"
+
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        here = Path(dirpath)
+        real = here.resolve()
+        if real in seen:  # a link back up: once is enough
+            dirnames[:] = []
             continue
-        if path.is_file() and path.suffix.lower() in SUFFIXES:
-            yield rel.as_posix(), path
+        seen.add(real)
+        keep = []
+        for name in dirnames:
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink() and not follow_links:  # linked folders only with follow_links
+                reason = leaves(path)
+                if reason is not None:
+                    found.append((path, reason))
+                continue
+            keep.append(name)
+        dirnames[:] = keep
+        for name in filenames:
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in SUFFIXES or not path.is_file():
+                continue
+            found.append((path, leaves(path) if path.is_symlink() else None))
+    return [(p.relative_to(folder).as_posix(), p, reason) for p, reason in sorted(found, key=lambda f: f[0])]

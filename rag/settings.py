@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import InvalidInput
 from .ranker import LinearRanker, default_ranker
@@ -31,16 +32,21 @@ class Settings(BaseSettings):
         default=None, description="Where exported ONNX models are kept; default: DATA_DIR/models."
     )
     host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535, description="0: any free port.")
     max_question_chars: int = Field(default=2_000, ge=1)
     max_k: int = Field(default=50, ge=1)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="HTTP uploads.")
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="Files read from disk.")
+    max_title_chars: int = Field(default=500, ge=1, description="Titles given with an HTTP upload.")
     api_key: SecretStr | None = Field(
         default=None, description="When set, writes need `Authorization: Bearer <key>`."
     )
     protect_reads: bool = Field(default=False, description="Ask for the key on reads too.")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; none: off.")
+    docs: bool = Field(default=False, description="Serve Swagger UI at /docs (it loads from a CDN).")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS (`*`, a comma list or a JSON list); none: off.",
+    )
     max_filter_items: int = Field(default=100, ge=1, description="Document ids or speakers per question.")
     background_upload_bytes: int = Field(
         default=1024 * 1024, ge=0, description="Uploads larger than this run as jobs (202)."
@@ -70,6 +76,27 @@ class Settings(BaseSettings):
         description="A cross-encoder that re-orders the top passages (a local path, never downloaded); "
         "default: none.",
     )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        """`RAG_CORS_ORIGINS` is `*`, `https://a.org,https://b.org` or a JSON list."""
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("["):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON list of origins ({exc.msg})") from None
+        return [origin.strip() for origin in value.split(",") if origin.strip()]
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_not_blank(cls, key: SecretStr | None) -> SecretStr | None:
+        """An empty key would make every write fail: unset it to run without one."""
+        if key is not None and not key.get_secret_value().strip():
+            raise ValueError("RAG_API_KEY is empty; unset it to run without a key, or set a real key")
+        return key
 
     @field_validator("reranker_kind")
     @classmethod

@@ -10,6 +10,16 @@ from ..security import ReaderDep
 router = APIRouter(tags=["ask"])
 
 
+def _check_text(where: str, text: str) -> None:
+    """JSON can carry a lone surrogate (`"\\ud800"`), which no UTF-8 text can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise HTTPProblem(
+            400, "InvalidText", f"{where} has an unpaired surrogate at character {exc.start}"
+        ) from None
+
+
 @router.post(
     "/ask", response_model=AskResponse, responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}}
 )
@@ -21,11 +31,22 @@ def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep, _: ReaderDep) 
         )
     if body.k > settings.max_k:
         raise HTTPProblem(422, "KTooLarge", f"k must be at most {settings.max_k}")
+    _check_text("question", body.question)
     for name, items in (("documents", body.documents), ("speakers", body.speakers)):
-        if items is not None and len(items) > settings.max_filter_items:
+        if items is None:
+            continue
+        if not items:
+            raise HTTPProblem(
+                422,
+                "EmptyFilter",
+                f"{name} is empty, so nothing could match: leave it out to search everything",
+            )
+        if len(items) > settings.max_filter_items:
             raise HTTPProblem(
                 422, "TooManyFilters", f"{name} may list at most {settings.max_filter_items} items"
             )
+        for i, item in enumerate(items):
+            _check_text(f"{name}[{i}]", item)
     answer = lib.ask(
         body.question, k=body.k, documents=body.documents, speakers=body.speakers, mode=body.mode
     )

@@ -112,14 +112,13 @@ async def _read_upload(request: Request, limit: int) -> _Upload:
         if len(data) > limit:
             raise _too_large(limit)
         name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1] or "upload"
-        fields = {k: form.get(k) for k in ("id", "title", "format")}
-        return _Upload(
-            id=str(fields["id"]) if fields["id"] else None,
-            title=str(fields["title"]) if fields["title"] else None,
-            format=str(fields["format"]) if fields["format"] else None,
-            data=data,
-            name=name,
-        )
+        fields: dict[str, str | None] = {}
+        for key in ("id", "title", "format"):
+            value = form.get(key)
+            if value is not None and not isinstance(value, str):  # a file part: its repr is no title
+                raise HTTPProblem(400, "InvalidField", f"'{key}' must be a plain form field, not a file")
+            fields[key] = value or None
+        return _Upload(id=fields["id"], title=fields["title"], format=fields["format"], data=data, name=name)
     raise HTTPProblem(
         415, "UnsupportedMediaType", "send application/json {text, id?, title?} or a multipart file upload"
     )
@@ -152,6 +151,10 @@ async def add_document(
 ) -> AddResponse | JobOut:
     """Index a transcript (a file upload or JSON text); the same id replaces the old version."""
     body = await _read_upload(request, settings.max_upload_bytes)
+    if body.title is not None and len(body.title) > settings.max_title_chars:
+        raise HTTPProblem(
+            400, "TitleTooLong", f"the title is longer than {settings.max_title_chars} characters"
+        )
     source = await run_in_threadpool(body.source)
     if background is None:
         background = body.size > settings.background_upload_bytes

@@ -19,14 +19,16 @@ QA = (
 RAG = Path(sys.executable).with_name("rag")
 
 
-def rag(*args: str, data_dir: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+def rag(
+    *args: str, data_dir: Path, timeout: float = 300, **settings: str
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAG_DATA_DIR": str(data_dir), **settings}
     return subprocess.run(
         [str(RAG), *args],
         capture_output=True,
         text=True,
         env=env,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -63,10 +65,6 @@ def test_index_ask_documents_remove(tmp_path: Path) -> None:
 
 def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    r = rag("remove", "nope.txt", data_dir=data)
-    assert r.returncode == 1
-    assert "no document with id 'nope.txt'" in r.stderr and "Traceback" not in r.stderr
-
     r = rag("index", str(tmp_path / "missing"), data_dir=data)
     assert r.returncode == 1 and "does not exist" in r.stderr and "Traceback" not in r.stderr
 
@@ -75,11 +73,26 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     r = rag("index", str(bad), data_dir=data)
     assert r.returncode == 1 and "not valid UTF-8" in r.stderr and "Traceback" not in r.stderr
 
+    r = rag("remove", "nope.txt", data_dir=data)
+    assert r.returncode == 1
+    assert "no document with id 'nope.txt'" in r.stderr and "Traceback" not in r.stderr
+
     r = rag("ask", "-k", "0", "x", data_dir=data)
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
     r = rag("documents", data_dir=data, RAG_INDEX="hnsw")
     assert r.returncode == 1 and "index" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["documents"], ["ask", "--mode", "bm25", "ferry"], ["remove", "ferry.txt"], ["reindex"]]
+)
+def test_a_read_command_needs_an_existing_library(tmp_path: Path, args: list[str]) -> None:
+    typo = tmp_path / "rag-dta"
+    r = rag(*args, data_dir=typo)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"no library at {typo}" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not typo.exists()
 
 
 def test_eval_prints_each_mode(tmp_path: Path) -> None:
@@ -130,3 +143,67 @@ def test_a_damaged_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     r = rag("documents", data_dir=data)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "library.sqlite3 is damaged" in r.stderr and "backup" in r.stderr
+
+
+@pytest.mark.parametrize(("args", "code"), [(["--port", "70000"], 2), (["--port", "-1"], 2)])
+def test_serve_refuses_a_port_out_of_range(tmp_path: Path, args: list[str], code: int) -> None:
+    r = rag("serve", *args, data_dir=tmp_path / "data")
+    assert r.returncode == code and "Traceback" not in r.stderr and "port" in r.stderr.lower()
+
+
+def test_serve_refuses_rag_port_out_of_range(tmp_path: Path) -> None:
+    r = rag("serve", data_dir=tmp_path / "data", RAG_PORT="70000")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "port" in r.stderr
+
+
+def test_serve_port_0_binds_a_free_port(tmp_path: Path) -> None:
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen([str(RAG), "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "running on" in line.lower():
+                break
+        else:
+            pytest.fail("the server did not start")
+        port = int(line.split("http://127.0.0.1:")[1].split()[0].rstrip('"'))
+        assert port not in (0, 8000)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"RAG_API_KEY": ""}, "api_key"),
+        ({"RAG_API_KEY": "  "}, "api_key"),
+        ({"RAG_CORS_ORIGINS": '["x'}, "cors"),
+    ],
+)
+def test_serve_refuses_a_bad_key_or_origins_in_one_line(
+    tmp_path: Path, env: dict[str, str], needle: str
+) -> None:
+    r = rag("serve", "--port", "0", data_dir=tmp_path / "data", timeout=60, **env)  # not a hang
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_index_skips_links_out_of_the_folder_unless_asked(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Q: What is the password?\nA: The password is swordfish.\n", encoding="utf-8")
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(QA, encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(secret)
+    data = tmp_path / "data"
+    r = rag("index", str(folder), data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert f"passwd.txt: skipped: a link to {secret}" in r.stderr and "1 added" in r.stderr
+    listed = [d["id"] for d in json.loads(rag("documents", "--json", data_dir=data).stdout)]
+    assert listed == ["ferry.txt"]
+    r = rag("index", "--follow-links", str(folder), data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "1 added, 0 replaced, 1 unchanged" in r.stderr and "skipped" not in r.stderr
+    listed = [d["id"] for d in json.loads(rag("documents", "--json", data_dir=data).stdout)]
+    assert sorted(listed) == ["ferry.txt", "passwd.txt"]

@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import InvalidInput
-from rag.ingest import content_hash, decode, from_bytes, from_text, read_file, validate_id, walk
+from rag.ingest import (
+    content_hash,
+    decode,
+    from_bytes,
+    from_text,
+    outside_links,
+    read_file,
+    validate_id,
+    walk,
+)
 from tests.rag.transcripts.builders import make_docx, make_pdf
 
 
@@ -17,6 +26,7 @@ def test_decode_keeps_text_exact_but_drops_bom():
         (b"", "empty"),
         (b"  \n\t", "empty"),
         (b"\x00\x01\x02binary", "binary"),
+        (b"Q: Why?\nA: Because.\n" * 1000 + b"\x00 late", "binary"),  # past the first 8 KiB
         (b"line one\nbad \xff here", r"byte 13 \(line 2\)"),
     ],
 )
@@ -25,7 +35,10 @@ def test_decode_errors(data, message):
         decode(data, "f.txt")
 
 
-@pytest.mark.parametrize("bad", ["", "../x", "a/../b", "/abs", "a//b", "x\ny", "." * 3, "a" * 300])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "../x", "a/../b", "/abs", "a//b", "x\ny", "." * 3, "a" * 300, "victim\n", "a\tb", "a\x7f", "a\x85"],
+)
 def test_bad_ids(bad):
     with pytest.raises(InvalidInput):
         validate_id(bad)
@@ -34,6 +47,14 @@ def test_bad_ids(bad):
 @pytest.mark.parametrize("good", ["a.txt", "sub dir/b.md", "press-briefings/2023-06/x (1).md"])
 def test_good_ids(good):
     assert validate_id(good) == good
+
+
+def test_a_late_nul_is_refused_but_pdf_and_docx_still_pass():
+    lines = ["Dana: Why?", "Omar: Because.", "Dana: Really?", "Omar: Yes."]
+    with pytest.raises(InvalidInput, match="NUL"):
+        from_bytes(b"Dana: Why?\nOmar: Because.\n" * 1000 + b"\x00", "late.txt")
+    assert from_bytes(make_pdf([lines]), "a.pdf").document.format == "pdf"
+    assert from_bytes(make_docx(lines), "b.docx").document.format == "docx"
 
 
 def test_lone_surrogate_is_rejected():
@@ -63,3 +84,21 @@ def test_xml_is_decoded_in_its_declared_encoding():
     assert decode(data, "x.xml").endswith("café")
     with pytest.raises(InvalidInput, match="unknown encoding"):
         decode(b"<?xml version='1.0' encoding='klingon'?><x/>", "x.xml")
+
+
+def test_walk_skips_links_that_leave_the_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Q: Why?\nA: Because.\n", encoding="utf-8")
+    folder = tmp_path / "f"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Q: Why?\nA: Because.\n", encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(outside / "secret.txt")
+    (folder / "inside.txt").symlink_to(folder / "a.txt")  # a link within the folder is fine
+    (folder / "sub" / "away").symlink_to(outside, target_is_directory=True)
+    assert [doc_id for doc_id, _ in walk(folder)] == ["a.txt", "inside.txt"]
+    skipped = dict(outside_links(folder))
+    assert sorted(skipped) == ["passwd.txt", "sub/away"]
+    assert "outside" in skipped["passwd.txt"] and "--follow-links" in skipped["passwd.txt"]
+    followed = [doc_id for doc_id, _ in walk(folder, follow_links=True)]
+    assert followed == ["a.txt", "inside.txt", "passwd.txt", "sub/away/secret.txt"]
