@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -226,7 +225,6 @@ def main() -> None:
         )
         trained.save(args.out)
         print(f"wrote {args.out}")
-    print(json.dumps({"questions": len(groups)}))
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ _MAX_LABEL_WORDS = 7
 
 
 def _speaker_label(speakers: list[str]) -> str | None:
-    """`Ross Geller`, `Chandler Bing and Joey Tribbiani`; None for a scene note."""
+    """`Ann Reed`, `Bo Lind and Cy Moss` (several speakers at once); None for a scene note."""
     names = ["All" if n == _ALL else n for n in speakers if n != _NOTE]
     label = " and ".join(names)
     if len(label.split()) > _MAX_LABEL_WORDS:

@@ -1,4 +1,5 @@
-"""A learned ranker: a logistic model over a few per-chunk features, in place of hand-set weights.
+"""A learned ranker: a logistic model over a few per-chunk features, instead of hand-set weights
+(opt-in: `RAG_RANKER=learned`, until it is ahead of them).
 
 The features are cheap facts the retriever has anyway (the two searches' scores and ranks, the
 turn's act, whether the question names the speaker, how much of the question the cited

@@ -1,5 +1,5 @@
 """Labels of legislatures and hearings: the US congressional and Federal Reserve
-`Mr. SMITH.` / `CHAIR POWELL.` / `The CHAIRMAN.` style, and Hansard's parentheticals."""
+`Mr. SMITH.` / `CHAIR REED.` / `The CHAIRMAN.` style, and Hansard's parentheticals."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ PERIOD = re.compile(
 )
 
 _CAPS = r"[A-Z][A-Z'\u2019\-]{1,30}"
-# `MICHELLE SMITH. Thank you.`: a reporter at a press conference has no title
+# `ANN BELL. Thank you.`: a reporter at a press conference has no title
 CAPS_NAME = re.compile(rf"{_WS}{{0,40}}(?P<name>{_CAPS}(?:{_WS}{_CAPS}){{1,3}})\.{_WS}+(?=\S)")
 
 # Hansard's party tags: `Mr. Tom Reed (Kirkby) (Con):` is Mr. Tom Reed.
@@ -56,7 +56,7 @@ def match_period(text: str, start: int, end: int) -> Label | None:
 
 def caps_names(text: str, spans: Iterable[Span]) -> frozenset[str]:
     """Untitled upper-case names that are labels here: any, where titled labels (`CHAIR
-    POWELL.`) show the document uses the style; else those that recur, if two or more do
+    REED.`) show the document uses the style; else those that recur, if two or more do
     (a dialogue, not a heading repeated)."""
     titled = 0
     seen: Counter[str] = Counter()
@@ -72,7 +72,7 @@ def caps_names(text: str, spans: Iterable[Span]) -> frozenset[str]:
 
 
 def match_caps(text: str, start: int, end: int, names: frozenset[str]) -> Label | None:
-    """`MICHELLE SMITH. text`, for a name `caps_names` found to be a label."""
+    """`ANN BELL. text`, for a name `caps_names` found to be a label."""
     m = CAPS_NAME.match(text, start, end) if names else None
     return Label(m.group("name"), m.end()) if m and m.group("name") in names else None
 

@@ -104,7 +104,7 @@ def _colon(text: str, a: int, b: int) -> Label | None:
 
 def match(text: str, a: int, b: int, caps: frozenset[str] = frozenset()) -> Label | None:
     """The label opening the line `text[a:b]`, in any style this reader knows; `caps` are
-    the untitled upper-case names (`MICHELLE SMITH.`) the whole text shows to be labels."""
+    the untitled upper-case names (`ANN BELL.`) the whole text shows to be labels."""
     return (
         _colon(text, a, b)
         or match_bracketed(text, a, b, _colon_or_period)

@@ -67,7 +67,7 @@ def speaker_roles(turns: Sequence[Turn]) -> dict[str, str]:
     for speaker, role in list(roles.items()):
         counts = acts[speaker]
         if moderated and role == "chair" and counts["answer"] > max(2, counts["question"]):
-            roles[speaker] = "official"  # "CHAIR POWELL" at a press conference answers: his title
+            roles[speaker] = "official"  # a "CHAIR …" label at a press conference who answers: a title
     present = set(roles.values())
     askers = {s for s, c in acts.items() if c["question"] and c["question"] >= c["answer"]}
     answerers = {s for s, c in acts.items() if c["answer"] > c["question"]}

@@ -34,3 +34,9 @@ def running(app: FastAPI, timeout: float = 60.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+KEY = "s3cret-key"
+AUTH = {"authorization": f"Bearer {KEY}"}
+QA = "Q: What colour is the ferry?\nA: The ferry is painted bright yellow.\n"
+"""A key and a one-exchange transcript the HTTP tests share."""

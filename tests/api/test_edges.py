@@ -12,11 +12,7 @@ from rag import Library
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 
-from .server import running
-
-KEY = "s3cret-key"
-AUTH = {"authorization": f"Bearer {KEY}"}
-QA = "Q: What colour is the ferry?\nA: The ferry is painted bright yellow.\n"
+from .server import AUTH, KEY, QA, running
 
 
 @pytest.fixture(scope="module")
