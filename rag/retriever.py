@@ -10,7 +10,7 @@ import numpy as np
 
 from . import rerank
 from .chunking import sentences
-from .fusion import FUSIONS
+from .fusion import FUSIONS, Ranked
 from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
@@ -129,26 +129,8 @@ class Retriever:
         mode = mode or self.config.mode
         if mode != "bm25" and query is None:
             raise ValueError(f"mode {mode!r} needs a query vector")
-        allowed = (
-            self.store.chunk_ids(documents=documents, speakers=speakers) if documents or speakers else None
-        )
         want = max(self.config.candidates, k * 10)
-        empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
-        dense = (
-            self.vectors.search(query, want, allowed=allowed)
-            if mode != "bm25" and query is not None
-            else empty
-        )
-        lexical = self.lexical.search(question, want, allowed=allowed) if mode != "dense" else empty
-        if mode == "dense":
-            fused = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
-        elif mode == "bm25":
-            fused = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
-        else:
-            fused = FUSIONS[self.config.fusion](
-                dense, lexical, weight=self.config.dense_weight, k=self.config.rrf_k
-            )
-        rows = self.store.chunk_rows(list(fused))
+        dense, lexical, fused, rows = self._gather(question, query, want, documents, speakers, mode)
         if mode == "hybrid" and self.config.ranker is not None:
             ids, features = self._features(question, dense, lexical, fused, rows)
             scores = self.config.ranker.score(feature_rows(features))
@@ -193,18 +175,41 @@ class Retriever:
         speakers: Collection[str] | None = None,
     ) -> list[tuple[ChunkRow, dict[str, float]]]:
         """Every hybrid candidate chunk with the ranker's features: what a ranker learns from."""
+        dense, lexical, fused, rows = self._gather(
+            question, query, self.config.candidates, documents, speakers, "hybrid"
+        )
+        ids, features = self._features(question, dense, lexical, fused, rows)
+        return [(rows[i], f) for i, f in zip(ids, features, strict=True)]
+
+    def _gather(
+        self,
+        question: str,
+        query: np.ndarray | None,
+        want: int,
+        documents: Collection[str] | None,
+        speakers: Collection[str] | None,
+        mode: Mode,
+    ) -> tuple[Ranked, Ranked, dict[int, float], dict[int, ChunkRow]]:
+        """Both searches (those the mode uses), their fusion, and the candidates' rows."""
         allowed = (
             self.store.chunk_ids(documents=documents, speakers=speakers) if documents or speakers else None
         )
-        want = self.config.candidates
-        dense = self.vectors.search(query, want, allowed=allowed)
-        lexical = self.lexical.search(question, want, allowed=allowed)
-        fused = FUSIONS[self.config.fusion](
-            dense, lexical, weight=self.config.dense_weight, k=self.config.rrf_k
+        empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        dense = (
+            self.vectors.search(query, want, allowed=allowed)
+            if mode != "bm25" and query is not None
+            else empty
         )
-        rows = self.store.chunk_rows(list(fused))
-        ids, features = self._features(question, dense, lexical, fused, rows)
-        return [(rows[i], f) for i, f in zip(ids, features, strict=True)]
+        lexical = self.lexical.search(question, want, allowed=allowed) if mode != "dense" else empty
+        if mode == "dense":
+            fused = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
+        elif mode == "bm25":
+            fused = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
+        else:
+            fused = FUSIONS[self.config.fusion](
+                dense, lexical, weight=self.config.dense_weight, k=self.config.rrf_k
+            )
+        return dense, lexical, fused, self.store.chunk_rows(list(fused))
 
     def _features(
         self,
