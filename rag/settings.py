@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import InvalidInput
-from .ranker import LinearRanker, default_ranker
+from .ranker import Ranker, default_ranker, load_ranker
 from .rerank import RERANKERS, check_reranker, load_reranker
 from .retriever import RetrievalConfig
 from .vectors import IndexPolicy
@@ -133,13 +133,13 @@ class Settings(BaseSettings):
             "retrieval": RetrievalConfig(ranker=self._ranker()),
         }
 
-    def _ranker(self) -> LinearRanker | None:
+    def _ranker(self) -> Ranker | None:
         if self.ranker == "none":
             return None
         if self.ranker == "learned":
             return default_ranker()
         try:
-            return LinearRanker.load(Path(self.ranker))
+            return load_ranker(Path(self.ranker))
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"RAG_RANKER={self.ranker!r} is no ranker file: {exc}") from None
 
