@@ -51,7 +51,8 @@ def problem_response(exc: HTTPProblem, *, close: bool = False) -> JSONResponse:
     headers = dict(exc.headers or {})
     if close:
         headers["Connection"] = "close"
-    return JSONResponse(status_code=exc.status, content={"error": exc.kind, "detail": exc.detail}, headers=headers)
+    body = {"error": exc.kind, "detail": exc.detail}
+    return JSONResponse(status_code=exc.status, content=body, headers=headers)
 
 
 def error_body(exc: Exception) -> dict[str, str]:

@@ -8,7 +8,6 @@ import hmac
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from rag.errors import InvalidInput
@@ -123,7 +122,9 @@ def _from_json(text: str, where: str) -> list[ApiKey]:
         ):
             raise InvalidInput(f"{at}: collections must be a list of names")
         key = _key(*values, at)
-        keys.append(key if collections is None else ApiKey(key.name, key.scope, key.digest, tuple(collections)))
+        if collections is not None:
+            key = ApiKey(key.name, key.scope, key.digest, tuple(collections))
+        keys.append(key)
     return keys
 
 
@@ -141,5 +142,3 @@ def _key(name: str, scope: str, secret: str, at: str) -> ApiKey:
     if any(c.isspace() for c in secret) or not secret.isprintable():
         raise InvalidInput(f"{at} ({name}): the key has spaces or control characters")
     return ApiKey(name, scope, _digest(secret))  # type: ignore[arg-type]
-
-
