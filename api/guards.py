@@ -99,7 +99,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_upload = scope.get("method") == "POST" and scope.get("path") == "/documents"
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        path = path[len(root) :] if root and path.startswith(root) else path
+        is_upload = scope.get("method") == "POST" and path == "/documents"
         limit, what = (self.upload, "upload") if is_upload else (self.other, "request body")
         declared = dict(scope.get("headers", ())).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:

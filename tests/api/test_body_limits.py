@@ -86,9 +86,21 @@ def test_a_declared_oversize_question_is_refused_before_reading(server: tuple[st
 
 
 def test_the_question_limit_is_near_the_character_limit(server: tuple[str, int]) -> None:
-    """A question of the maximum length fits even with every character escaped; far more is a 413."""
+    """The longest question and the most filters of the longest ids fit even with every
+    character escaped (12 bytes for an emoji); far more is a 413."""
     url, _ = server
-    escaped = b'{"question": "' + b"\\u00e9" * 2000 + b'", "k": 3}'
+    item = b'"' + b"\\u00e9" * 255 + b'"'
+    items = b", ".join([item] * 100)
+    escaped = (
+        b'{"question": "'
+        + b"\\ud83d\\ude00" * 2000
+        + b'", "k": 3, "documents": ['
+        + items
+        + b'], "speakers": ['
+        + items
+        + b"]}"
+    )
+    assert len(escaped) > 300_000
     r = httpx.post(f"{url}/ask", content=escaped, headers={"content-type": "application/json"})
     assert r.status_code == 200, r.text
     r = httpx.post(f"{url}/ask", json={"question": "ferry " * 100_000})
