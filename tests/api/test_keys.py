@@ -6,6 +6,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -21,6 +24,7 @@ from tests.fakes import FakeEmbedder
 from .server import KEY, QA, running
 
 READER, WRITER = "r3ad-only-s3cret", "wr1te-s3cret"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bearer(secret: str) -> dict[str, str]:
@@ -170,3 +174,21 @@ def test_read_keys_only_close_writes_to_everyone(tmp_path: Path) -> None:
         _problem(http.post("/documents", json={"text": QA}), 401)
         _problem(http.post("/documents", json={"text": QA}, headers=_bearer(READER)), 403)
     lib.close()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"RAG_API_KEYS": "ann:admin:s3cret"}, {"RAG_API_KEYS_FILE": "/nonexistent/keys"}],
+    ids=["bad scope", "missing file"],
+)
+def test_rag_serve_refuses_bad_keys_in_one_line(tmp_path: Path, env: dict[str, str]) -> None:
+    r = subprocess.run(
+        [sys.executable, "-c", "from rag.cli import main; main()", "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RAG_DATA_DIR": str(tmp_path), **env},
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "s3cret" not in r.stderr
