@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         app.include_router(router)
     routes.extend(route for router in routers for route in router.routes)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    app.openapi = lambda: schema.with_limits(app, settings)  # type: ignore[method-assign]
     return app
 
 

@@ -97,20 +97,30 @@ class Gate:
     def _limiter(per_minute: float | None, burst: int) -> RateLimiter | None:
         return RateLimiter(per_minute, burst) if per_minute else None
 
-    def _route(self, scope: Scope) -> tuple[str, Need | None] | None:
+    def _route(self, scope: Scope) -> tuple[str, Need | None] | set[str] | None:
+        """The route's path and need; or, when only other methods match, the methods the
+        path allows (the router's own 405 would name just the first route's)."""
+        allowed: set[str] = set()
         for route in self.routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
                 if id(route) not in self._needs:
                     self._needs[id(route)] = (getattr(route, "path", ""), route_need(route))
                 return self._needs[id(route)]
-        return None  # no route: the router answers 404 or 405 without reading a body
+            if match is Match.PARTIAL:
+                allowed |= getattr(route, "methods", None) or set()
+        return allowed or None  # None: no route, the router answers 404 without reading a body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         found = self._route(scope)
+        if isinstance(found, set):
+            allow = ", ".join(sorted(found | ({"HEAD"} if "GET" in found else set())))
+            problem = HTTPProblem(405, "MethodNotAllowed", "Method Not Allowed", {"Allow": allow})
+            await problem_response(problem, close=_has_body(scope))(scope, receive, send)
+            return
         if found is not None:
             path, need = found
             try:

@@ -6,7 +6,7 @@ from rag.errors import Damaged
 
 from ..deps import LibraryDep, not_ready_reason
 from ..errors import HTTPProblem
-from ..schemas import ReadyOut
+from ..schemas import ReadyOut, problems
 from ..security import ReaderDep
 
 router = APIRouter(tags=["health"])
@@ -18,7 +18,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=ReadyOut, responses={503: {"description": "Not ready"}})
+@router.get("/readyz", response_model=ReadyOut, responses=problems(401, 503))
 def readyz(request: Request, _: ReaderDep) -> ReadyOut:
     """Readiness: the index of the latest generation is loaded and searchable."""
     lib = getattr(request.app.state, "library", None)
