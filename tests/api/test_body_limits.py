@@ -50,6 +50,10 @@ def _stopped_early(r: Streamed, limit: int, pid: int, before: float) -> None:
     assert r.sent <= limit + SLACK, f"the server read {r.sent} bytes before answering"
     assert r.seconds < 10
     growth = rss_mb(pid) - before
+    print(
+        f"answered {r.status} after {r.sent / 2**20:.1f} MiB in {r.seconds:.2f} s; "
+        f"server RSS +{growth:.1f} MB"
+    )
     assert growth < MAX_GROWTH_MB, f"the server grew by {growth:.0f} MB"
 
 
