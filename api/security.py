@@ -81,10 +81,10 @@ def route_need(route: BaseRoute) -> Need | None:
 
 class Gate:
     """Pure ASGI, before routing and before any body is read: finds the route (in `routes`,
-    the app's routes as its routers declare them), checks the key
-    it needs, applies the rate limits, and names the key for the access log
-    (`scope["state"]["api_key"]`). A refusal closes the connection if a body was coming, so
-    the server reads none of it."""
+    as the routers declare them), checks the key it needs, applies the rate limits, and names
+    the key for the access log (`scope["state"]["api_key"]`). A refusal closes the connection
+    if a body was coming, so the server reads none of it. It answers a 405 too, with every
+    method of the path in `Allow`."""
 
     def __init__(self, app: ASGIApp, routes: list[BaseRoute], keys: KeyRing, settings: Settings) -> None:
         self.app, self.routes, self.keys = app, routes, keys
