@@ -6,21 +6,23 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 from rag.errors import Damaged
 from rag.library import Library
 from rag.settings import Settings
 
 from . import errors
-from .guards import HeadAsGet, PathGuard, Unhandled
+from .guards import BodyLimit, HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
+from .keys import KeyRing
 from .metrics import Metrics, RequestObserver
 from .routes import ask, documents, health, jobs, page, schema
-from .security import require_reader_but_liveness
+from .security import Gate
 
 __all__ = ["create_app"]
 
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, *, library: Library | None = None) -> FastAPI:
     """Build the app. Without `library`, one is opened from `settings` (model included) at startup."""
     settings = settings or Settings()
+    keys = KeyRing.from_settings(settings)  # a malformed key list fails here, at start
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,12 +56,16 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.keys = keys
     app.state.library = library  # None until the lifespan opens one from settings
     app.state.not_ready = None  # why there is no library, when opening it failed
     metrics = Metrics(lambda: app.state.library.status() if app.state.library is not None else None)
     app.state.metrics = metrics
     app.state.jobs = Jobs(settings.max_jobs_kept, on_finish=metrics.job_finished)
-    app.add_middleware(Unhandled)  # innermost: the observer counts its 500s
+    app.add_middleware(BodyLimit, upload=settings.max_upload_bytes, other=settings.ask_body_limit())
+    routes: list[BaseRoute] = []  # the routes as declared, in order, filled in below
+    app.add_middleware(Gate, routes=routes, keys=keys, settings=settings)  # before any body
+    app.add_middleware(Unhandled)  # the observer counts its 500s
     app.add_middleware(HeadAsGet)
     app.add_middleware(PathGuard)
     app.add_middleware(RequestObserver, metrics=metrics)
@@ -70,15 +77,14 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
             allow_headers=["Authorization", "Content-Type"],
         )
     errors.install(app)
-    app.include_router(ask.router)
-    app.include_router(documents.router)
-    app.include_router(health.router, dependencies=[Depends(require_reader_but_liveness)])
-    app.include_router(jobs.router)
-    app.include_router(page.router)
-    app.include_router(schema.router)
+    routers = [ask.router, documents.router, health.router, jobs.router, page.router, schema.router]
     if settings.docs:
-        app.include_router(schema.docs_router)
+        routers.append(schema.docs_router)
+    for router in routers:
+        app.include_router(router)
+    routes.extend(route for router in routers for route in router.routes)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    app.openapi = lambda: schema.with_limits(app, settings)  # type: ignore[method-assign]
     return app
 
 

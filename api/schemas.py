@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
@@ -12,9 +13,21 @@ class AskRequest(BaseModel):
 
     question: str = Field(min_length=1, description="A natural-language question.")
     k: int = Field(default=5, ge=1, description="How many passages to return.")
-    documents: list[str] | None = Field(default=None, description="Only search these document ids.")
-    speakers: list[str] | None = Field(default=None, description="Only passages by these speakers.")
+    documents: list[str] | None = Field(
+        default=None,
+        description="Only search these document ids (not empty: leave it out to search all).",
+        json_schema_extra={"minItems": 1},  # routes.ask says why an empty list is refused
+    )
+    speakers: list[str] | None = Field(
+        default=None,
+        description="Only passages by these speakers (not empty).",
+        json_schema_extra={"minItems": 1},
+    )
     mode: Literal["hybrid", "dense", "bm25"] | None = Field(default=None, description="Default: hybrid.")
+
+
+NO_CONTROL = {"pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]+$"}  # in the schema; guards.PathGuard enforces it (400)
+PathId = Annotated[str, Path(json_schema_extra=NO_CONTROL)]
 
 
 class _FromCore(BaseModel):
@@ -132,6 +145,28 @@ class AddResponse(_FromCore):
 class ErrorBody(BaseModel):
     error: str
     detail: str
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="For a 422: the validation problems, at most 20."
+    )
+    errors_omitted: int | None = Field(default=None, description="For a 422: problems not listed.")
+
+
+_WHY = {
+    400: "Bad input (an id, text or field the server cannot take)",
+    401: "No API key, or a wrong one",
+    403: "The API key may only read",
+    404: "Not found",
+    413: "The body is over its limit (the connection is closed)",
+    415: "Not JSON nor a multipart upload",
+    422: "The request does not fit the schema",
+    429: "Rate limited: try again after Retry-After seconds",
+    503: "Not ready, or busy",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route answers, all in the one error shape."""
+    return {status: {"model": ErrorBody, "description": _WHY[status]} for status in statuses}
 
 
 class ReadyOut(_FromCore):

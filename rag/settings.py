@@ -41,7 +41,30 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(
         default=None, description="When set, writes need `Authorization: Bearer <key>`."
     )
-    protect_reads: bool = Field(default=False, description="Ask for the key on reads too.")
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="Named keys with a scope: `name:read:key,name:write:key` or a JSON list of "
+        "{name, scope, key}; `write` implies `read`. RAG_API_KEY, when set too, is a write key.",
+    )
+    api_keys_file: Path | None = Field(
+        default=None, description="A file of keys: one `name:scope:key` a line (# comments), or JSON."
+    )
+    protect_reads: bool = Field(default=False, description="Ask for a key on reads too.")
+    max_ask_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Largest POST /ask body; default: enough for the longest question and the "
+        "most filters with every character escaped (see ask_body_limit).",
+    )
+    rate_limit_per_key: float | None = Field(
+        default=None, gt=0, description="Asks and uploads a minute per API key; default: no limit."
+    )
+    rate_limit_per_address: float | None = Field(
+        default=None, gt=0, description="Asks and uploads a minute per client address; default: no limit."
+    )
+    rate_limit_burst: int = Field(
+        default=10, ge=1, description="Requests allowed at once before a rate limit applies."
+    )
     docs: bool = Field(default=False, description="Serve Swagger UI at /docs (it loads from a CDN).")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -97,6 +120,20 @@ class Settings(BaseSettings):
         if key is not None and not key.get_secret_value().strip():
             raise ValueError("RAG_API_KEY is empty; unset it to run without a key, or set a real key")
         return key
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_address", "max_ask_bytes", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`RAG_RATE_LIMIT_PER_KEY=` (or any of these set to nothing) leaves the setting off."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def ask_body_limit(self) -> int:
+        """Bytes a POST /ask body may have: the longest question with every character written
+        as a surrogate-pair escape (12 bytes), each filter at its most items of 256 characters
+        escaped (6 bytes each), and 4 KiB for the rest. 335 KB with the defaults."""
+        if self.max_ask_bytes is not None:
+            return self.max_ask_bytes
+        return 4096 + 12 * self.max_question_chars + 2 * self.max_filter_items * 6 * 256
 
     @field_validator("reranker_kind")
     @classmethod

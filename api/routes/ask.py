@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from ..deps import LibraryDep, SettingsDep
 from ..errors import HTTPProblem
-from ..schemas import AskRequest, AskResponse, ErrorBody
+from ..schemas import AskRequest, AskResponse, problems
 from ..security import ReaderDep
 
 router = APIRouter(tags=["ask"])
@@ -20,9 +20,7 @@ def _check_text(where: str, text: str) -> None:
         ) from None
 
 
-@router.post(
-    "/ask", response_model=AskResponse, responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}}
-)
+@router.post("/ask", response_model=AskResponse, responses=problems(400, 401, 413, 422, 429, 503))
 def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep, _: ReaderDep) -> AskResponse:
     """The passages that best answer a question, quoted exactly, with the questions they answered."""
     if len(body.question) > settings.max_question_chars:

@@ -13,7 +13,7 @@ from rag.ingest import Source, from_bytes, from_text
 from ..deps import JobsDep, LibraryDep, SettingsDep
 from ..errors import HTTPProblem
 from ..jobs import Progress
-from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody, JobOut
+from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, JobOut, PathId, problems
 from ..security import ReaderDep, WriterDep
 from .jobs import accepted
 
@@ -41,15 +41,15 @@ _UPLOAD_BODY = {
 }
 
 
-@router.get("/documents", response_model=list[DocumentSummary])
+@router.get("/documents", response_model=list[DocumentSummary], responses=problems(401, 503))
 def list_documents(lib: LibraryDep, _: ReaderDep) -> list[DocumentSummary]:
     return [DocumentSummary.model_validate(i) for i in lib.documents()]
 
 
 @router.get(
-    "/documents/{document_id:path}", response_model=DocumentOut, responses={404: {"model": ErrorBody}}
+    "/documents/{document_id:path}", response_model=DocumentOut, responses=problems(400, 401, 404, 422, 503)
 )
-def get_document(document_id: str, lib: LibraryDep, _: ReaderDep) -> DocumentOut:
+def get_document(document_id: PathId, lib: LibraryDep, _: ReaderDep) -> DocumentOut:
     doc = lib.document(document_id)
     answers: dict[int, list[int]] = {}
     for t in doc.turns:
@@ -132,10 +132,7 @@ async def _read_upload(request: Request, limit: int) -> _Upload:
     responses={
         200: {"model": AddResponse, "description": "Replaced, or unchanged"},
         202: {"model": JobOut, "description": "Indexing in the background: poll the job"},
-        400: {"model": ErrorBody},
-        401: {"model": ErrorBody},
-        413: {"model": ErrorBody},
-        415: {"model": ErrorBody},
+        **problems(400, 401, 403, 413, 415, 422, 429, 503),
     },
 )
 async def add_document(
@@ -177,8 +174,8 @@ async def add_document(
 @router.delete(
     "/documents/{document_id:path}",
     status_code=204,
-    responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+    responses=problems(400, 401, 403, 404, 422, 503),
 )
-def delete_document(document_id: str, lib: LibraryDep, _: WriterDep) -> Response:
+def delete_document(document_id: PathId, lib: LibraryDep, _: WriterDep) -> Response:
     lib.remove(document_id)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from ..deps import JobsDep, LibraryDep
 from ..errors import HTTPProblem
 from ..jobs import Progress
-from ..schemas import ErrorBody, JobOut
+from ..schemas import JobOut, PathId, problems
 from ..security import ReaderDep, WriterDep
 
 router = APIRouter(tags=["jobs"])
@@ -17,8 +17,8 @@ def accepted(response: Response, job: object) -> JobOut:
     return out
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut, responses={404: {"model": ErrorBody}})
-def get_job(job_id: str, jobs: JobsDep, _: ReaderDep) -> JobOut:
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=problems(400, 401, 404, 422))
+def get_job(job_id: PathId, jobs: JobsDep, _: ReaderDep) -> JobOut:
     """A job's status and progress; its result (or error) once finished."""
     job = jobs.get(job_id)
     if job is None:
@@ -26,7 +26,7 @@ def get_job(job_id: str, jobs: JobsDep, _: ReaderDep) -> JobOut:
     return JobOut.model_validate(job)
 
 
-@router.post("/reindex", response_model=JobOut, status_code=202, responses={401: {"model": ErrorBody}})
+@router.post("/reindex", response_model=JobOut, status_code=202, responses=problems(401, 403, 503))
 def reindex(response: Response, lib: LibraryDep, jobs: JobsDep, _: WriterDep) -> JobOut:
     """Re-embed every chunk with the server's model, in the background; poll the job."""
 
