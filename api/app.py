@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
                 lib, app.state.not_ready = None, str(exc)
             stack.callback(app.state.jobs.shutdown)  # runs first: jobs finish before the library closes
             app.state.library = lib
+            if app.state.mcp is not None:  # the SDK's sessions stop before the library closes
+                await stack.enter_async_context(app.state.mcp.run())
             yield
 
     app = FastAPI(
@@ -79,7 +82,18 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     if settings.docs:
         app.include_router(schema.docs_router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    app.state.mcp = _mount_mcp(app, settings)
     return app
+
+
+def _mount_mcp(app: FastAPI, settings: Settings) -> object | None:
+    """`/mcp` for agents when the `mcp` extra is installed (`pip install -e '.[mcp]'`)."""
+    if importlib.util.find_spec("mcp") is None:
+        log.info("the mcp package is not installed: no /mcp endpoint")
+        return None
+    from . import mcpserver
+
+    return mcpserver.mount(app, settings)
 
 
 @asynccontextmanager

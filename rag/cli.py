@@ -361,6 +361,19 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 
+@app.command()
+def mcp(data_dir: DataDir = None, model: Model = None, backend: Backend = None) -> None:
+    """Serve the library to an MCP host (an agent, a desktop assistant) over stdio."""
+    try:
+        from api import mcpserver
+    except ImportError as exc:
+        raise RagError(f"the MCP server needs the mcp extra: pip install 'interview-rag[mcp]' ({exc})") from None
+
+    settings = _settings(data_dir, model, backend)
+    with _open(settings, with_model=True, rerank=True) as lib:
+        mcpserver.build(lambda: lib, settings).run("stdio")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the one place core errors turn into messages and exit codes.
 

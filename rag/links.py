@@ -112,7 +112,9 @@ def at_span(doc: Document, start: int, end: int, *, base: str | None = None) -> 
         timestamp=turn.timestamp,
         speakers=tuple(
             dict.fromkeys(
-                t.speaker for t in doc.turns[turn.index :] if t.start < end and t.speaker and t.act != "narration"
+                t.speaker
+                for t in doc.turns[turn.index :]
+                if t.start < end and t.speaker and t.act != "narration"
             )
         ),
     )
