@@ -284,8 +284,10 @@ class _ReadersOnly:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app, self.settings = app, settings
+        self.route: Route | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self.route  # what FastAPI's routes set: the metrics label requests by it
         try:
             require_reader(Request(scope), self.settings)
         except HTTPProblem as exc:
@@ -327,5 +329,7 @@ def mount(app: FastAPI, settings: Settings, path: str = "/mcp") -> StreamableHTT
         transport_security=security,
     )
     manager = server.session_manager
-    app.router.routes.append(Route(path, endpoint=_ReadersOnly(StreamableHTTPASGIApp(manager), settings)))
+    guarded = _ReadersOnly(StreamableHTTPASGIApp(manager), settings)
+    guarded.route = Route(path, endpoint=guarded)
+    app.router.routes.append(guarded.route)
     return manager

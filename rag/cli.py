@@ -367,7 +367,9 @@ def mcp(data_dir: DataDir = None, model: Model = None, backend: Backend = None) 
     try:
         from api import mcpserver
     except ImportError as exc:
-        raise RagError(f"the MCP server needs the mcp extra: pip install 'interview-rag[mcp]' ({exc})") from None
+        raise RagError(
+            f"the MCP server needs the mcp extra: pip install 'interview-rag[mcp]' ({exc})"
+        ) from None
 
     settings = _settings(data_dir, model, backend)
     with _open(settings, with_model=True, rerank=True) as lib:
