@@ -31,7 +31,7 @@ date: 2024-06-02
 place: Harbour Road
 ---
 [00:00:05] Mira Holt: When do you fire the kiln?
-[00:00:09] Tomas Reed: Every Thursday night. It takes eleven hours to reach temperature, so I load it after supper.
+[00:00:09] Tomas Reed: Every Thursday night. It takes eleven hours to get hot, so I load it after supper.
 [00:01:30] Mira Holt: What glaze do you use most?
 [00:01:34] Tomas Reed: A blue ash glaze. I mix it from the ash of our own apple wood.
 """
