@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from embeddings import ModelError, load_embedder
 
+from . import exports
 from .errors import InvalidInput, RagError
 from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold, select
 from .ingest import outside_links, read_file, walk
@@ -183,17 +184,22 @@ def ask(
         list[str] | None, typer.Option("--speaker", "-s", help="Only passages spoken by these speakers.")
     ] = None,
     mode: Annotated[str | None, typer.Option(help=f"One of {', '.join(MODES)} [default: hybrid].")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the same as --format json).")] = False,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help=f"Print the answer as {', '.join(exports.FORMATS)}."),
+    ] = None,
     data_dir: DataDir = None,
     model: Model = None,
     backend: Backend = None,
 ) -> None:
     """Ask a question; print the best passages with the questions they answered."""
+    if format is not None and format not in exports.FORMATS:  # before the model loads
+        raise InvalidInput(f"unknown --format {format!r}; one of {', '.join(exports.FORMATS)}")
     with _open(_settings(data_dir, model, backend), with_model=mode != "bm25", rerank=True) as lib:
         answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)  # type: ignore[arg-type]
-    if as_json:  # the shape of HTTP's /ask
-        body = {**asdict(answer), "similarity": answer.similarity}
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    if as_json or format is not None:  # json: the shape of HTTP's /ask
+        typer.echo(exports.render(answer, format or "json"), nl=False)
         return
     if not answer.passages:
         out.print("No passages found: the library is empty or nothing matches.")

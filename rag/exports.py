@@ -59,7 +59,9 @@ def citation(p: Passage) -> str:
 
 def to_json(answer: Answer) -> str:
     """The shape of HTTP's `/ask` body (less the page-only fields)."""
-    return json.dumps({**asdict(answer), "similarity": answer.similarity}, ensure_ascii=False, indent=2)
+    return (
+        json.dumps({**asdict(answer), "similarity": answer.similarity}, ensure_ascii=False, indent=2) + "\n"
+    )
 
 
 def _row(p: Passage, answerable: bool) -> dict[str, object]:
