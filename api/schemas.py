@@ -99,6 +99,9 @@ class DocumentIn(BaseModel):
     id: str | None = None
     title: str | None = None
     format: str | None = None
+    media_url: str | None = Field(
+        default=None, description="The recording (an http(s) URL or a path): passages link to their moment."
+    )
 
 
 class DocumentSummary(_FromCore):

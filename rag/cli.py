@@ -21,7 +21,7 @@ from embeddings import ModelError, load_embedder
 from . import exports
 from .errors import InvalidInput, RagError
 from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold, select
-from .ingest import outside_links, read_file, walk
+from .ingest import outside_links, read_file, walk, with_media
 from .library import Library
 from .model import Answer, Passage
 from .retriever import MODES
@@ -106,11 +106,25 @@ def index(
     follow_links: Annotated[
         bool, typer.Option("--follow-links", help="Also index links that lead out of the folder.")
     ] = False,
+    media_url: Annotated[
+        str | None,
+        typer.Option("--media-url", help="The recording of this file (an http(s) URL or a /path)."),
+    ] = None,
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
     settings = _settings(data_dir, model, backend)
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
+    if media_url is not None:
+        if not path.is_file():
+            raise InvalidInput("--media-url names one recording: give a single file, not a folder")
+        source = with_media(
+            read_file(path, id=path.name, format=format, max_bytes=settings.max_document_bytes), media_url
+        )
+        with _open(settings, with_model=True, create=True) as lib:
+            result = lib.add_source(source, format=format)
+        err.print(f"{escape(result.id)}: {result.status} ({result.chunks} chunks)")
+        return
     with (
         _open(settings, with_model=True, create=True) as lib,
         Progress(

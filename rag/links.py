@@ -13,7 +13,17 @@ from urllib.parse import quote, urlencode
 from .errors import InvalidInput
 from .model import Answer, Citation, Document, Passage, thread
 
-__all__ = ["annotate", "at_span", "link", "moment", "parse_passage_id", "passage_id", "permalink", "seconds"]
+__all__ = [
+    "annotate",
+    "at_span",
+    "link",
+    "moment",
+    "parse_passage_id",
+    "passage_id",
+    "permalink",
+    "playable",
+    "seconds",
+]
 
 _CLOCK = re.compile(r"\d+(?::\d{1,2}){0,2}(?:[.,]\d+)?")
 _ID = re.compile(r"(?P<doc>.+)#(?P<start>\d+)-(?P<end>\d+)")
@@ -41,11 +51,20 @@ def seconds(timestamp: str | None) -> int | None:
     return int(total)
 
 
+def playable(url: str | None) -> bool:
+    """An http(s) URL or a path on this server: the only recordings a page may link to (a
+    `javascript:` URL from a transcript's front matter must never become a link)."""
+    if not url:
+        return False
+    return url.startswith(("http://", "https://")) or (url.startswith("/") and not url.startswith("//"))
+
+
 def moment(media_url: str | None, timestamp: str | None) -> str | None:
     """The recording at a turn's start (a W3C media fragment, `#t=SECONDS`); the recording
-    itself when the turn has no timestamp; None without a recording."""
-    if not media_url:
+    itself when the turn has no timestamp; None without a (playable) recording."""
+    if not media_url or not playable(media_url.strip()):
         return None
+    media_url = media_url.strip()
     at = seconds(timestamp)
     base = media_url.split("#", 1)[0]
     return base if at is None else f"{base}#t={at}"
