@@ -245,3 +245,16 @@ def test_ask_exports_csv_markdown_and_ris(tmp_path: Path) -> None:
     assert "UR  - https://q.example.org/view/ferry.txt?start=" in r.stdout
     r = rag("ask", "--format", "docx", "ferry", data_dir=data)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "unknown --format 'docx'" in r.stderr
+
+
+def test_index_sets_a_files_recording(tmp_path: Path) -> None:
+    doc = tmp_path / "ferry.txt"
+    doc.write_text(QA.replace("Q: What", "[00:01:05] Q: What"), encoding="utf-8")
+    data = tmp_path / "data"
+    r = rag("index", str(doc), "--media-url", "https://media.example.org/ferry.mp3", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "ferry.txt: added" in r.stderr
+    body = json.loads(rag("ask", "--json", "-k", "1", "What colour is the ferry?", data_dir=data).stdout)
+    assert body["passages"][0]["media_url"].startswith("https://media.example.org/ferry.mp3")
+    r = rag("index", str(tmp_path), "--media-url", "https://media.example.org/x.mp3", data_dir=data)
+    assert r.returncode == 1 and "single file" in r.stderr
