@@ -223,3 +223,51 @@ def test_stdio_rag_mcp_answers_about_the_examples(tmp_path: Path, real_embedder)
     assert best["url"].startswith("/view/harbour-master.txt?")
     (fetched,) = _call(params, _tool("fetch", id=best["id"]))
     assert fetched.structured_content["question"]["text"] == "Who pays for the dredging?"
+
+
+@pytest.mark.model
+def test_rag_serve_mounts_mcp_behind_the_key(tmp_path: Path, real_embedder) -> None:
+    import subprocess
+
+    data = tmp_path / "data"
+    with Library.open(data, embedder=real_embedder) as library:
+        library.index_folder(ROOT / "examples")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RAG_BACKEND": "torch",
+        "RAG_DATA_DIR": str(data),
+        "RAG_API_KEY": KEY,
+        "RAG_PROTECT_READS": "true",
+        "RAG_PUBLIC_URL": "https://quotes.example.org",
+    }
+    command = [sys.executable, "-c", "from rag.cli import main; main()", "serve", "--port", "0"]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "running on" in line.lower():
+                break
+        else:
+            pytest.fail("the server did not start")
+        url = "http://127.0.0.1:" + line.split("http://127.0.0.1:")[1].split()[0].rstrip('"')
+        refused = httpx2.post(f"{url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        out = {}
+
+        async def main() -> None:
+            http = httpx2.AsyncClient(headers=AUTH)
+            async with Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
+                out["search"] = await client.call_tool("search", {"query": "Who pays for the dredging?"})
+                out["nothing"] = await client.call_tool(
+                    "ask", {"question": "What is the price of a season ticket for the football club?"}
+                )
+
+        anyio.run(main)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert refused.status_code == 401
+    best = out["search"].structured_content["results"][0]
+    assert best["text"].startswith("The port authority pays two thirds")
+    assert best["url"].startswith("https://quotes.example.org/view/harbour-master.txt?start=")
+    assert out["nothing"].structured_content["answerable"] is False
