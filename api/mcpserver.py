@@ -50,6 +50,7 @@ _READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
 _F = TypeVar("_F", bound=Callable[..., Any])
+SEARCH_RESULTS = 10
 
 
 class SearchResult(BaseModel):
@@ -163,19 +164,23 @@ def build(library: Callable[[], Library], settings: Settings) -> MCPServer:
         log_level="WARNING",
     )
 
-    def limited(question: str, k: int) -> None:
+    def limited(question: str, k: int, *filters: list[str] | None) -> None:
+        """The HTTP API's limits, so an agent cannot ask for more than a browser can."""
         if len(question) > settings.max_question_chars:
             raise InvalidInput(f"the question is longer than {settings.max_question_chars} characters")
         if not 1 <= k <= settings.max_k:
             raise InvalidInput(f"k must be between 1 and {settings.max_k}")
+        if any(len(f or ()) > settings.max_filter_items for f in filters):
+            raise InvalidInput(f"documents and speakers may list at most {settings.max_filter_items} items")
 
     @server.tool(annotations=_READ_ONLY, title="Search quotes")
     @_tool
     def search(query: str) -> SearchResults:
         """Quotes that answer a query, best first: each with an id for `fetch`, its document's
         title, the quote and its permalink."""
-        limited(query, 10)
-        answer = library().ask(query, k=10)
+        k = min(SEARCH_RESULTS, settings.max_k)
+        limited(query, k)
+        answer = library().ask(query, k=k)
         return SearchResults(
             results=[
                 SearchResult(
@@ -211,7 +216,7 @@ def build(library: Callable[[], Library], settings: Settings) -> MCPServer:
         """The k passages that best answer a question, as `POST /ask` returns them, with the
         verdict: `answerable` false means nothing here answers it (the passages are only the
         nearest). `documents`/`speakers` restrict the search; dates are YYYY-MM-DD."""
-        limited(question, k)
+        limited(question, k, documents, speakers)
         lib = library()
         dates = _date_filters(lib, date_from, date_to)
         answer = lib.ask(question, k=k, documents=documents or None, speakers=speakers or None, **dates)
@@ -237,11 +242,12 @@ def build(library: Callable[[], Library], settings: Settings) -> MCPServer:
         (at most 20 each), for context around a quote."""
         if not (0 <= before <= 20 and 0 <= after <= 20):
             raise InvalidInput("before and after must be between 0 and 20")
-        doc = library().document(document_id)
+        lib = library()
+        doc = lib.document(document_id)
         if not 0 <= turn_index < len(doc.turns):
             raise InvalidInput(f"{document_id!r} has turns 0 to {len(doc.turns) - 1}, not {turn_index}")
         window = doc.turns[max(0, turn_index - before) : turn_index + after + 1]
-        base = library().public_url
+        base = lib.public_url
         return TurnWindow(
             document_id=doc.id,
             document_title=doc.title,

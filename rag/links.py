@@ -133,7 +133,7 @@ def at_span(doc: Document, start: int, end: int, *, base: str | None = None) -> 
             dict.fromkeys(
                 t.speaker
                 for t in doc.turns[turn.index :]
-                if t.start < end and t.speaker and t.act != "narration"
+                if t.start < end and t.speaker and t.act in ("question", "answer")
             )
         ),
     )
