@@ -197,9 +197,15 @@ def test_http_mcp_follows_the_read_key_rule(lib: Library, tmp_path: Path) -> Non
 
 def test_http_mcp_is_open_when_reads_are(lib: Library, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, api_key=KEY, public_url="https://quotes.example.org/")
+    init = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    accept = {"accept": "application/json, text/event-stream"}
     with running(create_app(settings, library=lib)) as url:
         got = _over_http(url)
         metrics = httpx2.get(f"{url}/metrics").text
+        proxied = httpx2.post(f"{url}/mcp", json=init, headers={**accept, "host": "quotes.example.org"})
+        rebound = httpx2.post(f"{url}/mcp", json=init, headers={**accept, "host": "evil.example.org"})
+    assert proxied.status_code == 200, proxied.text
+    assert rebound.status_code in (400, 421), rebound.text
     passage = got["ask"].structured_content["passages"][0]
     assert passage["question"]["text"] == "What glaze do you use most?"
     assert 'route="/mcp",status="200"' in metrics  # the app's own middleware saw the requests
