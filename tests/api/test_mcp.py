@@ -264,6 +264,8 @@ def test_rag_serve_mounts_mcp_behind_the_key(tmp_path: Path, real_embedder) -> N
             http = httpx2.AsyncClient(headers=AUTH)
             async with Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
                 out["search"] = await client.call_tool("search", {"query": "Who pays for the dredging?"})
+                best = out["search"].structured_content["results"][0]
+                out["fetch"] = await client.call_tool("fetch", {"id": best["id"]})
                 out["nothing"] = await client.call_tool(
                     "ask", {"question": "What is the price of a season ticket for the football club?"}
                 )
@@ -276,4 +278,5 @@ def test_rag_serve_mounts_mcp_behind_the_key(tmp_path: Path, real_embedder) -> N
     best = out["search"].structured_content["results"][0]
     assert best["text"].startswith("The port authority pays two thirds")
     assert best["url"].startswith("https://quotes.example.org/view/harbour-master.txt?start=")
+    assert out["fetch"].structured_content["question"]["text"] == "Who pays for the dredging?"
     assert out["nothing"].structured_content["answerable"] is False
