@@ -6,6 +6,7 @@ import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -86,14 +87,14 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     return app
 
 
-def _mount_mcp(app: FastAPI, settings: Settings) -> object | None:
+def _mount_mcp(app: FastAPI, settings: Settings) -> Any:
     """`/mcp` for agents when the `mcp` extra is installed (`pip install -e '.[mcp]'`)."""
     if importlib.util.find_spec("mcp") is None:
         log.info("the mcp package is not installed: no /mcp endpoint")
         return None
-    from . import mcpserver
+    from . import mcphttp
 
-    return mcpserver.mount(app, settings)
+    return mcphttp.mount(app, settings)
 
 
 @asynccontextmanager

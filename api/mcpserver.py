@@ -2,7 +2,7 @@
 
 Thin like the HTTP routes: each tool translates arguments into one core call and the core's
 answer into a typed result; core errors become tool errors here, in `_tool`. Served over
-stdio by `rag mcp` and at `/mcp` (streamable HTTP) by `rag serve` (see `mount`).
+stdio by `rag mcp` and at `/mcp` (streamable HTTP) by `rag serve` (`api/mcphttp.py`).
 """
 
 from __future__ import annotations
@@ -13,19 +13,11 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
-from fastapi import FastAPI
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
-from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from embeddings import ModelError
 from rag import links
@@ -34,11 +26,9 @@ from rag.library import Library
 from rag.model import Passage
 from rag.settings import Settings
 
-from .errors import HTTPProblem
 from .schemas import AskResponse, CitationOut, DocumentOut, DocumentSummary
-from .security import require_reader
 
-__all__ = ["INSTRUCTIONS", "build", "mount"]
+__all__ = ["INSTRUCTIONS", "build"]
 
 INSTRUCTIONS = (
     "Interview transcripts, searchable by meaning. Every quote is verbatim and cites the question it "
@@ -282,60 +272,3 @@ def build(library: Callable[[], Library], settings: Settings) -> MCPServer:
         return json.dumps(DocumentOut.model_validate(doc).model_dump(mode="json"), ensure_ascii=False)
 
     return server
-
-
-class _ReadersOnly:
-    """The HTTP API's key rule for reads, applied to `/mcp` before the SDK sees the request
-    (every tool is a read); refusals in the API's error shape."""
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app, self.settings = app, settings
-        self.route: Route | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["route"] = self.route  # what FastAPI's routes set: the metrics label requests by it
-        try:
-            require_reader(Request(scope), self.settings)
-        except HTTPProblem as exc:
-            body = {"error": exc.kind, "detail": exc.detail}
-            await JSONResponse(body, status_code=exc.status, headers=exc.headers)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-def mount(app: FastAPI, settings: Settings, path: str = "/mcp") -> StreamableHTTPSessionManager:
-    """Serve the MCP server at `path` (streamable HTTP, stateless, JSON responses) inside `app`,
-    behind its middleware and key rule. The caller's lifespan must run the returned manager."""
-
-    def library() -> Library:
-        lib = getattr(app.state, "library", None)
-        if lib is None:
-            raise RagError(getattr(app.state, "not_ready", None) or "the index is still loading")
-        return lib
-
-    server = build(library, settings)
-    security = None
-    if settings.public_url:  # behind a proxy the Host is the public one: allow it too
-        public = urlsplit(settings.public_url).netloc
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=[public, "127.0.0.1:*", "localhost:*", "[::1]:*"],
-            allowed_origins=[
-                f"{urlsplit(settings.public_url).scheme}://{public}",
-                "http://127.0.0.1:*",
-                "http://localhost:*",
-                "http://[::1]:*",
-            ],
-        )
-    server.streamable_http_app(
-        streamable_http_path=path,
-        stateless_http=True,
-        json_response=True,
-        host=settings.host,
-        transport_security=security,
-    )
-    manager = server.session_manager
-    guarded = _ReadersOnly(StreamableHTTPASGIApp(manager), settings)
-    guarded.route = Route(path, endpoint=guarded)
-    app.router.routes.append(guarded.route)
-    return manager
