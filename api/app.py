@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["X-Answerable", "Content-Disposition"],  # the exports of POST /ask
         )
     errors.install(app)
     app.include_router(ask.router)
