@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -44,6 +46,8 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
                 lib, app.state.not_ready = None, str(exc)
             stack.callback(app.state.jobs.shutdown)  # runs first: jobs finish before the library closes
             app.state.library = lib
+            if app.state.mcp is not None:  # the SDK's sessions stop before the library closes
+                await stack.enter_async_context(app.state.mcp.run())
             yield
 
     app = FastAPI(
@@ -75,6 +79,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["X-Answerable", "Content-Disposition"],  # the exports of POST /ask
         )
     errors.install(app)
     routers = [ask.router, documents.router, health.router, jobs.router, page.router, schema.router]
@@ -85,7 +90,20 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     routes.extend(route for router in routers for route in router.routes)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     app.openapi = lambda: schema.with_limits(app, settings)  # type: ignore[method-assign]
+    app.state.mcp = _mount_mcp(app, settings)
+    if app.state.mcp is not None:
+        routes.append(app.state.mcp.route)
     return app
+
+
+def _mount_mcp(app: FastAPI, settings: Settings) -> Any:
+    """`/mcp` for agents when the `mcp` extra is installed (`pip install -e '.[mcp]'`)."""
+    if importlib.util.find_spec("mcp") is None:
+        log.info("the mcp package is not installed: no /mcp endpoint")
+        return None
+    from . import mcphttp
+
+    return mcphttp.mount(app, settings)
 
 
 @asynccontextmanager

@@ -7,6 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from rag import exports
+from rag.model import Answer
+
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -65,6 +68,12 @@ class PassageOut(_FromCore):
     timestamp: str | None = None
     highlight: SpanOut | None = None
     speakers: list[str] = Field(default=[], description="Everyone who speaks inside the quote, in order.")
+    url: str = Field(default="", description="The permalink: the transcript opened at the quote.")
+    document_date: str | None = Field(default=None, description="The document's date, when it has one.")
+    media_url: str | None = Field(
+        default=None, description="The recording at the quote (`#t=SECONDS`), when there is one."
+    )
+    citation: str = Field(default="", description="Speaker, answering Asker: “question” — Title, date, link.")
 
     @computed_field(description="The same as `act` (its name before acts and speakers' roles were split).")
     def role(self) -> str:
@@ -87,6 +96,14 @@ class AskResponse(_FromCore):
     similarity: float | None = Field(description="The best passage's cosine similarity to the question.")
     evidence: EvidenceOut | None = Field(description="What the verdict rests on; null in bm25 mode.")
 
+    @classmethod
+    def of(cls, answer: Answer) -> AskResponse:
+        """With each passage's citation line, which `rag.exports` writes."""
+        out = cls.model_validate(answer)
+        for passage, core in zip(out.passages, answer, strict=True):
+            passage.citation = exports.citation(core)
+        return out
+
 
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -95,6 +112,9 @@ class DocumentIn(BaseModel):
     id: str | None = None
     title: str | None = None
     format: str | None = None
+    media_url: str | None = Field(
+        default=None, description="The recording (an http(s) URL or a path): passages link to their moment."
+    )
 
 
 class DocumentSummary(_FromCore):

@@ -4,12 +4,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag.settings import Settings
@@ -72,8 +72,19 @@ def _calls(dependant: Dependant) -> Iterable[object]:
         yield from _calls(dep)
 
 
+class KeyedRoute(Route):
+    """A plain Starlette route (an ASGI endpoint, no FastAPI dependencies) that says what key
+    it needs, so the `Gate` checks it before any body like the others."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], need: Need) -> None:
+        super().__init__(path, endpoint=endpoint)
+        self.need = need
+
+
 def route_need(route: BaseRoute) -> Need | None:
     """What a route's dependencies ask for: write over read; None for an open route."""
+    if isinstance(route, KeyedRoute):
+        return route.need
     dependant = getattr(route, "dependant", None)
     needs = {_NEEDS[c] for c in _calls(dependant) if c in _NEEDS} if dependant else set()  # type: ignore[index]
     return "write" if "write" in needs else "read" if needs else None

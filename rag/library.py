@@ -16,12 +16,13 @@ import numpy as np
 
 from embeddings import Embedder
 
+from . import links
 from .catchup import CatchUp
 from .chunking import ChunkingConfig, chunk_document
 from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
 from .generations import Generations, ReadCache, Snapshot, build_lexical
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
-from .model import Answer, Document, DocumentInfo
+from .model import Answer, Document, DocumentInfo, Passage, SpeakerInfo
 from .rerank import Reranker
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
 from .store import ChunkRow, Store, StoreView, text_hash
@@ -85,8 +86,10 @@ class Library:
         lexical_sync_max_chunks: int = 20_000,
         index_policy: IndexPolicy | None = None,
         reranker: Reranker | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.public_url = public_url
         self.reranker = reranker
         self.max_document_bytes = max_document_bytes
         self.checkpoint_seconds = checkpoint_seconds
@@ -126,6 +129,7 @@ class Library:
         lexical_sync_max_chunks: int = 20_000,
         index_policy: IndexPolicy | None = None,
         reranker: Reranker | None = None,
+        public_url: str | None = None,
     ) -> Library:
         """Open (creating if needed) a data directory.
 
@@ -137,7 +141,8 @@ class Library:
         background (a new document is found by meaning at once, by its words seconds later).
         `index_policy`: exact or approximate vector search, by size unless told.
         `reranker`: re-orders each question's top candidates by its score (`rag.rerank`);
-        None (the default) leaves the ranking as it is.
+        None (the default) leaves the ranking as it is. `public_url`: where the server is
+        reached, so each passage's permalink (`Passage.url`) is absolute; None: a path.
         """
         path = Path(data_dir).expanduser()
         if path.exists() and not path.is_dir():
@@ -156,6 +161,7 @@ class Library:
             lexical_sync_max_chunks,
             index_policy,
             reranker,
+            public_url,
         )
         if embedder is not None and not allow_model_change:
             lib._check_model(embedder)
@@ -520,7 +526,17 @@ class Library:
                 view, snap.vectors, snap.lexical, self.retrieval, snap.cache, reranker=self.reranker
             )
             answer = retriever.search(question, query, k, documents=documents, speakers=speakers, mode=mode)
-        return answer
+            metadata = {d: view.metadata(d) for d in {p.document_id for p in answer}}
+        return links.annotate(answer, metadata, self.public_url)
+
+    def passage(self, document_id: str, start: int, end: int) -> Passage:
+        """The quote `start..end` of a document, cited as `ask` cites it (for a passage id)."""
+        return links.at_span(self.document(document_id), start, end, base=self.public_url)
+
+    def speakers(self) -> list[SpeakerInfo]:
+        """Everyone who speaks in the library, with their turns and documents counted."""
+        with self.store.reading() as view:
+            return view.speakers()
 
     def candidates(
         self,

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         default=10, ge=1, description="Requests allowed at once before a rate limit applies."
     )
+    public_url: str | None = Field(
+        default=None,
+        description="Where the server is reached (`https://quotes.example.org`): permalinks become "
+        "absolute; default: paths.",
+    )
     docs: bool = Field(default=False, description="Serve Swagger UI at /docs (it loads from a CDN).")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -112,6 +117,17 @@ class Settings(BaseSettings):
             except json.JSONDecodeError as exc:
                 raise ValueError(f"not a JSON list of origins ({exc.msg})") from None
         return [origin.strip() for origin in value.split(",") if origin.strip()]
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        """An absolute http(s) URL without a query: permalinks are appended to it."""
+        if url is None or not url.strip():
+            return None
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")) or "?" in url or "#" in url:
+            raise ValueError(f"RAG_PUBLIC_URL {url!r} must be an http(s) URL without query or fragment")
+        return url
 
     @field_validator("api_key")
     @classmethod
@@ -168,6 +184,7 @@ class Settings(BaseSettings):
             "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe),
             "reranker": load_reranker(self.reranker, self.reranker_kind) if rerank else None,
             "retrieval": RetrievalConfig(ranker=self._ranker()),
+            "public_url": self.public_url or None,
         }
 
     def _ranker(self) -> Ranker | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import Damaged, IndexMismatch
-from .model import Chunk, Document, DocumentInfo, Turn
+from .model import Chunk, Document, DocumentInfo, SpeakerInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
 
@@ -181,6 +181,20 @@ class StoreView:
                 (document_id,),
             ).fetchall()
         return tuple(Turn(*r) for r in rows)
+
+    def metadata(self, document_id: str) -> dict[str, str]:
+        with self._lock:
+            row = self._db.execute("SELECT metadata FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def speakers(self) -> list[SpeakerInfo]:
+        """Everyone who speaks anywhere, most turns first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT speaker, COUNT(*), COUNT(DISTINCT document_id) FROM turns"
+                " WHERE speaker IS NOT NULL AND speaker != '' GROUP BY speaker ORDER BY 2 DESC, 1"
+            ).fetchall()
+        return [SpeakerInfo(*r) for r in rows]
 
     def title(self, document_id: str) -> str:
         with self._lock:

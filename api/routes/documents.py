@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rag.ingest import Source, from_bytes, from_text
+from rag.ingest import Source, from_bytes, from_text, with_media
 
 from ..deps import JobsDep, LibraryDep, SettingsDep
 from ..errors import HTTPProblem
@@ -33,6 +33,7 @@ _UPLOAD_BODY = {
                         "id": {"type": "string"},
                         "title": {"type": "string"},
                         "format": {"type": "string"},
+                        "media_url": {"type": "string"},
                     },
                 }
             },
@@ -76,6 +77,7 @@ class _Upload:
     text: str | None = None
     data: bytes | None = None
     name: str = "upload"
+    media_url: str | None = None
 
     @property
     def size(self) -> int:
@@ -83,8 +85,10 @@ class _Upload:
 
     def source(self) -> Source:
         if self.data is not None:
-            return from_bytes(self.data, self.name, id=self.id, title=self.title, format=self.format)
-        return from_text(self.text or "", id=self.id, title=self.title, format=self.format)
+            source = from_bytes(self.data, self.name, id=self.id, title=self.title, format=self.format)
+        else:
+            source = from_text(self.text or "", id=self.id, title=self.title, format=self.format)
+        return with_media(source, self.media_url)
 
 
 async def _read_upload(request: Request, limit: int) -> _Upload:
@@ -98,7 +102,7 @@ async def _read_upload(request: Request, limit: int) -> _Upload:
             raise _too_large(limit)
         try:
             doc = DocumentIn.model_validate_json(body)
-            return _Upload(doc.id, doc.title, doc.format, text=doc.text)
+            return _Upload(doc.id, doc.title, doc.format, text=doc.text, media_url=doc.media_url)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
@@ -113,12 +117,19 @@ async def _read_upload(request: Request, limit: int) -> _Upload:
             raise _too_large(limit)
         name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1] or "upload"
         fields: dict[str, str | None] = {}
-        for key in ("id", "title", "format"):
+        for key in ("id", "title", "format", "media_url"):
             value = form.get(key)
             if value is not None and not isinstance(value, str):  # a file part: its repr is no title
                 raise HTTPProblem(400, "InvalidField", f"'{key}' must be a plain form field, not a file")
             fields[key] = value or None
-        return _Upload(id=fields["id"], title=fields["title"], format=fields["format"], data=data, name=name)
+        return _Upload(
+            id=fields["id"],
+            title=fields["title"],
+            format=fields["format"],
+            data=data,
+            name=name,
+            media_url=fields["media_url"],
+        )
     raise HTTPProblem(
         415, "UnsupportedMediaType", "send application/json {text, id?, title?} or a multipart file upload"
     )
