@@ -1,0 +1,85 @@
+"""Writes never take what questions need: a writer waits a bounded time for the lock and in a
+bounded queue on its own thread, then gets `503 Busy` with `Retry-After`; reads answer meanwhile."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from api import create_app
+from rag import Library
+from rag.settings import Settings
+from tests.fakes import FakeEmbedder
+
+from .server import QA, running
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _timed(http: httpx.Client, method: str, path: str, **kwargs: object) -> tuple[float, int]:
+    start = time.monotonic()
+    try:
+        status = http.request(method, path, **kwargs).status_code  # type: ignore[arg-type]
+    except httpx.TimeoutException:
+        status = 0
+    return time.monotonic() - start, status
+
+
+def test_writers_waiting_for_a_lock_held_elsewhere_do_not_stall_readers(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path, embedder=FakeEmbedder(), lock_timeout=2)
+    lib.add_text(QA, id="ferry")
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.writer", "hold", str(tmp_path), "60"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    uploads: list[tuple[int, str | None, dict, float]] = []
+    probes: list[tuple[str, float, int]] = []
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        settings = Settings(data_dir=tmp_path, write_wait=2, write_queue=4)
+        with running(create_app(settings, library=lib)) as url:
+
+            def upload(i: int) -> None:
+                with httpx.Client(base_url=url, timeout=60) as http:
+                    start = time.monotonic()
+                    r = http.post(
+                        "/documents", json={"text": f"Q: Boat {i}?\nA: Boat {i} is red.", "id": f"b{i}"}
+                    )
+                    uploads.append(
+                        (r.status_code, r.headers.get("retry-after"), r.json(), time.monotonic() - start)
+                    )
+
+            writers = [threading.Thread(target=upload, args=(i,)) for i in range(45)]
+            for t in writers:
+                t.start()
+            with httpx.Client(base_url=url, timeout=5) as http:
+                deadline = time.monotonic() + 4
+                while time.monotonic() < deadline or any(t.is_alive() for t in writers):
+                    probes.append(("healthz", *_timed(http, "GET", "/healthz")))
+                    probes.append(("ask", *_timed(http, "POST", "/ask", json={"question": "ferry colour"})))
+                    if time.monotonic() > deadline + 30:
+                        break
+            for t in writers:
+                t.join(timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    lib.close()
+
+    slowest = max(probes, key=lambda p: p[1])
+    print(f"{len(probes)} reads during 45 blocked uploads, slowest {slowest[0]} {slowest[1]:.3f} s")
+    assert len(probes) > 20
+    assert all(status == 200 for _, _, status in probes), [p for p in probes if p[2] != 200][:5]
+    assert slowest[1] < 1.0, slowest
+    assert len(uploads) == 45
+    assert {status for status, *_ in uploads} == {503}, [u[:3] for u in uploads if u[0] != 503][:3]
+    assert all(body["error"] == "Busy" and retry for _, retry, body, _ in uploads)
+    # bounded: at most a wait in the queue plus a wait for the lock, never until the holder lets go
+    assert max(u[3] for u in uploads) < 10, sorted(u[3] for u in uploads)[-3:]
