@@ -8,9 +8,12 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from rag.errors import RagError
 from rag.ingest import Source, from_bytes, from_text
+from rag.jobstore import Job
+from rag.library import Library
 
-from ..deps import JobsDep, LibraryDep, SettingsDep
+from ..deps import JobsDep, LibraryDep, SettingsDep, WritesDep
 from ..errors import HTTPProblem
 from ..jobs import Progress
 from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody, JobOut
@@ -86,6 +89,41 @@ class _Upload:
             return from_bytes(self.data, self.name, id=self.id, title=self.title, format=self.format)
         return from_text(self.text or "", id=self.id, title=self.title, format=self.format)
 
+    def spooled(self) -> tuple[dict[str, object], bytes]:
+        """What a job keeps of this upload on disk: its fields, and its bytes (text as UTF-8)."""
+        fields = {"id": self.id, "title": self.title, "format": self.format, "name": self.name}
+        if self.data is not None:
+            return {**fields, "text": False}, self.data
+        return {**fields, "text": True}, (self.text or "").encode("utf-8", "surrogatepass")
+
+    @classmethod
+    def from_spool(cls, fields: dict[str, object], data: bytes) -> _Upload:
+        def field(key: str) -> str | None:
+            value = fields.get(key)
+            return value if isinstance(value, str) else None
+
+        if fields.get("text"):
+            text = data.decode("utf-8", "surrogatepass")
+            return cls(field("id"), field("title"), field("format"), text=text)
+        return cls(field("id"), field("title"), field("format"), data=data, name=field("name") or "upload")
+
+
+def run_upload(lib: Library, job: Job, data: bytes | None, progress: Progress) -> dict[str, object]:
+    """An upload job: parsed from its spooled bytes, embedded chunk by chunk, published."""
+    if data is None:
+        raise RagError(f"the bytes of upload job {job.id} are gone from the spool folder; upload it again")
+    upload = _Upload.from_spool(job.payload, data)
+    source = upload.source()
+    doc = source.document
+    progress("parsed", 0, None, f"parsed {doc.id}: {len(doc.turns)} turns")
+
+    def embedded(done: int, total: int) -> None:
+        progress("embedding", done, total, f"embedded {done}/{total} chunks")
+
+    result = lib.add_source(source, format=upload.format, progress=embedded)
+    progress("published", result.chunks, result.chunks, f"{result.status}: {result.id}")
+    return {"id": result.id, "status": result.status, "chunks": result.chunks}
+
 
 async def _read_upload(request: Request, limit: int) -> _Upload:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -136,6 +174,7 @@ async def _read_upload(request: Request, limit: int) -> _Upload:
         401: {"model": ErrorBody},
         413: {"model": ErrorBody},
         415: {"model": ErrorBody},
+        503: {"model": ErrorBody, "description": "Busy: the write queue is full or the lock stayed held"},
     },
 )
 async def add_document(
@@ -144,6 +183,7 @@ async def add_document(
     lib: LibraryDep,
     settings: SettingsDep,
     jobs: JobsDep,
+    writes: WritesDep,
     _: WriterDep,
     background: Annotated[
         bool | None, Query(description="Run as a job (202). Default: only uploads over the size limit.")
@@ -155,20 +195,15 @@ async def add_document(
         raise HTTPProblem(
             400, "TitleTooLong", f"the title is longer than {settings.max_title_chars} characters"
         )
-    source = await run_in_threadpool(body.source)
+    source = await run_in_threadpool(body.source)  # bad input is a 4xx now, not a failed job
     if background is None:
         background = body.size > settings.background_upload_bytes
     if background:
-
-        def work(progress: Progress) -> dict[str, object]:
-            progress(0, 1, f"indexing {source.document.id}")
-            result = lib.add_source(source, format=body.format)
-            progress(1, 1, result.status)
-            return {"id": result.id, "status": result.status, "chunks": result.chunks}
-
+        fields, data = body.spooled()
+        job = await run_in_threadpool(jobs.submit, "upload", fields, data)
         response.status_code = 202
-        return accepted(response, jobs.submit("upload", work))
-    result = await run_in_threadpool(lib.add_source, source, format=body.format)
+        return accepted(response, job)
+    result = await writes.run(lambda: lib.add_source(source, format=body.format), settings.write_wait)
     if result.status != "added":
         response.status_code = 200
     return AddResponse.model_validate(result)
@@ -177,8 +212,10 @@ async def add_document(
 @router.delete(
     "/documents/{document_id:path}",
     status_code=204,
-    responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+    responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
 )
-def delete_document(document_id: str, lib: LibraryDep, _: WriterDep) -> Response:
-    lib.remove(document_id)
+async def delete_document(
+    document_id: str, lib: LibraryDep, settings: SettingsDep, writes: WritesDep, _: WriterDep
+) -> Response:
+    await writes.run(lambda: lib.remove(document_id), settings.write_wait)
     return Response(status_code=204)

@@ -40,7 +40,7 @@ def test_large_upload_and_reindex_run_as_jobs(tmp_path: Path) -> None:
         assert r.headers["location"] == f"/jobs/{r.json()['id']}"
         job = _wait(http, r.headers["location"])
         assert job["status"] == "done" and job["result"]["id"] == "big" and job["result"]["chunks"] > 20
-        assert job["done"] == job["total"] == 1
+        assert job["done"] == job["total"] == job["result"]["chunks"] and job["stage"] == "done"
         assert (
             http.post("/ask", json={"question": "yellow ferry"}).json()["passages"][0]["document_id"] == "big"
         )
