@@ -141,9 +141,7 @@ class JobStore:
     ) -> None:
         """Done (with `result`) or failed (with `error`); the spooled bytes go, old jobs are forgotten."""
         status, stage = ("failed", "failed") if error is not None else ("done", "done")
-        self.update(
-            job_id, status=status, stage=stage, result=result, error=error, finished_at=time.time()
-        )
+        self.update(job_id, status=status, stage=stage, result=result, error=error, finished_at=time.time())
         self.spooled(job_id).unlink(missing_ok=True)
         self._forget_old()
 
@@ -216,7 +214,7 @@ class JobStore:
         with self._lock:
             self._db.execute(
                 "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL "
-                "ORDER BY finished_at DESC LIMIT -1 OFFSET ?)",
+                "ORDER BY finished_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
                 (self.max_kept,),
             )
 

@@ -3,6 +3,7 @@ bounded queue on its own thread, then gets `503 Busy` with `Retry-After`; reads 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import threading
@@ -10,9 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api import create_app
+from api.writes import WriteQueue
 from rag import Library
+from rag.errors import Busy
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 
@@ -83,3 +87,36 @@ def test_writers_waiting_for_a_lock_held_elsewhere_do_not_stall_readers(tmp_path
     assert all(body["error"] == "Busy" and retry for _, retry, body, _ in uploads)
     # bounded: at most a wait in the queue plus a wait for the lock, never until the holder lets go
     assert max(u[3] for u in uploads) < 10, sorted(u[3] for u in uploads)[-3:]
+
+
+def test_the_write_queue_refuses_when_full_drops_what_waited_too_long_and_drains_on_shutdown() -> None:
+    queue = WriteQueue(max_pending=1)
+    release, ran = threading.Event(), []
+    first = queue.submit(lambda: release.wait(10))  # the writer thread is busy with this one
+    while queue.pending:
+        time.sleep(0.01)
+    queue.submit(lambda: ran.append("second"))
+    with pytest.raises(Busy, match="waiting already"):  # full: refused at once
+        queue.submit(lambda: ran.append("third"))
+
+    async def late() -> None:
+        with pytest.raises(Busy, match="waited"):
+            await queue.run(lambda: ran.append("late"), wait=0.1)
+
+    queue.max_pending = 2
+    asyncio.run(late())
+    release.set()
+    assert first.result(timeout=10) is True
+    queue.shutdown()
+    assert ran == ["second"]  # the late one never ran: its caller had its answer
+
+    blocked = threading.Event()
+    running = queue.submit(lambda: blocked.wait(0.5) or "finished")
+    while queue.pending:
+        time.sleep(0.01)
+    waiting = queue.submit(lambda: ran.append("never"))
+    queue.shutdown()  # the running write ends first; the waiting one is told the server stops
+    assert running.result(timeout=0) == "finished"
+    with pytest.raises(Busy, match="shutting down"):
+        waiting.result(timeout=0)
+    assert "never" not in ran
