@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+import filelock
+
 from .store import damaged
 
 __all__ = ["Job", "JobStore", "Status"]
@@ -81,6 +83,7 @@ class JobStore:
         self.spool = data_dir / "spool"
         self.max_kept = max_kept
         self._lock = threading.Lock()
+        self._owner = filelock.FileLock(data_dir / "jobs.lock", thread_local=False)
         self.spool.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -93,6 +96,8 @@ class JobStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        if self._owner.is_locked:
+            self._owner.release()
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -155,7 +160,14 @@ class JobStore:
         """At start: the jobs to run, oldest first. One that was running when the server stopped
         (killed, or a crash) is queued again if it may be re-run (`rerunnable`: an upload is
         idempotent by its content) and has not been cut short `max_attempts` times already;
-        otherwise it fails, saying so. Spool files no job points to are removed."""
+        otherwise it fails, saying so. Spool files no job points to are removed.
+
+        Only one server recovers (it holds `jobs.lock` while it lives): a second one started on the
+        same folder must not take the first one's running jobs for dead ones. It returns []."""
+        try:
+            self._owner.acquire(timeout=0)
+        except filelock.Timeout:
+            return []
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE status = 'running'"

@@ -66,3 +66,17 @@ def test_finished_jobs_beyond_the_limit_are_forgotten_oldest_first(tmp_path: Pat
         store.finish(job.id, result={})
     assert [store.get(j.id) is not None for j in jobs] == [False, False, True, True]
     store.close()
+
+
+def test_a_second_store_on_the_same_folder_leaves_the_first_ones_running_jobs_alone(tmp_path: Path) -> None:
+    first = JobStore(tmp_path)
+    assert first.recover() == []  # the first server owns recovery from now on
+    job = first.create("upload", {"rerunnable": True}, b"a")
+    first.start(job.id)
+    second = JobStore(tmp_path)
+    assert second.recover() == []
+    got = second.get(job.id)
+    assert got is not None and got.status == "running" and second.data(job.id) == b"a"
+    first.close()  # the owner gone (or killed: the lock goes with its process), the next one recovers
+    assert [j.id for j in second.recover()] == [job.id]
+    second.close()
