@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,9 +15,7 @@ from rag import Library
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder, SlowEmbedder
 
-from .server import QA, free_port, running
-
-ROOT = Path(__file__).resolve().parents[2]
+from .server import QA, free_port, running, spawn
 
 
 def _wait(http: httpx.Client, location: str, timeout: float = 30.0) -> dict:
@@ -117,21 +113,6 @@ def test_an_upload_jobs_progress_moves_parsed_embedded_published(tmp_path: Path)
     assert stages.index("embedding") < stages.index("done")
 
 
-def _serve(data: Path, port: int, pause: float = 0.1) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.serve", str(data), str(port), str(pause)], cwd=ROOT
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.05)
-    server.kill()
-    raise AssertionError("the server did not start")
-
-
 def _submit(http: httpx.Client, count: int) -> list[str]:
     ids = []
     for n in range(count):
@@ -153,7 +134,7 @@ def test_queued_jobs_survive_a_stop_and_a_kill(tmp_path: Path, stop: str) -> Non
     """A 202 is a promise: after SIGTERM (the running job drains, the queue stays on disk) or
     kill -9 (the job it cut short is run again) every job finishes at the next start."""
     port = free_port()
-    server = _serve(tmp_path, port)
+    server = spawn(tmp_path, port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             jobs = _submit(http, 4)
@@ -166,7 +147,7 @@ def test_queued_jobs_survive_a_stop_and_a_kill(tmp_path: Path, stop: str) -> Non
             with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:
                 states = dict(db.execute("SELECT id, status FROM jobs").fetchall())
             assert states[jobs[0]] == "done" and {states[j] for j in jobs[1:]} == {"queued"}
-        server = _serve(tmp_path, port)
+        server = spawn(tmp_path, port)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             finished = [_wait(http, f"/jobs/{job_id}", timeout=60) for job_id in jobs]
             assert [j["status"] for j in finished] == ["done"] * 4, finished

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from rag import IndexMismatch, InvalidInput, Library, NotFound
+from rag import Busy, IndexMismatch, InvalidInput, Library, NotFound
 from rag.vectors import VectorIndex
 from tests.fakes import FakeEmbedder
 
@@ -490,3 +493,28 @@ def test_a_damaged_sqlite_file_is_a_clear_error_and_left_alone(tmp_path: Path) -
     message = str(err.value)
     assert str(path) in message and "backup" in message and "\n" not in message
     assert path.read_bytes() == damaged  # nothing overwritten or 'repaired'
+
+
+def test_a_library_opens_and_answers_while_another_process_writes(tmp_path: Path) -> None:
+    """Opening took SQLite's write lock (to create the schema), so a server could not start
+    while `rag index` ran; at the current schema it takes none."""
+    with _open(tmp_path) as lib:
+        lib.add_text(QA, id="ferry")
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.writer", "hold", str(tmp_path), "60"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        with Library.open(tmp_path, embedder=FakeEmbedder(), lock_timeout=0.2) as lib:
+            assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
+            with pytest.raises(Busy, match="another process is writing"):
+                lib.remove("ferry")
+        assert time.monotonic() - start < 5
+    finally:
+        holder.kill()
+        holder.wait()
