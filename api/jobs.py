@@ -5,17 +5,18 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rag.errors import NotFound, RagError
+from rag.errors import RagError
 from rag.jobstore import Job, JobStore
 from rag.library import Library
 
-from .errors import error_body
+from .errors import HTTPProblem, error_body
 from .writes import WriteQueue
 
 __all__ = ["Handler", "Job", "Jobs", "Progress"]
@@ -42,6 +43,7 @@ class Jobs:
         self._handlers: dict[str, Handler] = {}
         self._store: JobStore | None = None
         self._library: Library | None = None
+        self._unavailable = "jobs are not available until the server has started"
 
     @property
     def max_kept(self) -> int:
@@ -53,7 +55,12 @@ class Jobs:
     def open(self, data_dir: Path, library: Library | None) -> None:
         """Open the job store; with a library, resume the jobs a previous run left queued (and
         re-run or fail the one it left running)."""
-        self._store = JobStore(data_dir, self._max_kept)
+        try:
+            self._store = JobStore(data_dir, self._max_kept)
+        except (OSError, sqlite3.Error, RagError) as exc:  # the server still answers questions
+            log.error("jobs are unavailable: %s", exc)
+            self._unavailable = f"jobs are unavailable: cannot open {data_dir / 'jobs.sqlite3'} ({exc})"
+            return
         self._library = library
         if library is None:
             return  # jobs stay queued until the library can be opened
@@ -71,7 +78,7 @@ class Jobs:
     @property
     def store(self) -> JobStore:
         if self._store is None:
-            raise NotFound("jobs are not available until the server has started")
+            raise HTTPProblem(503, "JobsUnavailable", self._unavailable)
         return self._store
 
     def submit(self, kind: str, payload: dict[str, Any] | None = None, data: bytes | None = None) -> Job:
@@ -86,7 +93,7 @@ class Jobs:
         return job
 
     def get(self, job_id: str) -> Job | None:
-        return self.store.get(job_id) if self._store is not None else None
+        return self.store.get(job_id)
 
     def _run(self, job_id: str) -> None:
         store, lib = self.store, self._library

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     max_jobs_kept: int = Field(default=200, ge=1, description="Finished jobs remembered for GET /jobs/{id}.")
     write_wait: float = Field(
         default=10.0,
-        ge=0,
+        gt=0,
         description="Seconds a write waits for the writer lock (and, over HTTP, in the write queue) "
         "before giving up: `503 Busy` with `Retry-After`, or the CLI's one-line error.",
     )

@@ -158,3 +158,23 @@ def test_queued_jobs_survive_a_stop_and_a_kill(tmp_path: Path, stop: str) -> Non
     finally:
         server.kill()
         server.wait()
+
+
+def test_a_job_store_that_cannot_open_leaves_questions_answered_and_jobs_a_503(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path, embedder=FakeEmbedder())
+    lib.add_text(QA, id="ferry")
+    (tmp_path / "jobs.sqlite3").mkdir()  # not a file SQLite can open
+    with (
+        running(create_app(Settings(data_dir=tmp_path), library=lib)) as url,
+        httpx.Client(base_url=url) as http,
+    ):
+        assert http.post("/ask", json={"question": "ferry colour"}).status_code == 200
+        assert http.post("/documents", json={"text": QA, "id": "in-request"}).status_code == 201
+        for r in (
+            http.get("/jobs/0123"),
+            http.post("/documents?background=true", json={"text": QA, "id": "later"}),
+            http.post("/reindex"),
+        ):
+            assert r.status_code == 503 and r.json()["error"] == "JobsUnavailable", r.text
+            assert "jobs.sqlite3" in r.json()["detail"]
+    lib.close()
