@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from rag.errors import RagError
@@ -195,12 +194,12 @@ async def add_document(
         raise HTTPProblem(
             400, "TitleTooLong", f"the title is longer than {settings.max_title_chars} characters"
         )
-    source = await run_in_threadpool(body.source)  # bad input is a 4xx now, not a failed job
+    source = await writes.prepare(body.source)  # bad input is a 4xx now, not a failed job
     if background is None:
         background = body.size > settings.background_upload_bytes
     if background:
         fields, data = body.spooled()
-        job = await run_in_threadpool(jobs.submit, "upload", fields, data)
+        job = await writes.prepare(lambda: jobs.submit("upload", fields, data))
         response.status_code = 202
         return accepted(response, job)
     result = await writes.run(lambda: lib.add_source(source, format=body.format), settings.write_wait)
