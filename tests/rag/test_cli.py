@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,24 @@ def test_index_skips_links_out_of_the_folder_unless_asked(tmp_path: Path) -> Non
     assert "1 added, 0 replaced, 1 unchanged" in r.stderr and "skipped" not in r.stderr
     listed = [d["id"] for d in json.loads(rag("documents", "--json", data_dir=data).stdout)]
     assert sorted(listed) == ["ferry.txt", "passwd.txt"]
+
+
+def test_a_write_waits_at_most_rag_write_wait_for_another_writer(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.writer", "hold", str(tmp_path), "60"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        r = rag("remove", "ferry", data_dir=tmp_path, timeout=30, RAG_WRITE_WAIT="0.5")
+        took = time.monotonic() - start
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode == 1 and "another process is writing" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert took < 8, took  # the default wait is 10 s
