@@ -100,13 +100,14 @@ class Jobs:
         job = store.start(job_id)
         if job is None or lib is None:
             return
-        last = {"stage": "", "at": 0.0}
+        last_stage, last_at = "", 0.0
 
         def progress(stage: str, done: int, total: int | None, message: str) -> None:
+            nonlocal last_stage, last_at
             now = time.monotonic()
-            if stage == last["stage"] and now - last["at"] < _PROGRESS_EVERY and done != total:
+            if stage == last_stage and now - last_at < _PROGRESS_EVERY and done != total:
                 return  # a row per stage change and a few a second within one: enough to watch
-            last.update(stage=stage, at=now)
+            last_stage, last_at = stage, now
             store.update(job_id, stage=stage, done=done, total=total, message=message)
 
         try:
