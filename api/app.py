@@ -25,6 +25,7 @@ from .keys import KeyRing
 from .metrics import Metrics, RequestObserver
 from .routes import ask, documents, health, jobs, page, schema
 from .security import Gate
+from .writes import WriteQueue
 
 __all__ = ["create_app"]
 
@@ -44,8 +45,12 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
             except Damaged as exc:  # stay up and say why: /readyz and every data route answer 503
                 log.error("%s", exc)
                 lib, app.state.not_ready = None, str(exc)
-            stack.callback(app.state.jobs.shutdown)  # runs first: jobs finish before the library closes
             app.state.library = lib
+            await run_in_threadpool(app.state.jobs.open, lib.data_dir if lib else settings.data_dir, lib)
+            stack.callback(app.state.jobs.close)
+            # runs first: the running write (a job, an upload) finishes before the library
+            # closes; queued jobs stay queued on disk for the next start
+            stack.callback(app.state.writes.shutdown)
             if app.state.mcp is not None:  # the SDK's sessions stop before the library closes
                 await stack.enter_async_context(app.state.mcp.run())
             yield
@@ -65,7 +70,10 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     app.state.not_ready = None  # why there is no library, when opening it failed
     metrics = Metrics(lambda: app.state.library.status() if app.state.library is not None else None)
     app.state.metrics = metrics
-    app.state.jobs = Jobs(settings.max_jobs_kept, on_finish=metrics.job_finished)
+    app.state.writes = WriteQueue(settings.write_queue)
+    app.state.jobs = Jobs(app.state.writes, settings.max_jobs_kept, on_finish=metrics.job_finished)
+    app.state.jobs.register("upload", documents.run_upload)
+    app.state.jobs.register("reindex", jobs.run_reindex)
     app.add_middleware(BodyLimit, upload=settings.max_upload_bytes, other=settings.ask_body_limit())
     routes: list[BaseRoute] = []  # the routes as declared, in order, filled in below
     app.add_middleware(Gate, routes=routes, keys=keys, settings=settings)  # before any body

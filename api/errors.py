@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -69,7 +70,11 @@ def _status(exc: Exception) -> int:
 
 def install(app: FastAPI) -> None:
     async def on_rag_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=_status(exc), content=error_body(exc))
+        headers = None
+        if isinstance(exc, Busy):  # a write waited its bounded time: when to come back
+            wait = getattr(request.app.state.settings, "write_wait", 1.0)
+            headers = {"Retry-After": str(min(max(1, math.ceil(wait)), 60))}
+        return JSONResponse(status_code=_status(exc), content=error_body(exc), headers=headers)
 
     async def on_problem(request: Request, exc: HTTPProblem) -> JSONResponse:
         return problem_response(exc)

@@ -201,6 +201,10 @@ class JobOut(_FromCore):
     id: str
     kind: str
     status: Literal["queued", "running", "done", "failed"]
+    stage: str = Field(
+        default="", description="queued, parsed, embedding, published (an upload's steps), done or failed."
+    )
+    attempts: int = Field(default=0, description="Runs started (one cut short by a restart is re-run once).")
     done: int = Field(description="Units done so far (files, chunks).")
     total: int | None = Field(description="Units in all, when known.")
     message: str

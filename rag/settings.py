@@ -80,6 +80,15 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=0, description="Uploads larger than this run as jobs (202)."
     )
     max_jobs_kept: int = Field(default=200, ge=1, description="Finished jobs remembered for GET /jobs/{id}.")
+    write_wait: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a write waits for the writer lock (and, over HTTP, in the write queue) "
+        "before giving up: `503 Busy` with `Retry-After`, or the CLI's one-line error.",
+    )
+    write_queue: int = Field(
+        default=16, ge=1, description="HTTP writes (uploads, deletions, jobs) waiting at most; then 503 Busy."
+    )
 
     index: Literal["auto", "flat", "ivf"] = Field(
         default="auto", description="Vector index: exact (flat), IVF, or chosen by size (auto)."
@@ -180,6 +189,7 @@ class Settings(BaseSettings):
         """Keyword arguments for `rag.Library.open`. With `rerank`, the configured re-ranker is
         loaded here (seconds for a PyTorch model): commands that never ask pass False."""
         return {
+            "lock_timeout": self.write_wait,
             "max_document_bytes": self.max_document_bytes,
             "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe),
             "reranker": load_reranker(self.reranker, self.reranker_kind) if rerank else None,

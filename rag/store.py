@@ -307,6 +307,8 @@ class Store(StoreView):
         with self.translating():
             super().__init__(self._connect(), threading.RLock())
             try:
+                if self._current():
+                    return
                 with self._lock:
                     self._db.execute("BEGIN IMMEDIATE")
                     try:
@@ -342,6 +344,19 @@ class Store(StoreView):
         have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
         if column not in have:
             self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    def _current(self) -> bool:
+        """Whether the file is at this schema with nothing to create, migrate or backfill: then
+        opening it takes no write lock, so a server starts while `rag index` is writing."""
+        try:
+            version = self.meta("schema_version")
+            if version != str(SCHEMA_VERSION):
+                return False
+            return self.meta("model") is None or bool(
+                self._db.execute("SELECT 1 FROM embedding_cache LIMIT 1").fetchone()
+            )
+        except sqlite3.OperationalError:  # a new file: no tables yet
+            return False
 
     def _create(self) -> None:
         for statement in _SCHEMA.split(";"):

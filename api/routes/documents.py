@@ -5,12 +5,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from rag.errors import RagError
 from rag.ingest import Source, from_bytes, from_text, with_media
+from rag.jobstore import Job
+from rag.library import Library
 
-from ..deps import JobsDep, LibraryDep, SettingsDep
+from ..deps import JobsDep, LibraryDep, SettingsDep, WritesDep
 from ..errors import HTTPProblem
 from ..jobs import Progress
 from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, JobOut, PathId, problems
@@ -90,6 +92,47 @@ class _Upload:
             source = from_text(self.text or "", id=self.id, title=self.title, format=self.format)
         return with_media(source, self.media_url)
 
+    def spooled(self) -> tuple[dict[str, object], bytes]:
+        """What a job keeps of this upload on disk: its fields, and its bytes (text as UTF-8)."""
+        fields = {
+            "id": self.id,
+            "title": self.title,
+            "format": self.format,
+            "name": self.name,
+            "media_url": self.media_url,
+        }
+        if self.data is not None:
+            return {**fields, "text": False}, self.data
+        return {**fields, "text": True}, (self.text or "").encode("utf-8", "surrogatepass")
+
+    @classmethod
+    def from_spool(cls, fields: dict[str, object], data: bytes) -> _Upload:
+        def field(key: str) -> str | None:
+            value = fields.get(key)
+            return value if isinstance(value, str) else None
+
+        known = (field("id"), field("title"), field("format"))
+        if fields.get("text"):
+            return cls(*known, text=data.decode("utf-8", "surrogatepass"), media_url=field("media_url"))
+        return cls(*known, data=data, name=field("name") or "upload", media_url=field("media_url"))
+
+
+def run_upload(lib: Library, job: Job, data: bytes | None, progress: Progress) -> dict[str, object]:
+    """An upload job: parsed from its spooled bytes, embedded chunk by chunk, published."""
+    if data is None:
+        raise RagError(f"the bytes of upload job {job.id} are gone from the spool folder; upload it again")
+    upload = _Upload.from_spool(job.payload, data)
+    source = upload.source()
+    doc = source.document
+    progress("parsed", 0, None, f"parsed {doc.id}: {len(doc.turns)} turns")
+
+    def embedded(done: int, total: int) -> None:
+        progress("embedding", done, total, f"embedded {done}/{total} chunks")
+
+    result = lib.add_source(source, format=upload.format, progress=embedded)
+    progress("published", result.chunks, result.chunks, f"{result.status}: {result.id}")
+    return {"id": result.id, "status": result.status, "chunks": result.chunks}
+
 
 async def _read_upload(request: Request, limit: int) -> _Upload:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -152,6 +195,7 @@ async def add_document(
     lib: LibraryDep,
     settings: SettingsDep,
     jobs: JobsDep,
+    writes: WritesDep,
     _: WriterDep,
     background: Annotated[
         bool | None, Query(description="Run as a job (202). Default: only uploads over the size limit.")
@@ -163,20 +207,15 @@ async def add_document(
         raise HTTPProblem(
             400, "TitleTooLong", f"the title is longer than {settings.max_title_chars} characters"
         )
-    source = await run_in_threadpool(body.source)
+    source = await writes.prepare(body.source)  # bad input is a 4xx now, not a failed job
     if background is None:
         background = body.size > settings.background_upload_bytes
     if background:
-
-        def work(progress: Progress) -> dict[str, object]:
-            progress(0, 1, f"indexing {source.document.id}")
-            result = lib.add_source(source, format=body.format)
-            progress(1, 1, result.status)
-            return {"id": result.id, "status": result.status, "chunks": result.chunks}
-
+        fields, data = body.spooled()
+        job = await writes.prepare(lambda: jobs.submit("upload", fields, data))
         response.status_code = 202
-        return accepted(response, jobs.submit("upload", work))
-    result = await run_in_threadpool(lib.add_source, source, format=body.format)
+        return accepted(response, job)
+    result = await writes.run(lambda: lib.add_source(source, format=body.format), settings.write_wait)
     if result.status != "added":
         response.status_code = 200
     return AddResponse.model_validate(result)
@@ -187,6 +226,8 @@ async def add_document(
     status_code=204,
     responses=problems(400, 401, 403, 404, 422, 503),
 )
-def delete_document(document_id: PathId, lib: LibraryDep, _: WriterDep) -> Response:
-    lib.remove(document_id)
+async def delete_document(
+    document_id: PathId, lib: LibraryDep, settings: SettingsDep, writes: WritesDep, _: WriterDep
+) -> Response:
+    await writes.run(lambda: lib.remove(document_id), settings.write_wait)
     return Response(status_code=204)

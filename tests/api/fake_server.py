@@ -19,7 +19,7 @@ QA = "Q: What colour is the ferry?\nA: The ferry is painted bright yellow.\n"
 def main(data: Path, port: int) -> None:
     lib = Library.open(data, embedder=FakeEmbedder())
     if not lib.documents():
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
     app = create_app(Settings(data_dir=data), library=lib)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 

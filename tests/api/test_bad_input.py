@@ -28,7 +28,7 @@ def base(tmp_path_factory: pytest.TempPathFactory):
         max_filter_items=3,
     )
     lib = Library.open(data, embedder=FakeEmbedder())
-    lib.add(QA, id="ferry")
+    lib.add_text(QA, id="ferry")
     with running(create_app(settings, library=lib)) as url:
         yield url
     lib.close()

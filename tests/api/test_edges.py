@@ -19,7 +19,7 @@ from .server import AUTH, KEY, QA, running
 def base(tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("edges")
     lib = Library.open(data, embedder=FakeEmbedder())
-    lib.add(QA, id="victim")
+    lib.add_text(QA, id="victim")
     with running(create_app(Settings(data_dir=data, api_key=KEY), library=lib)) as url:
         yield url
     lib.close()

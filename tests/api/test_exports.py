@@ -34,7 +34,7 @@ ASK = {"question": "What glaze do you use?", "k": 2}
 def base(tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("exports")
     lib = Library.open(data, embedder=FakeEmbedder())
-    lib.add(KILN, id="kiln.md")
+    lib.add_text(KILN, id="kiln.md")
     with running(create_app(Settings(data_dir=data), library=lib)) as url:
         yield url
     lib.close()

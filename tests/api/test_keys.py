@@ -37,7 +37,7 @@ def site(tmp_path: Path):
         data_dir=tmp_path, api_key=KEY, api_keys=f"ann:read:{READER},bob:write:{WRITER}", protect_reads=True
     )
     lib = Library.open(tmp_path, embedder=FakeEmbedder())
-    lib.add(QA, id="ferry")
+    lib.add_text(QA, id="ferry")
     with running(create_app(settings, library=lib)) as url:
         yield url
     lib.close()

@@ -41,8 +41,8 @@ TOOLS = {"search", "fetch", "ask", "list_documents", "list_speakers", "get_turn"
 @pytest.fixture
 def lib(tmp_path: Path):
     library = Library.open(tmp_path / "data", embedder=FakeEmbedder())
-    library.add(KILN, id="kiln.md")
-    library.add("Q: Is the ferry late?\nA: The ferry is never late on Sundays.\n", id="ferry.txt")
+    library.add_text(KILN, id="kiln.md")
+    library.add_text("Q: Is the ferry late?\nA: The ferry is never late on Sundays.\n", id="ferry.txt")
     yield library
     library.close()
 

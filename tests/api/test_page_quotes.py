@@ -81,7 +81,7 @@ def media(tmp_path_factory: pytest.TempPathFactory):
 def site(tmp_path_factory: pytest.TempPathFactory, media: str):
     data = tmp_path_factory.mktemp("site")
     lib = Library.open(data, embedder=FakeEmbedder())
-    lib.add(KILN.replace("date: 2024-06-02", f"date: 2024-06-02\nmedia_url: {media}"), id="kiln.md")
+    lib.add_text(KILN.replace("date: 2024-06-02", f"date: 2024-06-02\nmedia_url: {media}"), id="kiln.md")
     with running(create_app(Settings(data_dir=data), library=lib)) as url:
         yield url
     lib.close()

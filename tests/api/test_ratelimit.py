@@ -50,7 +50,7 @@ def test_a_flood_of_names_does_not_grow_the_table_without_end() -> None:
 
 def _app(tmp_path: Path, **options: object):  # type: ignore[no-untyped-def]
     lib = Library.open(tmp_path, embedder=FakeEmbedder())
-    lib.add(QA, id="ferry")
+    lib.add_text(QA, id="ferry")
     return lib, create_app(Settings(data_dir=tmp_path, **options), library=lib)  # type: ignore[arg-type]
 
 

@@ -34,7 +34,7 @@ def _app(**options: object):  # type: ignore[no-untyped-def]
     data = Path(tempfile.mkdtemp(prefix="rag-schema-"))
     atexit.register(shutil.rmtree, data, ignore_errors=True)
     lib = Library.open(data, embedder=FakeEmbedder())
-    lib.add(QA, id="ferry")
+    lib.add_text(QA, id="ferry")
     return create_app(Settings(data_dir=data, max_upload_bytes=20_000, **options), library=lib)  # type: ignore[arg-type]
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,24 @@ def test_index_sets_a_files_recording(tmp_path: Path) -> None:
     assert body["passages"][0]["media_url"].startswith("https://media.example.org/ferry.mp3")
     r = rag("index", str(tmp_path), "--media-url", "https://media.example.org/x.mp3", data_dir=data)
     assert r.returncode == 1 and "single file" in r.stderr
+
+
+def test_a_write_waits_at_most_rag_write_wait_for_another_writer(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.writer", "hold", str(tmp_path), "60"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        r = rag("remove", "ferry", data_dir=tmp_path, timeout=30, RAG_WRITE_WAIT="0.5")
+        took = time.monotonic() - start
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode == 1 and "another process is writing" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert took < 8, took  # the default wait is 10 s

@@ -28,8 +28,8 @@ FERRY = "Q: Is the ferry late?\nA: The ferry is never late on Sundays.\n\nQ: And
 @pytest.fixture
 def served(tmp_path: Path):
     lib = Library.open(tmp_path / "data", embedder=FakeEmbedder(), public_url="https://quotes.example.org")
-    lib.add(KILN, id="kiln.md")
-    lib.add(FERRY, id="boats/ferry.txt", title="The ferry")
+    lib.add_text(KILN, id="kiln.md")
+    lib.add_text(FERRY, id="boats/ferry.txt", title="The ferry")
     settings = Settings(data_dir=tmp_path / "data", api_key=KEY, background_upload_bytes=10)
     with running(create_app(settings, library=lib)) as url:
         yield lib, url

@@ -28,8 +28,9 @@ QUOTE = 'A blue ash glaze. I mix it from the ash of our own apple wood, "the old
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory: pytest.TempPathFactory):
     library = Library.open(tmp_path_factory.mktemp("exports"), embedder=FakeEmbedder())
-    library.add(KILN, id="kiln.md")
-    library.add("Q: Is the ferry late?\nA: Never, on Sundays.\n\nQ: Mondays?\nA: Often.\n", id="ferry.txt")
+    library.add_text(KILN, id="kiln.md")
+    ferry = "Q: Is the ferry late?\nA: Never, on Sundays.\n\nQ: Mondays?\nA: Often.\n"
+    library.add_text(ferry, id="ferry.txt")
     yield library
     library.close()
 

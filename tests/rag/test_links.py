@@ -95,7 +95,7 @@ def test_a_recording_set_at_upload_changes_the_hash_and_must_be_playable() -> No
 
 def test_passages_carry_url_date_and_moment_and_fetch_cites_as_ask(tmp_path: Path) -> None:
     with Library.open(tmp_path, embedder=FakeEmbedder(), public_url="https://q.example.org") as lib:
-        lib.add(FRONT, id="kiln.md")
+        lib.add_text(FRONT, id="kiln.md")
         [p] = lib.ask("Are the days too warm in the shed?", k=1).passages
         assert p.quote == "The heat. Days are too warm in the shed."
         assert p.url == f"https://q.example.org/view/kiln.md?start={p.start}&end={p.end}&asked=0"

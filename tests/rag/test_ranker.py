@@ -75,7 +75,7 @@ Bo: We take the honey in late summer, after the heather flowers.
 
 def test_the_ranker_decides_the_hybrid_order(tmp_path: Path):
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
-        lib.add(TALK, id="bees")
+        lib.add_text(TALK, id="bees")
         question = "honey harvest heather flowers"
         cands = lib.candidates(question)
         assert cands and all(set(f) == set(FEATURES) for _, f in cands)
