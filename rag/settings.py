@@ -99,9 +99,10 @@ class Settings(BaseSettings):
     nprobe: int = Field(default=IndexPolicy().nprobe, ge=1, description="IVF lists scanned per question.")
 
     ranker: str = Field(
-        default="none",
-        description="`none` (the convex fusion with hand-set weights), `learned` (the learned "
-        "ranker's weights that ship), or a JSON file written by benchmarks/train_ranker.py.",
+        default="learned",
+        description="`learned` (the boosted trees that ship, fitted on public train splits), "
+        "`none` (the convex fusion with hand-set weights), or a JSON file written by "
+        "benchmarks/train_ranker.py.",
     )
     reranker_kind: str = Field(
         default="cross-encoder",
