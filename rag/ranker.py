@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -352,8 +353,13 @@ def log_chars(n: int) -> float:
     return math.log(max(n, 1) / 100.0)
 
 
+_ALL_FEATURES = operator.itemgetter(*FEATURES)
+
+
 def feature_rows(rows: Sequence[Mapping[str, float]]) -> np.ndarray:
     """Candidates' feature dicts as a matrix in `FEATURES` order (a missing feature is 0)."""
-    return np.array([[r.get(f, 0.0) for f in FEATURES] for r in rows], dtype=np.float64).reshape(
-        len(rows), len(FEATURES)
-    )
+    try:
+        table = [_ALL_FEATURES(r) for r in rows]  # the retriever's rows have every feature
+    except KeyError:
+        table = [[r.get(f, 0.0) for f in FEATURES] for r in rows]
+    return np.array(table, dtype=np.float64).reshape(len(rows), len(FEATURES))

@@ -237,6 +237,7 @@ class Retriever:
         named = named_speakers(question, (s for s in speakers if s)) if self.config.speaker_boost else set()
         asked = self._idf(tokenize([question])[0])
         last = self._cache.last_exchange
+        cited_of: dict[tuple[str, int], float] = {}
         out = []
         for i in ids:
             row = rows[i]
@@ -246,7 +247,12 @@ class Retriever:
                 last[row.document_id] = _last_exchange(turns)
             act = turn.act
             cosine, lexical_score = cos.get(i, floor), bm25.get(i, 0.0) / top
-            cited = idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0
+            key = (row.document_id, row.turn_index)
+            if key not in cited_of:  # chunks of one turn share the question it answers
+                cited_of[key] = (
+                    idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0
+                )
+            cited = cited_of[key]
             epilogue = act == "narration" and turn.speaker is None and row.turn_index > last[row.document_id]
             weighted = fused[i] * (
                 (self.config.question_weight if act == "question" else 1.0)
