@@ -1,0 +1,23 @@
+"""The vector side: chunk row ids to normalised vectors, inner-product search, atomic files.
+
+A backend is one class implementing `VectorBackend` (`base.py`), registered in
+`registry.BACKENDS`; `IndexPolicy` picks one by size.
+"""
+
+from .base import DEFAULT_NPROBE, VectorBackend, VectorIndex, write_atomic
+from .ivf import IvfFlatIndex
+from .policy import IndexKind, IndexPolicy
+from .registry import BACKENDS, backend_for, new_index
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_NPROBE",
+    "IndexKind",
+    "IndexPolicy",
+    "IvfFlatIndex",
+    "VectorBackend",
+    "VectorIndex",
+    "backend_for",
+    "new_index",
+    "write_atomic",
+]
