@@ -20,7 +20,7 @@ from .chunking import ChunkingConfig
 from .errors import IndexMismatch, InvalidInput, NotFound, RagError
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
 from .model import Answer, Document, DocumentInfo
-from .prepare import AddResult, CacheLookup, Prepared, embed, prepare, vectors_for
+from .prepare import AddResult, CacheLookup, Encode, Prepared, embed, prepare, vectors_for
 from .publisher import Publisher
 from .rerank import Reranker
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
@@ -204,18 +204,23 @@ class Library:
         items = [prepare(src, self.chunking, format=format) for src in sources]
         return self.embed(items)
 
-    def embed(self, items: Sequence[Prepared]) -> list[Prepared]:
-        """Vectors for prepared documents: cached ones looked up, the rest encoded."""
+    def embed(self, items: Sequence[Prepared], *, encode: Encode | None = None) -> list[Prepared]:
+        """Vectors for prepared documents: cached ones looked up, the rest encoded, by this
+        library's model or by `encode` (the same model elsewhere: a Ray actor pool)."""
         embedder = self._require_embedder()
         out, encoded = embed(
             items,
-            embedder.embed_documents,
+            encode or embedder.embed_documents,
             self._lookup(embedder),
             model=embedder.name,
             dimension=embedder.dimension,
         )
         self.encoded += encoded
         return out
+
+    def unchanged(self, item: Prepared) -> bool:
+        """Whether the library holds this document already, as prepared (a commit would skip it)."""
+        return self._scope.unchanged(item)
 
     def commit(self, prepared: Sequence[Prepared]) -> list[AddResult]:
         """Store prepared, embedded documents under the write lock, published together (or
@@ -243,7 +248,7 @@ class Library:
     def add_source(self, src: Source, *, format: str | None = None) -> AddResult:
         self._require_embedder()
         item = prepare(src, self.chunking, format=format)
-        if self._scope.unchanged(item):
+        if self.unchanged(item):
             return AddResult(src.document.id, "unchanged", 0)
         [result] = self.commit(self.embed([item]))
         return result
@@ -294,7 +299,7 @@ class Library:
                     report.failed[doc_id] = str(exc)  # type: ignore[index]
                     statuses.append((doc_id, f"failed: {exc}"))
                     continue
-                if self._scope.unchanged(item):
+                if self.unchanged(item):
                     report.unchanged += 1
                     statuses.append((doc_id, "unchanged"))
                     continue
