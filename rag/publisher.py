@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .catchup import CatchUp
-from .generations import Generations, ReadCache, Snapshot, build_lexical
+from .generations import Generations, ReadCache, Snapshot, build_lexical, exact_vectors
 from .store import Store, StoreView
 from .vectors import IndexPolicy, VectorIndex, new_index
 
@@ -88,7 +88,9 @@ class Publisher:
     def publish(self, vectors: VectorIndex, changed: set[str]) -> Snapshot:
         """Make `vectors` (and the writer's rows) the next generation: files first, then the
         SQLite commit. `changed`: documents whose cached read facts must go."""
-        vectors = self.policy.fit(vectors)  # may restructure (seconds, rarely)
+        vectors = self.policy.fit(
+            vectors, lambda: exact_vectors(self.store, vectors.dimension)
+        )  # seconds, rarely
         generation = self.store.bump()
         previous = self.published
         cache = previous.cache.without(changed) if previous is not None else ReadCache()

@@ -53,13 +53,16 @@ class Settings(BaseSettings):
     )
     max_jobs_kept: int = Field(default=200, ge=1, description="Finished jobs remembered for GET /jobs/{id}.")
 
-    index: Literal["auto", "flat", "ivf"] = Field(
-        default="auto", description="Vector index: exact (flat), IVF, or chosen by size (auto)."
+    index: Literal["auto", "flat", "ivf", "ivfpq"] = Field(
+        default="auto", description="Vector index: exact (flat), IVF, IVF-PQ, or chosen by size (auto)."
     )
     ivf_min_chunks: int = Field(
         default=IndexPolicy().ivf_min_vectors, ge=1, description="Where auto turns to IVF."
     )
     nprobe: int = Field(default=IndexPolicy().nprobe, ge=1, description="IVF lists scanned per question.")
+    ivfpq_min_chunks: int = Field(
+        default=IndexPolicy().ivfpq_min_vectors, ge=1, description="Where auto turns to IVF-PQ."
+    )
 
     ranker: str = Field(
         default="none",
@@ -128,7 +131,7 @@ class Settings(BaseSettings):
         loaded here (seconds for a PyTorch model): commands that never ask pass False."""
         return {
             "max_document_bytes": self.max_document_bytes,
-            "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe),
+            "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe, self.ivfpq_min_chunks),
             "reranker": load_reranker(self.reranker, self.reranker_kind) if rerank else None,
             "retrieval": RetrievalConfig(ranker=self._ranker()),
         }

@@ -6,6 +6,7 @@ A backend is one class implementing `VectorBackend` (`base.py`), registered in
 
 from .base import DEFAULT_NPROBE, VectorBackend, VectorIndex, write_atomic
 from .ivf import IvfFlatIndex
+from .ivfpq import IvfPqIndex
 from .policy import IndexKind, IndexPolicy
 from .registry import BACKENDS, backend_for, new_index
 
@@ -15,6 +16,7 @@ __all__ = [
     "IndexKind",
     "IndexPolicy",
     "IvfFlatIndex",
+    "IvfPqIndex",
     "VectorBackend",
     "VectorIndex",
     "backend_for",

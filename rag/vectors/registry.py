@@ -6,12 +6,14 @@ import faiss
 
 from .base import VectorIndex
 from .ivf import IvfFlatIndex
+from .ivfpq import IvfPqIndex
 
 __all__ = ["BACKENDS", "backend_for", "new_index"]
 
 BACKENDS: dict[str, type[VectorIndex]] = {
     VectorIndex.kind: VectorIndex,
     IvfFlatIndex.kind: IvfFlatIndex,
+    IvfPqIndex.kind: IvfPqIndex,
 }
 """Kind (as `IndexPolicy.kind` and `LibraryStatus.vector_index` name it) to backend class."""
 
