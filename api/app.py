@@ -22,7 +22,7 @@ from .metrics import Metrics, RequestObserver
 from .routes import ask, documents, health, jobs, page, schema
 from .security import require_reader_but_liveness
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_environment"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,15 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         app.include_router(schema.docs_router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of one of several server processes (`rag serve --workers N`): each builds its
+    own from the `RAG_*` environment the parent set, and opens the data directory itself."""
+    from . import logs
+
+    logs.configure()
+    return create_app(Settings())
 
 
 @asynccontextmanager

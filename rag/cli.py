@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from dataclasses import asdict
@@ -412,6 +413,12 @@ def serve(
     data_dir: DataDir = None,
     model: Model = None,
     backend: Backend = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Server processes over the one data directory (one writer at a time)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn
@@ -424,7 +431,24 @@ def serve(
         update={"host": host or settings.host, "port": settings.port if port is None else port}
     )
     logs.configure()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+        return
+    # the ONNX export (first start only) once here, not raced by every process
+    load_embedder(settings.model, **settings.embedder_options())
+    # each process builds its own app from the environment: hand it the flags' values there
+    os.environ.update(RAG_DATA_DIR=str(settings.data_dir), RAG_BACKEND=settings.backend)
+    if settings.model is not None:
+        os.environ["RAG_MODEL"] = settings.model
+    uvicorn.run(
+        "api.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_worker_healthcheck=120,  # a process loading the model on a busy machine is not dead
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

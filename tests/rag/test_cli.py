@@ -207,3 +207,35 @@ def test_index_skips_links_out_of_the_folder_unless_asked(tmp_path: Path) -> Non
     assert "1 added, 0 replaced, 1 unchanged" in r.stderr and "skipped" not in r.stderr
     listed = [d["id"] for d in json.loads(rag("documents", "--json", data_dir=data).stdout)]
     assert sorted(listed) == ["ferry.txt", "passwd.txt"]
+
+
+def test_serve_with_two_workers_shares_one_library(tmp_path: Path) -> None:
+    """`--workers 2`: two server processes over one data directory; a document one of them
+    adds is found by every later question, whichever process answers it."""
+    import httpx
+
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [str(RAG), "serve", "--workers", "2", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stderr is not None
+        port, started, ready = None, set(), 0
+        for line in proc.stderr:
+            if "running on" in line.lower():
+                port = int(line.split("http://127.0.0.1:")[1].split()[0].rstrip('"'))
+            if "Started server process" in line:
+                started.add(line.split("[")[-1].split("]")[0])
+            ready += "startup complete" in line.lower()
+            if ready == 2:
+                break
+        assert port and len(started) == 2, started
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            r = client.post("/documents", json={"id": "ferry", "text": QA})
+            assert r.status_code == 201, r.text
+            for _ in range(8):
+                r = client.post("/ask", json={"question": "What colour is the ferry?", "k": 1})
+                assert r.json()["passages"][0]["document_id"] == "ferry"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
