@@ -9,6 +9,7 @@ from .ivf import IvfFlatIndex
 from .ivfpq import IvfPqIndex
 from .policy import IndexKind, IndexPolicy
 from .registry import BACKENDS, backend_for, new_index
+from .rescore import search_exact
 
 __all__ = [
     "BACKENDS",
@@ -21,5 +22,6 @@ __all__ = [
     "VectorIndex",
     "backend_for",
     "new_index",
+    "search_exact",
     "write_atomic",
 ]

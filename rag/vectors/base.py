@@ -44,6 +44,7 @@ class VectorBackend(Protocol):
     """What the writer, the generations and the retriever use of a vector index."""
 
     kind: ClassVar[str]
+    approximate: ClassVar[bool]
     dimension: int
     nprobe: int
 
@@ -83,6 +84,8 @@ class VectorIndex:
     a subclass builds another structure. `VectorIndex(dimension)` is an empty exact index."""
 
     kind: ClassVar[str] = "flat"
+    approximate: ClassVar[bool] = False
+    """Scores are approximations (quantised codes): `rescore.search_exact` corrects them."""
 
     def __init__(
         self, dimension: int, index: faiss.Index | None = None, nprobe: int = DEFAULT_NPROBE

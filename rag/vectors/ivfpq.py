@@ -20,6 +20,7 @@ _TRAIN_MAX = 65_536
 
 class IvfPqIndex(IvfFlatIndex):
     kind: ClassVar[str] = "ivfpq"
+    approximate: ClassVar[bool] = True
 
     @classmethod
     def holds(cls, index: faiss.Index) -> bool:

@@ -116,3 +116,28 @@ def test_ivfpq_past_its_threshold_keeps_ids_removal_filters_and_files(tmp_path: 
     back = policy.fit(loaded, exact=lambda: asked.append(1) or (ids[3_000:], vectors[3_000:]))
     assert back.kind == "ivf" and asked == [1]
     np.testing.assert_allclose(back.reconstruct([int(ids[3_000])]), vectors[3_000:3_001])
+
+
+def test_an_approximate_index_is_rescored_with_the_true_vectors() -> None:
+    """IVF-PQ's candidates re-scored exactly: the exact top 10 (nearly always) and true cosines."""
+    from rag.vectors import search_exact
+
+    flat, ids, vectors = _flat(6_000)
+    pq = IndexPolicy(kind="ivfpq", nprobe=1_000).fit(flat.copy())
+    truth = dict(zip(ids.tolist(), vectors, strict=True))
+    exact = lambda found: np.stack([truth[int(i)] for i in found])  # noqa: E731
+    queries = _vectors(40, seed=1)
+    recall = []
+    for q in queries:
+        want_ids, _ = flat.search(q, 10)
+        got_ids, got_scores = search_exact(pq, q, 10, allowed=None, vectors_of=exact)
+        recall.append(len(set(want_ids.tolist()) & set(got_ids.tolist())) / 10)
+        np.testing.assert_allclose(got_scores, exact(got_ids) @ q, rtol=1e-5)
+    raw = np.mean(
+        [len(set(flat.search(q, 10)[0].tolist()) & set(pq.search(q, 10)[0].tolist())) / 10 for q in queries]
+    )
+    assert np.mean(recall) >= 0.95 > raw
+    assert (
+        search_exact(flat, queries[0], 5, allowed=None, vectors_of=exact)[0].tolist()
+        == flat.search(queries[0], 5)[0].tolist()
+    )
