@@ -157,6 +157,7 @@ class Generations:
             return None
         try:
             vectors = VectorIndex.load(path, dimension, self.policy.nprobe)
+            vectors.nprobe = self.policy.nprobe_for(vectors.kind)
         except FileNotFoundError:
             # a newer writer pruned it (this reader is inside an older generation), or it was lost
             log.info("generation %d has no vector file: building it from SQLite", generation)

@@ -34,12 +34,15 @@ class IndexPolicy:
     ivf_min_vectors: int = 50_000
     nprobe: int = DEFAULT_NPROBE
     ivfpq_min_vectors: int = 1_000_000
+    ivfpq_nprobe: int = 128
+    """IVF-PQ's lists scanned: recall@10 0.979 for the dev questions over real vectors with its
+    candidates re-scored (0.949 at 64; README "Scale")."""
 
     def __post_init__(self) -> None:
         if self.kind != "auto" and self.kind not in BACKENDS:
             raise ValueError(f"index kind must be auto or one of {', '.join(BACKENDS)}, got {self.kind!r}")
-        if self.ivf_min_vectors < 1 or self.nprobe < 1 or self.ivfpq_min_vectors < 1:
-            raise ValueError("ivf_min_vectors, ivfpq_min_vectors and nprobe must be at least 1")
+        if min(self.ivf_min_vectors, self.nprobe, self.ivfpq_min_vectors, self.ivfpq_nprobe) < 1:
+            raise ValueError("ivf_min_vectors, ivfpq_min_vectors and the nprobes must be at least 1")
 
     @staticmethod
     def lists_for(n: int) -> int:
@@ -68,8 +71,11 @@ class IndexPolicy:
         target = self.lists_for(n) if kind != "flat" else 0
         if kind != index.kind or (target and (index.lists * 2 < target or index.lists > 2 * target)):
             index = restructured(index, kind, target, exact)
-        index.nprobe = self.nprobe
+        index.nprobe = self.nprobe_for(index.kind)
         return index
+
+    def nprobe_for(self, kind: str) -> int:
+        return self.ivfpq_nprobe if kind == "ivfpq" else self.nprobe
 
 
 def restructured(index: VectorIndex, kind: str, lists: int, exact: Exact | None = None) -> VectorIndex:

@@ -99,7 +99,7 @@ def test_ivfpq_past_its_threshold_keeps_ids_removal_filters_and_files(tmp_path: 
     """Past `ivfpq_min_vectors` the policy quantises; ids, removal, filters and files work as
     for the other backends, and a retrain reads the exact vectors, not the codes."""
     flat, ids, vectors = _flat(6_000)
-    policy = IndexPolicy(ivf_min_vectors=1_000, ivfpq_min_vectors=5_000, nprobe=1_000)
+    policy = IndexPolicy(ivf_min_vectors=1_000, ivfpq_min_vectors=5_000, nprobe=1_000, ivfpq_nprobe=1_000)
     pq = policy.fit(flat.copy())
     assert pq.kind == "ivfpq" and pq.lists == IndexPolicy.lists_for(6_000)
     assert sorted(pq.ids().tolist()) == ids.tolist()
@@ -123,7 +123,7 @@ def test_an_approximate_index_is_rescored_with_the_true_vectors() -> None:
     from rag.vectors import search_exact
 
     flat, ids, vectors = _flat(6_000)
-    pq = IndexPolicy(kind="ivfpq", nprobe=1_000).fit(flat.copy())
+    pq = IndexPolicy(kind="ivfpq", ivfpq_nprobe=1_000).fit(flat.copy())
     truth = dict(zip(ids.tolist(), vectors, strict=True))
     exact = lambda found: np.stack([truth[int(i)] for i in found])  # noqa: E731
     queries = _vectors(40, seed=1)
