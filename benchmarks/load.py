@@ -1,6 +1,7 @@
 """Load: sustained `ask` throughput and latency over HTTP against a real `rag serve`.
 
     python benchmarks/load.py [--chunks 10000] [--users 8] [--seconds 30] [--client locust|plain]
+                              [--workers N]
 
 Builds (once, cached under benchmarks/.data/) an index of real transcripts and QMSum
 meetings, starts `rag serve` on loopback, drives it with locust (headless, closed loop)
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--client", choices=["locust", "plain"], default="locust")
+    parser.add_argument("--workers", type=int, default=1, help="`rag serve --workers N`")
     args = parser.parse_args()
 
     shared = shared_dir()
@@ -86,12 +88,14 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     rag = Path(sys.executable).with_name("rag")
     server = subprocess.Popen(
-        [str(rag), "serve", "--data-dir", str(data), "--port", str(port)],
+        [str(rag), "serve", "--data-dir", str(data), "--port", str(port), "--workers", str(args.workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         ready = _wait_ready(url, server)
+        if args.workers > 1:
+            time.sleep(20)  # /readyz answered by the first process up; let the others load too
         if args.client == "plain":
             row = _plain(port, questions(shared), args.seconds)
         else:
@@ -160,6 +164,7 @@ def _report(  # type: ignore[no-untyped-def]
     sizes = {p.name: _size_mb(p) for p in sorted(data.iterdir()) if p.name != "models"}
     print("on disk: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sizes.items() if mb >= 0.5))
     users = "1 connection (plain client)" if args.client == "plain" else f"{args.users} users (locust)"
+    users += f", {args.workers} server processes" if args.workers > 1 else ""
     print(f"load: {users}, {args.seconds} s, closed loop, POST /ask k=5 (hybrid)")
     print(
         f"requests {row['Request Count']}, errors {row['Failure Count']}, "
