@@ -218,9 +218,11 @@ class Library:
         self.encoded += encoded
         return out
 
-    def unchanged(self, item: Prepared) -> bool:
-        """Whether the library holds this document already, as prepared (a commit would skip it)."""
-        return self._scope.unchanged(item)
+    def unchanged(self, item: Prepared | Source, format: str | None = None) -> bool:
+        """Whether the library holds this document already (a commit would skip it)."""
+        if isinstance(item, Prepared):
+            return self._scope.unchanged(item.source, item.format)
+        return self._scope.unchanged(item, format)
 
     def commit(self, prepared: Sequence[Prepared]) -> list[AddResult]:
         """Store prepared, embedded documents under the write lock, published together (or
@@ -247,10 +249,9 @@ class Library:
 
     def add_source(self, src: Source, *, format: str | None = None) -> AddResult:
         self._require_embedder()
-        item = prepare(src, self.chunking, format=format)
-        if self.unchanged(item):
+        if self.unchanged(src, format):  # before chunking: a rerun over a folder costs little
             return AddResult(src.document.id, "unchanged", 0)
-        [result] = self.commit(self.embed([item]))
+        [result] = self.commit(self.embed([prepare(src, self.chunking, format=format)]))
         return result
 
     def index_folder(
@@ -294,14 +295,14 @@ class Library:
             for doc_id, path in files:
                 try:
                     source = read_file(path, id=doc_id, format=format, max_bytes=self.max_document_bytes)
+                    if self.unchanged(source, format):
+                        report.unchanged += 1
+                        statuses.append((doc_id, "unchanged"))
+                        continue
                     item = prepare(source, self.chunking, format=format)
                 except InvalidInput as exc:
                     report.failed[doc_id] = str(exc)  # type: ignore[index]
                     statuses.append((doc_id, f"failed: {exc}"))
-                    continue
-                if self.unchanged(item):
-                    report.unchanged += 1
-                    statuses.append((doc_id, "unchanged"))
                     continue
                 group.append(item)
                 statuses.append((doc_id, None))

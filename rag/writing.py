@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import Busy, IndexMismatch, NotFound
 from .generations import build_vectors
+from .ingest import Source
 from .prepare import AddResult, Prepared
 from .publisher import Publisher
 from .store import Store, StoreView
@@ -51,7 +52,7 @@ class WriteSession:
         return self._work
 
     def unchanged(self, prepared: Prepared) -> bool:
-        return _unchanged(self.store, prepared)
+        return _unchanged(self.store, prepared.source, prepared.format)
 
     def put(self, prepared: Prepared) -> AddResult:
         """Store one prepared document with its vectors (added, replaced, or unchanged when a
@@ -115,13 +116,9 @@ class WriteSession:
         self._work, self._stale, self.changes, self.changed = None, False, 0, set()
 
 
-def _unchanged(view: StoreView, prepared: Prepared) -> bool:
-    stored = view.fingerprint(prepared.document.id)
-    return (
-        stored is not None
-        and stored[0] == prepared.source.content_hash
-        and prepared.format in (None, stored[1])
-    )
+def _unchanged(view: StoreView, source: Source, format: str | None) -> bool:
+    stored = view.fingerprint(source.document.id)
+    return stored is not None and stored[0] == source.content_hash and format in (None, stored[1])
 
 
 class WriteScope:
@@ -220,9 +217,10 @@ class WriteScope:
             with self.store.reading() as view:
                 yield view
 
-    def unchanged(self, prepared: Prepared) -> bool:
+    def unchanged(self, source: Source, format: str | None) -> bool:
+        """Whether the library (as this thread sees it) holds this source already."""
         with self.view() as view:
-            return _unchanged(view, prepared)
+            return _unchanged(view, source, format)
 
     @contextmanager
     def _try_locked(self) -> Iterator[bool]:
