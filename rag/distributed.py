@@ -25,10 +25,9 @@ import numpy as np
 
 from .chunking import ChunkingConfig
 from .errors import InvalidInput, RagError
-from .ingest import from_file_bytes, read_bytes, walk
-from .library import FileProgress, IndexReport, Library
+from .ingest import from_file_bytes, read_bytes
+from .library import FileProgress, FolderRun, IndexReport, Library, folder_files
 from .prepare import Prepared, prepare
-from .transcripts import FORMATS
 
 __all__ = ["EmbedderSpec", "RayOptions", "index_on_ray"]
 
@@ -116,14 +115,7 @@ def index_on_ray(
     documents, chunks and vectors. `chunks_done(n, seconds)`: after each window, the chunks
     embedded in it and how long that took (for a throughput figure)."""
     options = options or RayOptions()
-    if format is not None and format not in FORMATS:
-        raise InvalidInput(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}")
-    if folder.is_file():
-        files = [(folder.name, folder)]
-    elif folder.is_dir():
-        files = list(walk(folder))
-    else:
-        raise InvalidInput(f"{folder} does not exist")
+    files = folder_files(folder, format)
     embedder = lib.embedder
     if embedder is None:
         raise RagError("this library was opened without an embedding model")
@@ -140,38 +132,25 @@ def index_on_ray(
                 f"{embedder.name} ({embedder.dimension}-d): give both the same --model"
             )
         encode = _encoder(ray, pool, options.batch_size)
-        report = IndexReport(failed={})
-        done = 0
+        run = FolderRun(len(files), progress)
         with lib.batch():
             for window in _windows(files, options.window_files):
-                t0 = time.monotonic()
-                prepared = _prepare_window(ray, lib, window, format, options)
+                t0, before = time.monotonic(), lib.encoded
                 todo: list[Prepared] = []
-                statuses: list[tuple[str, str | None]] = []
-                for (doc_id, _), item in zip(window, prepared, strict=True):
+                for (doc_id, _), item in zip(
+                    window, _prepare_window(ray, lib, window, format, options), strict=True
+                ):
                     if isinstance(item, str):
-                        report.failed[doc_id] = item  # type: ignore[index]
-                        statuses.append((doc_id, f"failed: {item}"))
+                        run.fail(doc_id, item)
                     elif lib.unchanged(item):
-                        report.unchanged += 1
-                        statuses.append((doc_id, "unchanged"))
+                        run.skip(doc_id)
                     else:
                         todo.append(item)
-                        statuses.append((doc_id, None))
-                before = lib.encoded
-                embedded = lib.embed(todo, encode=encode) if todo else []
-                results = iter(lib.commit(embedded) if embedded else [])
-                for doc_id, status in statuses:
-                    if status is None:
-                        result = next(results)
-                        report.count(result)
-                        status = result.status
-                    done += 1
-                    if progress:
-                        progress(done, len(files), doc_id, status)
+                        run.wait(doc_id)
+                run.done(lib.commit(lib.embed(todo, encode=encode)) if todo else [])
                 if chunks_done:
                     chunks_done(lib.encoded - before, time.monotonic() - t0)
-        return report
+        return run.report
     finally:
         if started:
             ray.shutdown()

@@ -29,7 +29,7 @@ from .transcripts import FORMATS
 from .vectors import IndexPolicy, new_index
 from .writing import WriteScope, WriteSession
 
-__all__ = ["AddResult", "IndexReport", "Library", "LibraryStatus"]
+__all__ = ["AddResult", "FolderRun", "IndexReport", "Library", "LibraryStatus", "folder_files"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,51 @@ FileProgress = Callable[[int, int, str, str], None]
 
 _GROUP_CHUNKS = 512
 """A folder is prepared and embedded this many chunks at a time, then committed together."""
+
+
+def folder_files(folder: Path, format: str | None) -> list[tuple[str, Path]]:
+    """(document id, path) of every transcript below `folder` (or the file itself)."""
+    if format is not None and format not in FORMATS:
+        raise InvalidInput(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}")
+    if folder.is_file():
+        return [(folder.name, folder)]
+    if folder.is_dir():
+        return list(walk(folder))
+    raise InvalidInput(f"{folder} does not exist")
+
+
+class FolderRun:
+    """A folder's files in order: each failed, skipped (unchanged) or waiting for its group's
+    commit; progress is reported in file order once a file's outcome is known."""
+
+    def __init__(self, total: int, progress: FileProgress | None) -> None:
+        self.report = IndexReport(failed={})
+        self._total, self._progress, self._done = total, progress, 0
+        self._pending: list[tuple[str, str | None]] = []  # (id, status; None: in the group)
+
+    def fail(self, doc_id: str, message: str) -> None:
+        self.report.failed[doc_id] = message  # type: ignore[index]
+        self._pending.append((doc_id, f"failed: {message}"))
+
+    def skip(self, doc_id: str) -> None:
+        self.report.unchanged += 1
+        self._pending.append((doc_id, "unchanged"))
+
+    def wait(self, doc_id: str) -> None:
+        self._pending.append((doc_id, None))
+
+    def done(self, results: Sequence[AddResult]) -> None:
+        """The waiting files' results (in order): everything pending is reported."""
+        outcomes = iter(results)
+        for doc_id, status in self._pending:
+            if status is None:
+                result = next(outcomes)
+                self.report.count(result)
+                status = result.status
+            self._done += 1
+            if self._progress:
+                self._progress(self._done, self._total, doc_id, status)
+        self._pending = []
 
 
 class Library:
@@ -264,52 +309,27 @@ class Library:
         done is published every `checkpoint_seconds`, so an interrupted run loses little and a
         rerun skips it.
         """
-        if format is not None and format not in FORMATS:
-            raise InvalidInput(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}")
-        if folder.is_file():
-            files = [(folder.name, folder)]
-        elif folder.is_dir():
-            files = list(walk(folder))
-        else:
-            raise InvalidInput(f"{folder} does not exist")
+        files = folder_files(folder, format)
         self._require_embedder()
-        report = IndexReport(failed={})
-        done = 0
+        run = FolderRun(len(files), progress)
         group: list[Prepared] = []
-        statuses: list[tuple[str, str | None]] = []  # (document id, status; None: in the group)
-
-        def flush() -> None:
-            nonlocal done, group, statuses
-            results = iter(self.commit(self.embed(group)) if group else [])
-            for doc_id, status in statuses:
-                if status is None:
-                    result = next(results)
-                    report.count(result)
-                    status = result.status
-                done += 1
-                if progress:
-                    progress(done, len(files), doc_id, status)
-            group, statuses = [], []
-
         with self.batch():
             for doc_id, path in files:
                 try:
                     source = read_file(path, id=doc_id, format=format, max_bytes=self.max_document_bytes)
                     if self.unchanged(source, format):
-                        report.unchanged += 1
-                        statuses.append((doc_id, "unchanged"))
+                        run.skip(doc_id)
                         continue
-                    item = prepare(source, self.chunking, format=format)
+                    group.append(prepare(source, self.chunking, format=format))
                 except InvalidInput as exc:
-                    report.failed[doc_id] = str(exc)  # type: ignore[index]
-                    statuses.append((doc_id, f"failed: {exc}"))
+                    run.fail(doc_id, str(exc))
                     continue
-                group.append(item)
-                statuses.append((doc_id, None))
+                run.wait(doc_id)
                 if sum(len(p.chunks) for p in group) >= _GROUP_CHUNKS:
-                    flush()
-            flush()
-        return report
+                    run.done(self.commit(self.embed(group)))
+                    group = []
+            run.done(self.commit(self.embed(group)) if group else [])
+        return run.report
 
     def remove(self, document_id: str) -> None:
         with self._writing() as session:
