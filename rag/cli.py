@@ -19,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from embeddings import ModelError, load_embedder
 
+from . import exports
 from .errors import InvalidInput, RagError
 from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold, select
-from .ingest import outside_links, read_file, walk
+from .ingest import outside_links, read_file, walk, with_media
 from .library import Library
 from .model import Answer, Passage
 from .retriever import MODES
@@ -114,13 +115,29 @@ def index(
             help="Parse and embed on a Ray cluster (HOST:PORT); --ray alone starts a local Ray runtime.",
         ),
     ] = None,
+    media_url: Annotated[
+        str | None,
+        typer.Option("--media-url", help="The recording of this file (an http(s) URL or a /path)."),
+    ] = None,
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
     settings = _settings(data_dir, model, backend)
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
+    if ray is not None and media_url is not None:
+        raise InvalidInput("--media-url names one recording and --ray indexes on a cluster: give one")
     if ray is not None:
         _index_on_ray(settings, path, None if ray == _LOCAL else ray, format)
+        return
+    if media_url is not None:
+        if not path.is_file():
+            raise InvalidInput("--media-url names one recording: give a single file, not a folder")
+        source = with_media(
+            read_file(path, id=path.name, format=format, max_bytes=settings.max_document_bytes), media_url
+        )
+        with _open(settings, with_model=True, create=True) as lib:
+            result = lib.add_source(source, format=format)
+        err.print(f"{escape(result.id)}: {result.status} ({result.chunks} chunks)")
         return
     with (
         _open(settings, with_model=True, create=True) as lib,
@@ -250,17 +267,22 @@ def ask(
         list[str] | None, typer.Option("--speaker", "-s", help="Only passages spoken by these speakers.")
     ] = None,
     mode: Annotated[str | None, typer.Option(help=f"One of {', '.join(MODES)} [default: hybrid].")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the same as --format json).")] = False,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help=f"Print the answer as {', '.join(exports.FORMATS)}."),
+    ] = None,
     data_dir: DataDir = None,
     model: Model = None,
     backend: Backend = None,
 ) -> None:
     """Ask a question; print the best passages with the questions they answered."""
+    if format is not None and format not in exports.FORMATS:  # before the model loads
+        raise InvalidInput(f"unknown --format {format!r}; one of {', '.join(exports.FORMATS)}")
     with _open(_settings(data_dir, model, backend), with_model=mode != "bm25", rerank=True) as lib:
         answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)  # type: ignore[arg-type]
-    if as_json:  # the shape of HTTP's /ask
-        body = {**asdict(answer), "similarity": answer.similarity}
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    if as_json or format is not None:  # json: the shape of HTTP's /ask
+        typer.echo(exports.render(answer, format or "json"), nl=False)
         return
     if not answer.passages:
         out.print("No passages found: the library is empty or nothing matches.")
@@ -449,6 +471,21 @@ def serve(
         log_config=None,
         timeout_worker_healthcheck=120,  # a process loading the model on a busy machine is not dead
     )
+
+
+@app.command()
+def mcp(data_dir: DataDir = None, model: Model = None, backend: Backend = None) -> None:
+    """Serve the library to an MCP host (an agent, a desktop assistant) over stdio."""
+    try:
+        from api import mcpserver
+    except ImportError as exc:
+        raise RagError(
+            f"the MCP server needs the mcp extra: pip install 'interview-rag[mcp]' ({exc})"
+        ) from None
+
+    settings = _settings(data_dir, model, backend)
+    with _open(settings, with_model=True, rerank=True) as lib:
+        mcpserver.build(lambda: lib, settings).run("stdio")
 
 
 def main(argv: list[str] | None = None) -> None:

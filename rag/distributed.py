@@ -23,11 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from embeddings import Progress
+
 from .chunking import ChunkingConfig
 from .errors import InvalidInput, RagError
 from .ingest import from_file_bytes, read_bytes
 from .library import FileProgress, FolderRun, IndexReport, Library, folder_files
-from .prepare import Prepared, prepare
+from .prepare import Encode, Prepared, prepare
 
 __all__ = ["EmbedderSpec", "RayOptions", "index_on_ray"]
 
@@ -188,13 +190,17 @@ def _prepare_window(
     return [read_errors[doc_id] if doc_id in read_errors else next(results) for doc_id, _ in window]
 
 
-def _encoder(ray: Any, pool: list[Any], batch_size: int) -> Callable[[list[str]], np.ndarray]:
+def _encoder(ray: Any, pool: list[Any], batch_size: int) -> Encode:
     """Texts to vectors through the actor pool, `batch_size` texts a call, in order."""
     from ray.util import ActorPool
 
-    def encode(texts: list[str]) -> np.ndarray:
+    def encode(texts: list[str], /, *, progress: Progress | None = None) -> np.ndarray:
         batches = [texts[at : at + batch_size] for at in range(0, len(texts), batch_size)]
-        parts = ActorPool(pool).map(lambda actor, batch: actor.encode.remote(batch), batches)
-        return np.concatenate(list(parts))
+        parts = []
+        for part in ActorPool(pool).map(lambda actor, batch: actor.encode.remote(batch), batches):
+            parts.append(part)
+            if progress:
+                progress(len(part))
+        return np.concatenate(parts)
 
     return encode

@@ -7,6 +7,7 @@ the published snapshot, BM25 catch-up). This class wires them and keeps the publ
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ import numpy as np
 
 from embeddings import Embedder
 
+from . import links
 from .chunking import ChunkingConfig
 from .errors import IndexMismatch, InvalidInput, NotFound, RagError
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
-from .model import Answer, Document, DocumentInfo
-from .prepare import AddResult, CacheLookup, Encode, Prepared, embed, prepare, vectors_for
+from .model import Answer, Document, DocumentInfo, Passage, SpeakerInfo
+from .prepare import AddResult, CacheLookup, ChunkProgress, Encode, Prepared, embed, prepare, vectors_for
 from .publisher import Publisher
 from .rerank import Reranker
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
@@ -29,7 +31,15 @@ from .transcripts import FORMATS
 from .vectors import IndexPolicy, new_index
 from .writing import WriteScope, WriteSession
 
-__all__ = ["AddResult", "FolderRun", "IndexReport", "Library", "LibraryStatus", "folder_files"]
+__all__ = [
+    "AddResult",
+    "ChunkProgress",
+    "FolderRun",
+    "IndexReport",
+    "Library",
+    "LibraryStatus",
+    "folder_files",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +137,10 @@ class Library:
         lexical_sync_max_chunks: int = 20_000,
         index_policy: IndexPolicy | None = None,
         reranker: Reranker | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.public_url = public_url
         self.reranker = reranker
         self.max_document_bytes = max_document_bytes
         self.store = store
@@ -158,6 +170,7 @@ class Library:
         lexical_sync_max_chunks: int = 20_000,
         index_policy: IndexPolicy | None = None,
         reranker: Reranker | None = None,
+        public_url: str | None = None,
     ) -> Library:
         """Open (creating if needed) a data directory.
 
@@ -169,7 +182,8 @@ class Library:
         background (a new document is found by meaning at once, by its words seconds later).
         `index_policy`: exact or approximate vector search, by size unless told.
         `reranker`: re-orders each question's top candidates by its score (`rag.rerank`);
-        None (the default) leaves the ranking as it is.
+        None (the default) leaves the ranking as it is. `public_url`: where the server is
+        reached, so each passage's permalink (`Passage.url`) is absolute; None: a path.
         """
         path = Path(data_dir).expanduser()
         if path.exists() and not path.is_dir():
@@ -188,6 +202,7 @@ class Library:
             lexical_sync_max_chunks,
             index_policy,
             reranker,
+            public_url,
         )
         if embedder is not None and not allow_model_change:
             lib._check_model(embedder)
@@ -249,9 +264,16 @@ class Library:
         items = [prepare(src, self.chunking, format=format) for src in sources]
         return self.embed(items)
 
-    def embed(self, items: Sequence[Prepared], *, encode: Encode | None = None) -> list[Prepared]:
+    def embed(
+        self,
+        items: Sequence[Prepared],
+        *,
+        encode: Encode | None = None,
+        progress: ChunkProgress | None = None,
+    ) -> list[Prepared]:
         """Vectors for prepared documents: cached ones looked up, the rest encoded, by this
-        library's model or by `encode` (the same model elsewhere: a Ray actor pool)."""
+        library's model or by `encode` (the same model elsewhere: a Ray actor pool).
+        `progress(chunks embedded, chunks in all)` as they go."""
         embedder = self._require_embedder()
         out, encoded = embed(
             items,
@@ -259,6 +281,7 @@ class Library:
             self._lookup(embedder),
             model=embedder.name,
             dimension=embedder.dimension,
+            progress=progress,
         )
         self.encoded += encoded
         return out
@@ -277,6 +300,32 @@ class Library:
         self._scope.checkpoint()
         return results
 
+    def add_text(
+        self,
+        text: str,
+        *,
+        id: str | None = None,
+        title: str | None = None,
+        format: str | None = None,
+        progress: ChunkProgress | None = None,
+    ) -> AddResult:
+        """Add or replace a document whose text is `text`."""
+        src = from_text(text, id=id, title=title, format=format)
+        return self.add_source(src, format=format, progress=progress)
+
+    def add_file(
+        self,
+        path: str | Path,
+        *,
+        id: str | None = None,
+        title: str | None = None,
+        format: str | None = None,
+        progress: ChunkProgress | None = None,
+    ) -> AddResult:
+        """Add or replace the document read from the file at `path` (text, PDF or DOCX)."""
+        src = read_file(Path(path), id=id, title=title, format=format, max_bytes=self.max_document_bytes)
+        return self.add_source(src, format=format, progress=progress)
+
     def add(
         self,
         source: Path | str,
@@ -285,18 +334,25 @@ class Library:
         title: str | None = None,
         format: str | None = None,
     ) -> AddResult:
-        """Add or replace a document: a `Path` is read as a file, a `str` is the text itself."""
+        """Deprecated: a `str` was the text, even `"talk.txt"`; use `add_text` or `add_file`."""
+        warnings.warn(
+            "Library.add is deprecated: use add_text(text) or add_file(path)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if isinstance(source, Path):
-            src = read_file(source, id=id, title=title, format=format, max_bytes=self.max_document_bytes)
-        else:
-            src = from_text(source, id=id, title=title, format=format)
-        return self.add_source(src, format=format)
+            return self.add_file(source, id=id, title=title, format=format)
+        return self.add_text(source, id=id, title=title, format=format)
 
-    def add_source(self, src: Source, *, format: str | None = None) -> AddResult:
+    def add_source(
+        self, src: Source, *, format: str | None = None, progress: ChunkProgress | None = None
+    ) -> AddResult:
+        """`progress(chunks embedded, chunks in all)`, from 0 once chunked (cached vectors count
+        as embedded at once); the document is published when this returns outside a batch."""
         self._require_embedder()
         if self.unchanged(src, format):  # before chunking: a rerun over a folder costs little
             return AddResult(src.document.id, "unchanged", 0)
-        [result] = self.commit(self.embed([prepare(src, self.chunking, format=format)]))
+        [result] = self.commit(self.embed([prepare(src, self.chunking, format=format)], progress=progress))
         return result
 
     def index_folder(
@@ -335,7 +391,7 @@ class Library:
         with self._writing() as session:
             session.delete(document_id)
 
-    def reindex(self, *, progress: Callable[[int, int], None] | None = None) -> int:
+    def reindex(self, *, progress: ChunkProgress | None = None) -> int:
         """Re-embed every chunk with the current model (after a model change). Returns the count."""
         embedder = self._require_embedder()
         with self._writing() as session:
@@ -409,7 +465,17 @@ class Library:
                 view, snap.vectors, snap.lexical, self.retrieval, snap.cache, reranker=self.reranker
             )
             answer = retriever.search(question, query, k, documents=documents, speakers=speakers, mode=mode)
-        return answer
+            metadata = {d: view.metadata(d) for d in {p.document_id for p in answer}}
+        return links.annotate(answer, metadata, self.public_url)
+
+    def passage(self, document_id: str, start: int, end: int) -> Passage:
+        """The quote `start..end` of a document, cited as `ask` cites it (for a passage id)."""
+        return links.at_span(self.document(document_id), start, end, base=self.public_url)
+
+    def speakers(self) -> list[SpeakerInfo]:
+        """Everyone who speaks in the library, with their turns and documents counted."""
+        with self.store.reading() as view:
+            return view.speakers()
 
     def candidates(
         self,

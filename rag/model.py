@@ -17,6 +17,7 @@ __all__ = [
     "Evidence",
     "Passage",
     "Span",
+    "SpeakerInfo",
     "Turn",
     "thread",
 ]
@@ -144,6 +145,13 @@ class Passage:
     speakers: tuple[str, ...] = ()
     """Everyone who speaks inside the quote, in order: a passage may join the short turns of
     one exchange (several people answering one question in a meeting)."""
+    url: str = ""
+    """The permalink: the transcript opened at the quote (`rag.links.permalink`)."""
+    document_date: str | None = None
+    """The document's `date` metadata, when it has one."""
+    media_url: str | None = None
+    """The recording at the quote's moment (`…#t=SECONDS`), when the document has a recording
+    and the turn a timestamp."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +209,12 @@ class DocumentInfo:
     chunk_count: int
     source: str | None = None
     added_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerInfo:
+    """A speaker as the store knows them: how many turns, in how many documents."""
+
+    name: str
+    turns: int
+    documents: int

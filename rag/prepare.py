@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
+
+from embeddings import Progress
 
 from .chunking import ChunkingConfig, chunk_document
 from .ingest import Source, read_file
@@ -23,6 +25,7 @@ from .store import text_hash
 __all__ = [
     "AddResult",
     "CacheLookup",
+    "ChunkProgress",
     "Encode",
     "Prepared",
     "attach",
@@ -84,8 +87,15 @@ def prepare_file(
 CacheLookup = Callable[[Sequence[bytes]], Mapping[bytes, np.ndarray]]
 """Text hashes to the vectors this model made for them before (those it has)."""
 
-Encode = Callable[[list[str]], np.ndarray]
-"""Texts to normalised float32 vectors, in order."""
+ChunkProgress = Callable[[int, int], None]
+"""Called with (chunks embedded, chunks in all)."""
+
+
+class Encode(Protocol):
+    """Texts to normalised float32 vectors, in order; `progress(n)` after each n encoded
+    (an `Embedder.embed_documents`, or a pool of them elsewhere)."""
+
+    def __call__(self, texts: list[str], /, *, progress: Progress | None = None) -> np.ndarray: ...
 
 
 def missing_texts(texts: Sequence[str], cached: Mapping[bytes, np.ndarray]) -> list[str]:
@@ -99,15 +109,43 @@ def missing_texts(texts: Sequence[str], cached: Mapping[bytes, np.ndarray]) -> l
 
 
 def vectors_for(
-    texts: Sequence[str], encode: Encode, lookup: CacheLookup, dimension: int
+    texts: Sequence[str],
+    encode: Encode,
+    lookup: CacheLookup,
+    dimension: int,
+    progress: ChunkProgress | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `texts`, in order: from the cache where it has them, the rest encoded in
-    one call (each distinct text once). Returns them and how many texts were encoded."""
+    one call (each distinct text once). Returns them and how many texts were encoded.
+
+    `progress(texts embedded, texts in all)` from the cache hits on (cached ones count at
+    once), as the model goes, up to all of them."""
     found = dict(lookup([text_hash(t) for t in texts]))
     todo = missing_texts(texts, found)
+    total, cached = len(texts), sum(text_hash(t) in found for t in texts)
+    if progress:
+        progress(cached, total)
     if todo:
-        found.update(zip((text_hash(t) for t in todo), encode(todo), strict=True))
+        vectors = encode(todo, progress=_steps(progress, cached, total, len(todo)) if progress else None)
+        found.update(zip((text_hash(t) for t in todo), vectors, strict=True))
+        if progress:
+            progress(total, total)
     return gather(texts, found, dimension), len(todo)
+
+
+def _steps(progress: ChunkProgress, start: int, total: int, distinct: int) -> Progress:
+    """The model's `progress(n encoded)` as texts embedded of all: a text repeated counts each
+    time, so the `distinct` ones encoded are scaled to the `total - start` still to do."""
+    encoded = 0
+
+    def step(n: int) -> None:
+        nonlocal encoded
+        encoded = min(encoded + n, distinct)
+        done = start + (total - start) * encoded // distinct
+        if done < total:  # the last is reported once the vectors are in
+            progress(done, total)
+
+    return step
 
 
 def gather(texts: Sequence[str], vectors: Mapping[bytes, np.ndarray], dimension: int) -> np.ndarray:
@@ -130,8 +168,16 @@ def attach(items: Sequence[Prepared], vectors: np.ndarray, model: str) -> list[P
 
 
 def embed(
-    items: Sequence[Prepared], encode: Encode, lookup: CacheLookup, *, model: str, dimension: int
+    items: Sequence[Prepared],
+    encode: Encode,
+    lookup: CacheLookup,
+    *,
+    model: str,
+    dimension: int,
+    progress: ChunkProgress | None = None,
 ) -> tuple[list[Prepared], int]:
-    """`items` with vectors (see `vectors_for`); also how many texts were encoded."""
-    vectors, encoded = vectors_for([t for item in items for t in item.texts], encode, lookup, dimension)
+    """`items` with vectors (see `vectors_for`; `progress` counts all their chunks); also how
+    many texts were encoded."""
+    texts = [t for item in items for t in item.texts]
+    vectors, encoded = vectors_for(texts, encode, lookup, dimension, progress)
     return attach(items, vectors, model), encoded

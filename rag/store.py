@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import Damaged, IndexMismatch
-from .model import Chunk, Document, DocumentInfo, Turn
+from .model import Chunk, Document, DocumentInfo, SpeakerInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
 
@@ -182,6 +182,20 @@ class StoreView:
             ).fetchall()
         return tuple(Turn(*r) for r in rows)
 
+    def metadata(self, document_id: str) -> dict[str, str]:
+        with self._lock:
+            row = self._db.execute("SELECT metadata FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def speakers(self) -> list[SpeakerInfo]:
+        """Everyone who speaks anywhere, most turns first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT speaker, COUNT(*), COUNT(DISTINCT document_id) FROM turns"
+                " WHERE speaker IS NOT NULL AND speaker != '' GROUP BY speaker ORDER BY 2 DESC, 1"
+            ).fetchall()
+        return [SpeakerInfo(*r) for r in rows]
+
     def title(self, document_id: str) -> str:
         with self._lock:
             row = self._db.execute("SELECT title FROM documents WHERE id = ?", (document_id,)).fetchone()
@@ -307,6 +321,8 @@ class Store(StoreView):
         with self.translating():
             super().__init__(self._connect(), threading.RLock())
             try:
+                if self._current():
+                    return
                 with self._lock:
                     self._db.execute("BEGIN IMMEDIATE")
                     try:
@@ -342,6 +358,19 @@ class Store(StoreView):
         have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
         if column not in have:
             self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    def _current(self) -> bool:
+        """Whether the file is at this schema with nothing to create, migrate or backfill: then
+        opening it takes no write lock, so a server starts while `rag index` is writing."""
+        try:
+            version = self.meta("schema_version")
+            if version != str(SCHEMA_VERSION):
+                return False
+            return self.meta("model") is None or bool(
+                self._db.execute("SELECT 1 FROM embedding_cache LIMIT 1").fetchone()
+            )
+        except sqlite3.OperationalError:  # a new file: no tables yet
+            return False
 
     def _create(self) -> None:
         for statement in _SCHEMA.split(";"):

@@ -122,7 +122,8 @@ def _unchanged(view: StoreView, source: Source, format: str | None) -> bool:
 
 
 class WriteScope:
-    """One writer at a time: a thread lock in this process, a file lock across processes."""
+    """One writer at a time: a thread lock in this process, a file lock across processes,
+    both waited for at most `lock_timeout` seconds together (then `Busy`)."""
 
     def __init__(
         self,
@@ -137,6 +138,7 @@ class WriteScope:
         self.publisher = publisher
         self.checkpoint_seconds = checkpoint_seconds
         self._write_lock = threading.RLock()
+        self._lock_timeout = lock_timeout
         self._file_lock = filelock.FileLock(data_dir / "write.lock", timeout=lock_timeout, thread_local=False)
         self._write_depth = 0
         self._writer = 0  # the thread inside the write scope
@@ -148,7 +150,12 @@ class WriteScope:
     def session(self) -> Iterator[WriteSession]:
         """The writer's scope. The outermost one holds the file lock and one SQLite transaction
         and publishes at its end; inner ones are savepoints that undo themselves on error."""
-        with self._write_lock:
+        # One bound for both locks: a writer never waits without end for another thread's batch
+        # either (a negative `lock_timeout` is the one way to ask for no bound).
+        deadline = time.monotonic() + self._lock_timeout
+        if not self._write_lock.acquire(timeout=self._lock_timeout if self._lock_timeout >= 0 else -1):
+            raise Busy(f"another writer in this process is writing to {self.data_dir}; try again shortly")
+        try:
             if self._write_depth:
                 session = self._session
                 assert session is not None
@@ -164,7 +171,7 @@ class WriteScope:
                     self._write_depth -= 1
                 return
             try:
-                self._file_lock.acquire()
+                self._file_lock.acquire(timeout=self._left(deadline))
             except filelock.Timeout:
                 raise Busy(
                     f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
@@ -185,6 +192,11 @@ class WriteScope:
             finally:
                 self._write_depth, self._session = 0, None
                 self._file_lock.release()
+        finally:
+            self._write_lock.release()
+
+    def _left(self, deadline: float) -> float:
+        return -1 if self._lock_timeout < 0 else max(deadline - time.monotonic(), 0)
 
     def _publish(self, session: WriteSession) -> None:
         session.publish()

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -211,7 +212,8 @@ def test_index_skips_links_out_of_the_folder_unless_asked(tmp_path: Path) -> Non
 
 def test_serve_with_two_workers_shares_one_library(tmp_path: Path) -> None:
     """`--workers 2`: two server processes over one data directory; a document one of them
-    adds is found by every later question, whichever process answers it."""
+    adds is found by every later question, and a job one of them accepted is followed by
+    `GET /jobs/{id}` to `done`, whichever process answers the poll."""
     import httpx
 
     env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data")}
@@ -233,9 +235,102 @@ def test_serve_with_two_workers_shares_one_library(tmp_path: Path) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             r = client.post("/documents", json={"id": "ferry", "text": QA})
             assert r.status_code == 201, r.text
+            r = client.post(
+                "/documents?background=true", json={"id": "pier", "text": QA.replace("ferry", "pier")}
+            )
+            assert r.status_code == 202, r.text
+            job = r.headers["location"]
+        # a connection per request, so the kernel hands each to either process
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=fresh) as client:
+            ran_here: set[bool] = set()  # whether the answering process is the one that ran the job
+            deadline = time.monotonic() + 120
+            while ran_here != {True, False}:
+                assert time.monotonic() < deadline, ran_here
+                r = client.get(job)
+                assert r.status_code == 200, r.text  # never a 404 from the other process
+                if r.json()["status"] != "done":
+                    time.sleep(0.05)
+                    continue
+                ran_here.add(
+                    'rag_job_duration_seconds_count{kind="upload",status="done"}'
+                    in client.get("/metrics").text
+                )
             for _ in range(8):
                 r = client.post("/ask", json={"question": "What colour is the ferry?", "k": 1})
                 assert r.json()["passages"][0]["document_id"] == "ferry"
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_ask_exports_csv_markdown_and_ris(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from rag.exports import COLUMNS
+
+    doc = tmp_path / "ferry.txt"
+    doc.write_text(QA, encoding="utf-8")
+    data = tmp_path / "data"
+    assert rag("index", str(doc), data_dir=data).returncode == 0
+    r = rag("ask", "--format", "csv", "-k", "1", "What colour is the ferry?", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    [row] = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert tuple(row) == COLUMNS
+    assert (
+        row["quote"] == "The ferry is painted bright yellow."
+        and row["question"] == "What colour is the ferry?"
+    )
+    assert row["url"] == f"/view/ferry.txt?start={row['start']}&end={row['end']}&asked=0"
+    assert row["answerable"] == "true"
+    r = rag("ask", "-f", "markdown", "-k", "1", "What colour is the ferry?", data_dir=data)
+    assert "> The ferry is painted bright yellow.\n" in r.stdout
+    r = rag(
+        "ask",
+        "--format",
+        "ris",
+        "-k",
+        "1",
+        "What colour is the ferry?",
+        data_dir=data,
+        RAG_PUBLIC_URL="https://q.example.org",
+    )
+    assert "N1  - The ferry is painted bright yellow." in r.stdout.splitlines()
+    assert "UR  - https://q.example.org/view/ferry.txt?start=" in r.stdout
+    r = rag("ask", "--format", "docx", "ferry", data_dir=data)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "unknown --format 'docx'" in r.stderr
+
+
+def test_index_sets_a_files_recording(tmp_path: Path) -> None:
+    doc = tmp_path / "ferry.txt"
+    doc.write_text(QA.replace("Q: What", "[00:01:05] Q: What"), encoding="utf-8")
+    data = tmp_path / "data"
+    r = rag("index", str(doc), "--media-url", "https://media.example.org/ferry.mp3", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "ferry.txt: added" in r.stderr
+    body = json.loads(rag("ask", "--json", "-k", "1", "What colour is the ferry?", data_dir=data).stdout)
+    assert body["passages"][0]["media_url"].startswith("https://media.example.org/ferry.mp3")
+    r = rag("index", str(tmp_path), "--media-url", "https://media.example.org/x.mp3", data_dir=data)
+    assert r.returncode == 1 and "single file" in r.stderr
+
+
+def test_a_write_waits_at_most_rag_write_wait_for_another_writer(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.writer", "hold", str(tmp_path), "60"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        r = rag("remove", "ferry", data_dir=tmp_path, timeout=30, RAG_WRITE_WAIT="0.5")
+        took = time.monotonic() - start
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode == 1 and "another process is writing" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert took < 8, took  # the default wait is 10 s

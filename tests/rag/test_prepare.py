@@ -12,7 +12,7 @@ import pytest
 from rag import IndexMismatch, Library
 from rag.chunking import ChunkingConfig
 from rag.ingest import from_text
-from rag.prepare import embed, missing_texts, prepare, prepare_file
+from rag.prepare import embed, missing_texts, prepare, prepare_file, vectors_for
 from rag.store import text_hash
 from tests.fakes import FakeEmbedder
 
@@ -41,7 +41,7 @@ def test_prepared_in_another_place_commits_as_add_would(tmp_path: Path) -> None:
         assert result.status == "added" and lib.generation == 1
         via_commit = lib.ask("what did they say", k=3)
     with Library.open(tmp_path / "b", embedder=FakeEmbedder()) as lib:
-        lib.add(FIXTURES / "qa.txt", id="qa")
+        lib.add_file(FIXTURES / "qa.txt", id="qa")
         assert list(lib.ask("what did they say", k=3)) == list(via_commit)
     assert _rows(tmp_path / "a") == _rows(tmp_path / "b")
 
@@ -57,7 +57,7 @@ def test_one_commit_is_one_publication(tmp_path: Path) -> None:
 
 def test_the_cache_is_consulted_before_the_model(tmp_path: Path) -> None:
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
-        lib.add(FERRY, id="ferry")
+        lib.add_text(FERRY, id="ferry")
         ferry_texts = lib.encoded
         copy, pier = (prepare(from_text(t, id=i), lib.chunking) for t, i in ((FERRY, "copy"), (PIER, "pier")))
         texts = copy.texts + pier.texts
@@ -71,7 +71,7 @@ def test_the_cache_is_consulted_before_the_model(tmp_path: Path) -> None:
 
 def test_commit_refuses_other_models_and_missing_vectors(tmp_path: Path) -> None:
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
-        lib.add(FERRY, id="ferry")
+        lib.add_text(FERRY, id="ferry")
         other = FakeEmbedder(name="another-model")
         item = prepare(from_text(PIER, id="pier"), lib.chunking)
         [foreign], _ = embed([item], other.embed_documents, lambda h: {}, model=other.name, dimension=64)
@@ -87,13 +87,38 @@ def test_a_failed_step_inside_a_batch_leaves_vectors_and_rows_agreeing(tmp_path:
     changed must come back too (they are rebuilt from the writer's rows)."""
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
         with lib.batch():
-            lib.add(FERRY, id="ferry")
+            lib.add_text(FERRY, id="ferry")
             with pytest.raises(RuntimeError), lib.batch():
                 lib.remove("ferry")
                 raise RuntimeError("the step fails after changing the vectors")
-            lib.add(PIER, id="pier")
+            lib.add_text(PIER, id="pier")
         status = lib.status()
         assert status.documents == 2 and status.chunks == lib.store.chunk_count()
         [best] = lib.ask("ferry painted yellow", k=1, mode="dense")
         assert best.document_id == "ferry"
         assert np.isfinite(best.score)
+
+
+def test_progress_counts_chunks_cached_at_once_and_repeated_texts_each_time() -> None:
+    """`progress(embedded, all)` over the chunks, not the distinct texts the model sees: the
+    cache's count at once, the model's steps scaled to what is left, then all of them."""
+    fake = FakeEmbedder()
+    texts = ["cached one", "cached two"] + [f"new {i}" for i in range(4)] * 2  # 2 + 8 chunks, 4 distinct new
+    known = {text_hash(t): fake.embed_query(t) for t in texts[:2]}
+    calls: list[int] = []
+
+    def encode(batch: list[str], /, *, progress=None) -> np.ndarray:
+        calls.append(len(batch))
+        for _ in batch:  # one at a time, as a model reports its batches
+            if progress:
+                progress(1)
+        return fake.embed_documents(batch)
+
+    seen: list[tuple[int, int]] = []
+    vectors, encoded = vectors_for(texts, encode, lambda hashes: known, 64, lambda *p: seen.append(p))
+    assert calls == [4] and encoded == 4
+    assert seen == [(2, 10), (4, 10), (6, 10), (8, 10), (10, 10)]
+    assert np.allclose(vectors[2], vectors[6])  # a repeated text has its one vector
+    seen.clear()
+    vectors_for(texts[:2], encode, lambda hashes: known, 64, lambda *p: seen.append(p))
+    assert seen == [(2, 2)] and calls == [4]  # all cached: no model call, done at once
