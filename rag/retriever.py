@@ -17,7 +17,7 @@ from .mentions import named_speakers
 from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
 from .ranker import Ranker, default_ranker, feature_rows, idf_coverage, log_chars
 from .store import ChunkRow, StoreView
-from .vectors import VectorIndex
+from .vectors import VectorIndex, search_exact
 from .verdict import VerdictModel, evidence
 
 __all__ = ["MODES", "Mode", "RetrievalConfig", "Retriever"]
@@ -197,8 +197,9 @@ class Retriever:
             self.store.chunk_ids(documents=documents, speakers=speakers) if documents or speakers else None
         )
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        exact = lambda ids: self.store.chunk_vectors(ids, self.vectors.dimension)  # noqa: E731
         dense = (
-            self.vectors.search(query, want, allowed=allowed)
+            search_exact(self.vectors, query, want, allowed=allowed, vectors_of=exact)
             if mode != "bm25" and query is not None
             else empty
         )
