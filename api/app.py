@@ -130,7 +130,7 @@ async def _open_library(settings: Settings) -> AsyncIterator[Library]:
 
     embedder = await run_in_threadpool(lambda: load_embedder(settings.model, **settings.embedder_options()))
     lib = await run_in_threadpool(
-        lambda: Library.open(settings.data_dir, embedder=embedder, **settings.library_options())  # type: ignore[arg-type]
+        lambda: Library.open(settings.data_dir, embedder=embedder, **settings.library_options())
     )
     try:
         await run_in_threadpool(lib.status)  # load the search files now, not on the first question

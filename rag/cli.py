@@ -8,7 +8,7 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -57,7 +57,7 @@ Backend = Annotated[
 
 
 def _settings(data_dir: Path | None, model: str | None = None, backend: str | None = None) -> Settings:
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}  # the flags given; pydantic validates each as the environment's
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if model is not None:
@@ -65,7 +65,7 @@ def _settings(data_dir: Path | None, model: str | None = None, backend: str | No
     if backend is not None:
         overrides["backend"] = backend
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInput(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
@@ -93,7 +93,7 @@ def _open(
         settings.data_dir,
         embedder=embedder,
         allow_model_change=allow_model_change,
-        **settings.library_options(rerank=rerank),  # type: ignore[arg-type]
+        **settings.library_options(rerank=rerank),
     )
 
 
@@ -280,7 +280,7 @@ def ask(
     if format is not None and format not in exports.FORMATS:  # before the model loads
         raise InvalidInput(f"unknown --format {format!r}; one of {', '.join(exports.FORMATS)}")
     with _open(_settings(data_dir, model, backend), with_model=mode != "bm25", rerank=True) as lib:
-        answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)  # type: ignore[arg-type]
+        answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)
     if as_json or format is not None:  # json: the shape of HTTP's /ask
         typer.echo(exports.render(answer, format or "json"), nl=False)
         return
@@ -398,7 +398,7 @@ def eval_(
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         folder = data_dir or Path(tmp)
         embedder = load_embedder(settings.model, backend=settings.backend, cache_dir=folder / "models")
-        with Library.open(folder, embedder=embedder, **settings.library_options()) as lib:  # type: ignore[arg-type]
+        with Library.open(folder, embedder=embedder, **settings.library_options()) as lib:
             err.print(f"indexing {len(documents)} documents for {len(questions)} questions ...")
             index_eval_set(lib, EvalSet(list(documents.values()), questions))
 
@@ -406,7 +406,7 @@ def eval_(
                 if verbose:
                     err.print(f"  {q.id}: rank {'-' if rank is None else rank + 1}  {escape(q.question)}")
 
-            results = [evaluate(lib, questions, k=k, mode=m, on_answer=show) for m in modes]  # type: ignore[arg-type]
+            results = [evaluate(lib, questions, k=k, mode=m, on_answer=show) for m in modes]
     if as_json:
         typer.echo(json.dumps([asdict(r) for r in results], indent=2))
         return

@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import InvalidInput
 from .ranker import Ranker, default_ranker, load_ranker
-from .rerank import RERANKERS, check_reranker, load_reranker
+from .rerank import RERANKERS, Reranker, check_reranker, load_reranker
 from .retriever import RetrievalConfig
 from .vectors import IndexPolicy
 
+if TYPE_CHECKING:
+    from embeddings import Backend
+
 __all__ = ["Settings"]
+
+
+class LibraryOptions(TypedDict):
+    """What `Settings` decides of `rag.Library.open` (typed, so a misspelt or mistyped option
+    fails the type check rather than the call)."""
+
+    lock_timeout: float
+    max_document_bytes: int
+    index_policy: IndexPolicy
+    reranker: Reranker | None
+    retrieval: RetrievalConfig
+    public_url: str | None
+
+
+class EmbedderOptions(TypedDict):
+    """What `Settings` decides of `embeddings.load_embedder`."""
+
+    backend: Backend
+    cache_dir: Path
 
 
 class Settings(BaseSettings):
@@ -189,7 +211,7 @@ class Settings(BaseSettings):
                 raise ValueError(str(exc)) from None
         return path
 
-    def library_options(self, *, rerank: bool = True) -> dict[str, object]:
+    def library_options(self, *, rerank: bool = True) -> LibraryOptions:
         """Keyword arguments for `rag.Library.open`. With `rerank`, the configured re-ranker is
         loaded here (seconds for a PyTorch model): commands that never ask pass False."""
         return {
@@ -211,9 +233,6 @@ class Settings(BaseSettings):
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"RAG_RANKER={self.ranker!r} is no ranker file: {exc}") from None
 
-    def embedder_options(self) -> dict[str, object]:
+    def embedder_options(self) -> EmbedderOptions:
         """Keyword arguments for `embeddings.load_embedder`."""
-        return {
-            "backend": self.backend,
-            "cache_dir": self.model_cache or self.data_dir / "models",
-        }
+        return {"backend": self.backend, "cache_dir": self.model_cache or self.data_dir / "models"}
