@@ -2,13 +2,14 @@
 
 from .chunking import ChunkingConfig
 from .errors import Busy, Damaged, IndexMismatch, InvalidInput, NotFound, RagError
-from .library import AddResult, IndexReport, Library
-from .model import Chunk, Citation, Document, DocumentInfo, Passage, Turn
+from .library import AddResult, IndexReport, Library, LibraryStatus
+from .model import Answer, Chunk, Citation, Document, DocumentInfo, Evidence, Passage, Turn
 from .retriever import RetrievalConfig
 from .vectors import IndexPolicy
 
 __all__ = [
     "AddResult",
+    "Answer",
     "Busy",
     "Chunk",
     "ChunkingConfig",
@@ -16,11 +17,13 @@ __all__ = [
     "Damaged",
     "Document",
     "DocumentInfo",
+    "Evidence",
     "IndexMismatch",
     "IndexPolicy",
     "IndexReport",
     "InvalidInput",
     "Library",
+    "LibraryStatus",
     "NotFound",
     "Passage",
     "RagError",
