@@ -31,9 +31,8 @@ class RetrievalConfig:
     mode: Mode = "hybrid"
     fusion: str = "convex"
     dense_weight: float = 0.7
-    """The dense share of the fused score. On the train splits 0.4-0.5 scores a little higher
-    (`benchmarks/sweep.py`, meetings and hearings only), but on the dev sets 0.5 traded the
-    interview for QMSum val (README, Quality), so 0.7 stays."""
+    """The dense share of the fused score (a feature of the ranker; the score itself under
+    the hand-set weights). How it was chosen: README, The learned ranker."""
     rrf_k: float = 60.0
     candidates: int = 100
     """How many chunks each search returns before fusion and assembly."""
@@ -45,14 +44,12 @@ class RetrievalConfig:
     epilogue_weight: float = 0.5
     """Speakerless narration after the conversation's last exchange (a blog's commentary,
     readers' comments) counts this much: it is not what was said, and comments similar in tone
-    outranked the one paragraph holding a rare name asked about (0.8 before; no dev gold lies
-    there). A script's last lines, which have speakers, are not commentary."""
+    outranked the one paragraph holding a rare name asked about. A script's last lines, which
+    have speakers, are not commentary."""
     question_weight: float = 0.8
     """A question turn's score counts this much: the answer is what an interview's reader
     wants, but in a hearing the questioner's own words (facts, quotes, figures) are often the
-    passage asked for. Dev sets: quoting questions only after every matching answer gave QMSum
-    val MRR 0.775, hit@5 0.925; weights 0.65-0.85 give 0.807-0.820, hit@5 0.955 (0.9 and 1.0
-    cost the interview hit@5), the interview unchanged at 0.8."""
+    passage asked for, so questions are weighed down, not dropped (README, Quality)."""
     ranker: Ranker | None = field(default_factory=default_ranker)
     """Scores hybrid candidates from their features (`rag.ranker`): by default the boosted
     trees that ship (`rag/ranker.json`, fitted on public train splits). None: the convex
@@ -65,11 +62,11 @@ class RetrievalConfig:
     verdict: VerdictModel = field(default_factory=VerdictModel)
     """Whether the passages answer the question (`rag.verdict`)."""
     speaker_boost: float = 0.3
-    """Fused scores of turns by a speaker the question names ("What did Morneau say about …")
-    are multiplied by 1 + this (QMSum val hit@5 0.910 -> 0.925, the interview unchanged)."""
+    """Fused scores of turns by a speaker the question names ("What did Ana Ruiz say about …")
+    are multiplied by 1 + this."""
     mmr_lambda: float = 1.0
-    """Relevance against novelty when ordering passages; 1 (relevance only) measured best on
-    the dev sets: overlapping passages are already dropped, so k passages are k places."""
+    """Relevance against novelty when ordering passages; 1 is relevance only: overlapping
+    passages are already dropped, so k passages are k places."""
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
