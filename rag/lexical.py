@@ -21,10 +21,10 @@ _STEMMER = "english"
 _NO_TERMS = "no-terms"
 """The marker of a saved index whose chunks hold no indexable word."""
 K1, B = 2.0, 0.75
-"""BM25's term saturation and length normalisation. k1 1.8-2.5 (b 0.75) measured a plateau on
-both dev sets against bm25s's default 1.5: interview hit@1 0.90 -> 0.95, MRR 0.938 -> 0.963;
-QMSum val MRR 0.762 -> 0.775. Saved with each index: an index keeps the values it was built
-with until its BM25 is rebuilt (any write, or `rag reindex`)."""
+"""BM25's term saturation and length normalisation: transcripts repeat a speaker's words, so
+saturation comes later than bm25s's default k1 1.5 (README, Quality). Saved with each index:
+an index keeps the values it was built with until its BM25 is rebuilt (any write, or
+`rag reindex`)."""
 
 
 _local = threading.local()
