@@ -121,7 +121,8 @@ def _from_json(text: str, where: str) -> list[ApiKey]:
             not isinstance(collections, list) or not all(isinstance(c, str) for c in collections)
         ):
             raise InvalidInput(f"{at}: collections must be a list of names")
-        key = _key(*values, at)
+        name, scope, secret = (str(v) for v in values)
+        key = _key(name, scope, secret, at)
         if collections is not None:
             key = ApiKey(key.name, key.scope, key.digest, tuple(collections))
         keys.append(key)
@@ -141,4 +142,4 @@ def _key(name: str, scope: str, secret: str, at: str) -> ApiKey:
         raise InvalidInput(f"{at} ({name}): the key is empty")
     if any(c.isspace() for c in secret) or not secret.isprintable():
         raise InvalidInput(f"{at} ({name}): the key has spaces or control characters")
-    return ApiKey(name, scope, _digest(secret))  # type: ignore[arg-type]
+    return ApiKey(name, scope, _digest(secret))

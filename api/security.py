@@ -86,7 +86,7 @@ def route_need(route: BaseRoute) -> Need | None:
     if isinstance(route, KeyedRoute):
         return route.need
     dependant = getattr(route, "dependant", None)
-    needs = {_NEEDS[c] for c in _calls(dependant) if c in _NEEDS} if dependant else set()  # type: ignore[index]
+    needs = {_NEEDS[c] for c in _calls(dependant) if c in _NEEDS} if dependant else set()
     return "write" if "write" in needs else "read" if needs else None
 
 

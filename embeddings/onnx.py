@@ -64,7 +64,7 @@ def export(model_dir: Path, target: Path, *, int8: bool = False) -> Path:
                 super().__init__()
                 self.encoder = encoder
 
-            def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            def forward(self, input_ids, attention_mask, token_type_ids):
                 out = self.encoder(
                     input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
                 )

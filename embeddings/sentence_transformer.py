@@ -38,7 +38,7 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.dimension = int(dim)
         self.batch_size = batch_size
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 256)  # the bundled model's
 
     def embed_documents(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)

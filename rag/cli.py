@@ -8,7 +8,7 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from pydantic import ValidationError
@@ -25,7 +25,7 @@ from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_go
 from .ingest import outside_links, read_file, walk, with_media
 from .library import Library
 from .model import Answer, Passage
-from .retriever import MODES
+from .retriever import MODES, Mode
 from .settings import Settings
 from .transcripts import FORMATS
 
@@ -280,7 +280,8 @@ def ask(
     if format is not None and format not in exports.FORMATS:  # before the model loads
         raise InvalidInput(f"unknown --format {format!r}; one of {', '.join(exports.FORMATS)}")
     with _open(_settings(data_dir, model, backend), with_model=mode != "bm25", rerank=True) as lib:
-        answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=mode)
+        chosen = cast(Mode | None, mode)  # Library.ask refuses a mode it does not know
+        answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=chosen)
     if as_json or format is not None:  # json: the shape of HTTP's /ask
         typer.echo(exports.render(answer, format or "json"), nl=False)
         return
@@ -406,7 +407,7 @@ def eval_(
                 if verbose:
                     err.print(f"  {q.id}: rank {'-' if rank is None else rank + 1}  {escape(q.question)}")
 
-            results = [evaluate(lib, questions, k=k, mode=m, on_answer=show) for m in modes]
+            results = [evaluate(lib, questions, k=k, mode=cast(Mode, m), on_answer=show) for m in modes]
     if as_json:
         typer.echo(json.dumps([asdict(r) for r in results], indent=2))
         return

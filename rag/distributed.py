@@ -16,7 +16,7 @@ job starts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ class EmbedderSpec:
     model folder (or the bundled package) must be present on every node."""
 
     model: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +161,7 @@ def index_on_ray(
 def _pool(ray: Any, spec: EmbedderSpec, options: RayOptions) -> list[Any]:
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
+    shares: dict[str, float]
     if gpus:
         count, shares = options.actors or gpus, {"num_gpus": 1, "num_cpus": 1}
     else:

@@ -121,8 +121,8 @@ class Generations:
         lexical_folder = self._lexical_path(generation).is_dir()
         lexical, built_for = self._load_lexical(generation, count), generation
         if lexical is None and lexical_folder:
-            lexical = build_lexical(view)
-            self._save_repair(lambda: self.save_lexical(generation, lexical))
+            rebuilt = lexical = build_lexical(view)
+            self._save_repair(lambda: self.save_lexical(generation, rebuilt))
         if lexical is None:
             lexical, built_for = self._latest_lexical(generation)
         if lexical is None:

@@ -95,7 +95,7 @@ class Publisher:
         previous = self.published
         cache = previous.cache.without(changed) if previous is not None else ReadCache()
         lagging = previous is not None and len(vectors) > self.lexical_sync_max_chunks
-        if lagging:  # BM25 over everything takes seconds here: publish now, catch it up after
+        if lagging and previous is not None:  # BM25 over everything takes seconds: publish, catch it up after
             snap = Snapshot(generation, vectors, previous.lexical, cache, previous.lexical_generation)
         else:
             snap = Snapshot(generation, vectors, build_lexical(self.store), cache)

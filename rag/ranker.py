@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -60,8 +60,11 @@ class Ranker(Protocol):
     """Scores candidate rows (columns `FEATURES`) so that higher is better, each in (0, 1):
     the retriever multiplies scores by weights, so they must stay positive."""
 
-    features: tuple[str, ...]
-    trained_on: dict[str, object]
+    @property
+    def features(self) -> tuple[str, ...]: ...
+
+    @property
+    def trained_on(self) -> dict[str, object]: ...
 
     def score(self, x: np.ndarray) -> np.ndarray: ...
 
@@ -82,7 +85,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def idf_coverage(asked: Mapping[str, float], terms: set[str]) -> float:
+def idf_coverage(asked: Mapping[str, float], terms: Collection[str]) -> float:
     """The share of the question's idf weight that `terms` hold."""
     total = sum(asked.values())
     if total <= 0:
@@ -328,7 +331,10 @@ def _exit_leaves(
     )
 
 
-RANKERS: dict[str, type[LinearRanker] | type[TreeRanker]] = {"linear": LinearRanker, "trees": TreeRanker}
+RANKERS: dict[str, Callable[[str], Ranker]] = {
+    "linear": LinearRanker.from_json,
+    "trees": TreeRanker.from_json,
+}
 """Every kind of ranker file, by its `kind` (one place to register another)."""
 
 
@@ -337,7 +343,7 @@ def parse_ranker(text: str) -> Ranker:
     kind = json.loads(text).get("kind", "linear")
     if kind not in RANKERS:
         raise ValueError(f"unknown ranker kind {kind!r}; one of {', '.join(RANKERS)}")
-    return RANKERS[kind].from_json(text)
+    return RANKERS[kind](text)
 
 
 def load_ranker(path: Path) -> Ranker:

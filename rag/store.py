@@ -226,7 +226,8 @@ class StoreView:
     ) -> np.ndarray:
         """Ids of the chunks in these documents and spoken by these speakers (None: any)."""
         sql = "SELECT c.id FROM chunks c"
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         if speakers:
             sql += " JOIN turns t ON t.document_id = c.document_id AND t.idx = c.turn_index"
             where.append(f"t.speaker IN ({','.join('?' * len(speakers))})")
@@ -530,7 +531,8 @@ class Store(StoreView):
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (doc.id, chunk.turn_index, chunk.start, chunk.end, chunk.embed_text, vector.tobytes()),
                 )
-                added.append(int(cur.lastrowid))
+                assert cur.lastrowid is not None  # an INSERT just ran
+                added.append(cur.lastrowid)
         return removed, added
 
     def delete(self, document_id: str) -> list[int] | None:

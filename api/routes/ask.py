@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from rag import exports
@@ -23,7 +25,7 @@ def _check_text(where: str, text: str) -> None:
 
 
 _EXPORTS = {e.media_type: e for e in exports.FORMATS.values() if e.name != "json"}
-_EXPORT_DOCS = {
+_EXPORT_DOCS: dict[int | str, dict[str, Any]] = {
     200: {"content": {t: {"schema": {"type": "string"}} for t in _EXPORTS}, "description": "The answer"}
 }
 

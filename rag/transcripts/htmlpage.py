@@ -53,7 +53,7 @@ class _Reader(HTMLParser):
             self._title = []
         elif tag in ("cite", "time"):
             self._flush()
-            self._field, self._fieldbuf = tag, []
+            self._field, self._fieldbuf = tag, list[str]()
         elif tag in _BLOCK:
             self._flush()
 

@@ -196,10 +196,7 @@ def read(text: str, start: int = 0, end: int | None = None) -> list[Utterance]:
     aliases = _aliases([u.speaker for u in out if u.speaker and u.labelled])
     if not aliases:
         return out
-    return [
-        replace(u, speaker=aliases[u.speaker]) if u.speaker in aliases else u  # type: ignore[index]
-        for u in out
-    ]
+    return [replace(u, speaker=aliases[u.speaker]) if u.speaker in aliases else u for u in out]
 
 
 def _opening(label: Label) -> tuple[str | None, bool | None]:

@@ -53,10 +53,10 @@ def clock(value: str | float | int | None) -> str | None:
             nums = [float(p) for p in parts]
         except ValueError:
             return None
-        total = 0
+        seconds = 0.0
         for n in nums:
-            total = total * 60 + n
-        total = int(total)
+            seconds = seconds * 60 + n
+        total = int(seconds)
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
@@ -95,17 +95,17 @@ def render(
             turns.append((seg.speaker, [words], seg.timestamp, False, seg.new_speaker))
     if not any(not t[3] for t in turns):
         raise InvalidInput(f"no speech found: this does not look like a {format} transcript")
-    parts: list[str] = []
+    pieces: list[str] = []
     utterances: list[Utterance] = []
     pos = 0
     for speaker, texts, timestamp, aside, new_speaker in turns:
         prefix = f"{speaker}: " if speaker else ""
         body = joiner.join(texts)
         start = pos + len(prefix)
-        parts.append(prefix + body)
+        pieces.append(prefix + body)
         labelled = not aside and (bool(speaker) or new_speaker or not merge)
         utterances.append(
             Utterance(start, start + len(body), speaker, None, labelled, timestamp, aside=aside)
         )
         pos += len(prefix) + len(body) + 2
-    return Rendered("\n\n".join(parts) + "\n", utterances, metadata or {})
+    return Rendered("\n\n".join(pieces) + "\n", utterances, metadata or {})
