@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .lexical import LexicalIndex
 from .model import Citation, Turn
 from .store import StoreView
@@ -63,6 +65,8 @@ class ReadCache:
     """Question turns as cited: the same questions are cited again and again."""
     cited_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
     """The tokens of each answer turn's thread of questions, for the ranker."""
+    chunks: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """Each document's chunk ids and their turn indices: what filters select from."""
 
     def without(self, changed: set[str]) -> ReadCache:
         """A copy for the next generation, less the `changed` documents' entries.
@@ -87,6 +91,7 @@ class ReadCache:
             {d: i for d, i in last_exchange.items() if d not in changed},
             {k: v for k, v in citations.items() if k[0] not in changed},
             {k: v for k, v in cited_terms.items() if k[0] not in changed},
+            {d: c for d, c in self.chunks.copy().items() if d not in changed},
         )
 
 

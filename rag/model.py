@@ -13,11 +13,13 @@ __all__ = [
     "Chunk",
     "Citation",
     "Document",
+    "DocumentGroup",
     "DocumentInfo",
     "Evidence",
     "Passage",
     "Span",
     "Turn",
+    "group_by_document",
     "thread",
 ]
 
@@ -144,6 +146,10 @@ class Passage:
     speakers: tuple[str, ...] = ()
     """Everyone who speaks inside the quote, in order: a passage may join the short turns of
     one exchange (several people answering one question in a meeting)."""
+    document_date: str | None = None
+    """The document's date (`YYYY-MM-DD`), where known."""
+    person: str | None = None
+    """The person the speaker's label names (`rag.people`), where known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +162,31 @@ class Evidence:
     """The largest share of the question's term weight (BM25 idf) that one passage contains."""
     unknown: float
     """The share of the question's distinct terms that no indexed chunk contains."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentGroup:
+    """One document's passages of an answer: a person's words on a topic, over time."""
+
+    document_id: str
+    document_title: str
+    document_date: str | None
+    passages: tuple[Passage, ...]
+
+
+def group_by_document(passages: Sequence[Passage]) -> tuple[DocumentGroup, ...]:
+    """Passages per document, documents in date order (undated ones last, by best passage),
+    each document's passages in the order they are said."""
+    by_doc: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.document_id, []).append(p)
+    best = {d: max(p.score for p in ps) for d, ps in by_doc.items()}
+    groups = [
+        DocumentGroup(d, ps[0].document_title, ps[0].document_date, tuple(sorted(ps, key=lambda p: p.start)))
+        for d, ps in by_doc.items()
+    ]
+    groups.sort(key=lambda g: (g.document_date is None, g.document_date or "", -best[g.document_id]))
+    return tuple(groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +204,8 @@ class Answer:
     without dense scores."""
     evidence: Evidence | None = None
     """What the verdict rests on; None without dense scores."""
+    groups: tuple[DocumentGroup, ...] = ()
+    """With `group_by="document"`: the passages per document, in date order (undated last)."""
 
     @property
     def similarity(self) -> float | None:
@@ -201,3 +234,7 @@ class DocumentInfo:
     chunk_count: int
     source: str | None = None
     added_at: str = ""
+    date: str | None = None
+    """When the conversation took place or was published (`YYYY-MM-DD`), where known."""
+    kind: str | None = None
+    tags: tuple[str, ...] = ()

@@ -21,12 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
+from . import docmeta, people
+from .catalog import CatalogView, CatalogWriter, to_v6
 from .errors import Damaged, IndexMismatch
 from .model import Chunk, Document, DocumentInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
+"""v5 is left to the jobs table of another branch; each step below is idempotent, so any
+order of merged steps upgrades a file."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -108,7 +112,7 @@ class ChunkRow:
     end: int
 
 
-class StoreView:
+class StoreView(CatalogView):
     """Reads on one connection. Inside `Store.reading()` every read sees the same snapshot."""
 
     def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
@@ -137,7 +141,7 @@ class StoreView:
             rows = self._db.execute(
                 "SELECT d.id, d.title, d.format, d.content_hash, d.source, d.added_at,"
                 " (SELECT COUNT(*) FROM turns t WHERE t.document_id = d.id),"
-                " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id)"
+                " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.date, d.kind, d.tags"
                 " FROM documents d ORDER BY d.id"
             ).fetchall()
         return [
@@ -150,6 +154,9 @@ class StoreView:
                 added_at=r[5],
                 turn_count=r[6],
                 chunk_count=r[7],
+                date=r[8],
+                kind=r[9],
+                tags=tuple(json.loads(r[10] or "[]")),
             )
             for r in rows
         ]
@@ -281,7 +288,7 @@ class StoreView:
             return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
 
-class Store(StoreView):
+class Store(CatalogWriter, StoreView):
     """One SQLite file: a writer connection (used by one writer at a time, inside
     `begin()`..`commit()`) and a read-only connection per reading thread."""
 
@@ -335,19 +342,41 @@ class Store(StoreView):
                 self._db.execute(statement)
         version = self.meta("schema_version")
         if version is None:
+            self._to_v4()
+            to_v6(self._db, self._add_column)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
             self._set_meta("generation", "0")
-        elif version in ("1", "2", "3"):
-            # v2 added turns.timestamp, v3 embedding_cache, v4 turns.page and documents.roles
-            self._add_column("turns", "timestamp", "TEXT")
-            self._add_column("turns", "page", "INTEGER")
-            self._add_column("documents", "roles", "TEXT NOT NULL DEFAULT '{}'")
+        elif version.isdigit() and int(version) < SCHEMA_VERSION:
+            self._to_v4()
+            self._to_v6()
             self._set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) != SCHEMA_VERSION:
+        elif version != str(SCHEMA_VERSION):
             raise IndexMismatch(
                 f"{self.path} has schema version {version}, this program reads {SCHEMA_VERSION}"
             )
         self._backfill_cache()
+
+    def _to_v4(self) -> None:
+        """v2 added turns.timestamp, v3 embedding_cache, v4 turns.page and documents.roles."""
+        self._add_column("turns", "timestamp", "TEXT")
+        self._add_column("turns", "page", "INTEGER")
+        self._add_column("documents", "roles", "TEXT NOT NULL DEFAULT '{}'")
+
+    def _to_v6(self) -> None:
+        """v6: the catalogue (dates, kinds, tags, speakers as people), filled in for the
+        documents already stored from what they say."""
+        to_v6(self._db, self._add_column)
+        ids = [r[0] for r in self._db.execute("SELECT id FROM documents WHERE date IS NULL AND kind IS NULL")]
+        for document_id in ids:
+            doc = self.document(document_id)
+            if doc is None:
+                continue
+            meta = docmeta.describe(doc.metadata, title=doc.title, name=doc.id, roles=doc.roles)
+            self._db.execute(
+                "UPDATE documents SET metadata = ? WHERE id = ?", (json.dumps(meta, ensure_ascii=False), doc.id)
+            )
+            self._catalogue(doc.id, meta)
+            self.link_speakers(doc.id, people.link_speakers(doc))
 
     def _backfill_cache(self) -> None:
         """Indexes made before the embedding cache existed: their vectors seed it, once."""
@@ -442,10 +471,12 @@ class Store(StoreView):
         vectors: np.ndarray,
         model: str,
         dimension: int,
+        links: Sequence[people.Link] | None = None,
     ) -> tuple[list[int], list[int]]:
         """Insert or replace a document. Returns (removed chunk ids, new chunk ids).
 
-        The first write records the model that made the vectors.
+        The first write records the model that made the vectors. `links`: who each speaker
+        label names (`rag.people`; by default what the document says); the user's metadata edits and aliases outlive a replace.
         """
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
@@ -456,10 +487,12 @@ class Store(StoreView):
             if self.meta("model") is None:
                 self._set_meta("model", model)
                 self._set_meta("dimension", str(dimension))
+            edits = self.edits(doc.id)
+            metadata = {k: v for k, v in {**doc.metadata, **edits}.items() if v is not None}
             removed = self._delete(doc.id)
             db.execute(
                 "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at,"
-                " roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " roles, edits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id,
                     doc.title,
@@ -467,11 +500,14 @@ class Store(StoreView):
                     content_hash,
                     doc.format,
                     source,
-                    json.dumps(doc.metadata, ensure_ascii=False),
+                    json.dumps(metadata, ensure_ascii=False),
                     now,
                     json.dumps(doc.roles, ensure_ascii=False),
+                    json.dumps(edits, ensure_ascii=False),
                 ),
             )
+            self._catalogue(doc.id, metadata)
+            self.link_speakers(doc.id, people.link_speakers(doc) if links is None else links)
             db.executemany(
                 "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp,"
                 " page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -39,6 +39,18 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 _NPROBE = 64
+
+
+def _bitmap(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
+    """A selector of these ids (and the bits it reads): a bit test per scanned vector, much
+    cheaper than `IDSelectorBatch`'s hash set when many ids are allowed (36 ms against 131 ms
+    for 50k of 100k, every IVF list scanned)."""
+    ids = np.asarray(allowed, dtype=np.int64)
+    top = int(ids.max()) + 1 if len(ids) else 1
+    flags = np.zeros(top, dtype=bool)
+    flags[ids] = True
+    bits = np.packbits(flags, bitorder="little")
+    return faiss.IDSelectorBitmap(top, faiss.swig_ptr(bits)), bits
 """IVF lists scanned per question by default (recall on real embeddings: see IndexPolicy)."""
 
 
@@ -182,15 +194,21 @@ class VectorIndex:
         if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        selector = None if allowed is None else faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        selector, bits = (None, None) if allowed is None else _bitmap(allowed)
         params: faiss.SearchParameters | None
         if self._ivf is not None:
-            # a filter may leave its few ids in lists the probe would skip: scan every list then
-            nprobe = self._ivf.nlist if selector is not None else min(self.nprobe, self._ivf.nlist)
+            nprobe = min(self.nprobe, self._ivf.nlist)
+            if allowed is not None:
+                # the probe reaches about as many allowed vectors as an unfiltered one reaches
+                # vectors when it scans 1/share more lists; a small share scans every list, where
+                # the bitmap skips the others before any distance is computed
+                share = max(len(allowed) / len(self), 1e-9)
+                nprobe = min(self._ivf.nlist, math.ceil(nprobe / share))
             params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
         else:
             params = None if selector is None else faiss.SearchParameters(sel=selector)
         scores, ids = self._index.search(q, min(k, len(self)), params=params)
+        del bits  # the selector reads it during the search only
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
