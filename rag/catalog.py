@@ -70,7 +70,8 @@ class DocumentFilter:
     tags: Collection[str] | None = None
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in (self.documents, self.date_from, self.date_to, self.kinds, self.tags))
+        parts = (self.documents, self.date_from, self.date_to, self.kinds, self.tags)
+        return any(v is not None for v in parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +131,7 @@ class CatalogView:
             for doc, chunk, turn in rows:
                 found[doc][0].append(chunk)
                 found[doc][1].append(turn)
-        return {
-            d: (np.array(c, dtype=np.int64), np.array(t, dtype=np.int64)) for d, (c, t) in found.items()
-        }
+        return {d: (np.array(c, dtype=np.int64), np.array(t, dtype=np.int64)) for d, (c, t) in found.items()}
 
     def dates(self, document_ids: Iterable[str]) -> dict[str, str | None]:
         ids = list(dict.fromkeys(document_ids))
@@ -152,14 +151,18 @@ class CatalogView:
             return {}
         person_keys = list(keys - role_keys)
         with self._lock:
-            people = {
-                r[0]
-                for r in self._db.execute(
-                    f"SELECT name FROM speakers WHERE role = 0 AND (label_key IN ({_marks(person_keys)})"
-                    f" OR short_key IN ({_marks(person_keys)}))",
-                    [*person_keys, *person_keys],
-                )
-            } if person_keys else set()
+            people = (
+                {
+                    r[0]
+                    for r in self._db.execute(
+                        f"SELECT name FROM speakers WHERE role = 0 AND (label_key IN ({_marks(person_keys)})"
+                        f" OR short_key IN ({_marks(person_keys)}))",
+                        [*person_keys, *person_keys],
+                    )
+                }
+                if person_keys
+                else set()
+            )
             people.update(n for n in names if label_key(n) in keys - role_keys)
             wanted = list(people)
             rows = self._db.execute(
@@ -222,13 +225,19 @@ class CatalogWriter(CatalogView):
             ),
         )
 
-    def set_metadata(self, document_id: str, metadata: dict[str, str], changes: dict[str, str | None]) -> None:
+    def set_metadata(
+        self, document_id: str, metadata: dict[str, str], changes: dict[str, str | None]
+    ) -> None:
         """Store edited metadata; the changes are kept to apply again when the document is replaced."""
         with self._lock:
             edits = {**self.edits(document_id), **changes}
             self._db.execute(
                 "UPDATE documents SET metadata = ?, edits = ? WHERE id = ?",
-                (json.dumps(metadata, ensure_ascii=False), json.dumps(edits, ensure_ascii=False), document_id),
+                (
+                    json.dumps(metadata, ensure_ascii=False),
+                    json.dumps(edits, ensure_ascii=False),
+                    document_id,
+                ),
             )
             self._catalogue(document_id, metadata)
 
@@ -260,8 +269,8 @@ class CatalogWriter(CatalogView):
                     )
                 )
             self._db.executemany(
-                "INSERT INTO speakers(document_id, label, label_key, short_key, auto_name, name, source, role)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO speakers(document_id, label, label_key, short_key, auto_name, name, source,"
+                " role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self._merge_surnames([r[5] for r in rows])
@@ -306,8 +315,8 @@ class CatalogWriter(CatalogView):
                 args.append(document_id)
             else:  # a document's own alias still wins there
                 sql += (
-                    " AND NOT EXISTS (SELECT 1 FROM speaker_aliases a WHERE a.document_id = speakers.document_id"
-                    " AND a.label_key = ?)"
+                    " AND NOT EXISTS (SELECT 1 FROM speaker_aliases a"
+                    " WHERE a.document_id = speakers.document_id AND a.label_key = ?)"
                 )
                 args.append(key)
             return self._db.execute(sql, args).rowcount

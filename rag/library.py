@@ -16,14 +16,14 @@ import numpy as np
 
 from embeddings import Embedder
 
+from .catalog import Person
 from .catchup import CatchUp
 from .chunking import ChunkingConfig, chunk_document
-from .catalog import Person
 from .docmeta import describe, edit
 from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
+from .filters import document_filter
 from .generations import Generations, ReadCache, Snapshot, build_lexical
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
-from .filters import document_filter
 from .model import Answer, Document, DocumentInfo, group_by_document
 from .questions import AskedQuestion, find_questions
 from .rerank import Reranker
@@ -622,4 +622,3 @@ class Library:
     def generation(self) -> int:
         with self.store.reading() as view:
             return view.generation
-

@@ -21,29 +21,205 @@ from .transcripts import frontmatter
 __all__ = ["Link", "is_role", "label_key", "link_speakers", "normalise"]
 
 _HONORIFICS = frozenset(
-    "mr mrs ms miss mx dr prof sir dame the hon honourable honorable rt right rev reverend fr lord "
-    "lady madam madame mister m mme mlle herr frau sr sra dra".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "the",
+        "hon",
+        "honourable",
+        "honorable",
+        "rt",
+        "right",
+        "rev",
+        "reverend",
+        "fr",
+        "lord",
+        "lady",
+        "madam",
+        "madame",
+        "mister",
+        "m",
+        "mme",
+        "mlle",
+        "herr",
+        "frau",
+        "sr",
+        "sra",
+        "dra",
+    ]
 )
 _OFFICES = frozenset(
-    "president vice chair chairman chairwoman chairperson secretary press minister prime deputy "
-    "speaker senator sen governor gov ambassador amb admiral adm general gen commissioner director "
-    "mayor judge justice coordinator spokesperson spokesman spokeswoman representative rep "
-    "congressman congresswoman councillor councilor councilman commander captain capt colonel col "
-    "lieutenant lt sergeant sgt officer agent leader chief attorney counsel chancellor premier king "
-    "queen prince princess pope emperor professor doctor detective inspector superintendent "
-    "constable minister's cabinet state national security nsc adviser advisor advisers member"
-    .split()
+    [
+        "president",
+        "vice",
+        "chair",
+        "chairman",
+        "chairwoman",
+        "chairperson",
+        "secretary",
+        "press",
+        "minister",
+        "prime",
+        "deputy",
+        "speaker",
+        "senator",
+        "sen",
+        "governor",
+        "gov",
+        "ambassador",
+        "amb",
+        "admiral",
+        "adm",
+        "general",
+        "gen",
+        "commissioner",
+        "director",
+        "mayor",
+        "judge",
+        "justice",
+        "coordinator",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "representative",
+        "rep",
+        "congressman",
+        "congresswoman",
+        "councillor",
+        "councilor",
+        "councilman",
+        "commander",
+        "captain",
+        "capt",
+        "colonel",
+        "col",
+        "lieutenant",
+        "lt",
+        "sergeant",
+        "sgt",
+        "officer",
+        "agent",
+        "leader",
+        "chief",
+        "attorney",
+        "counsel",
+        "chancellor",
+        "premier",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "emperor",
+        "professor",
+        "doctor",
+        "detective",
+        "inspector",
+        "superintendent",
+        "constable",
+        "minister's",
+        "cabinet",
+        "state",
+        "national",
+        "security",
+        "nsc",
+        "adviser",
+        "advisor",
+        "advisers",
+        "member",
+    ]
 )
 _ANONYMOUS = frozenset(
-    "q a question answer questioner interviewer interviewee host cohost co-host moderator reporter "
-    "reporters journalist participant participants audience members member witness clerk narrator "
-    "operator announcer voice voices unidentified unknown male female several speaker guest "
-    "panelist panellist student caller crowd all both others other".split()
+    [
+        "q",
+        "a",
+        "question",
+        "answer",
+        "questioner",
+        "interviewer",
+        "interviewee",
+        "host",
+        "cohost",
+        "co-host",
+        "moderator",
+        "reporter",
+        "reporters",
+        "journalist",
+        "participant",
+        "participants",
+        "audience",
+        "members",
+        "member",
+        "witness",
+        "clerk",
+        "narrator",
+        "operator",
+        "announcer",
+        "voice",
+        "voices",
+        "unidentified",
+        "unknown",
+        "male",
+        "female",
+        "several",
+        "speaker",
+        "guest",
+        "panelist",
+        "panellist",
+        "student",
+        "caller",
+        "crowd",
+        "all",
+        "both",
+        "others",
+        "other",
+    ]
 )
 _POSTNOMINALS = frozenset({"AM", "MP", "MSP", "MLA", "MS", "QC", "KC", "MEP", "TD", "MD", "PHD", "JR", "SR"})
-_NOT_GIVEN = _HONORIFICS | _OFFICES | _ANONYMOUS | frozenset(
-    "january february march april may june july august september october november december monday "
-    "tuesday wednesday thursday friday saturday sunday and of by with for from to at in on".split()
+_NOT_GIVEN = (
+    _HONORIFICS
+    | _OFFICES
+    | _ANONYMOUS
+    | frozenset(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "and",
+            "of",
+            "by",
+            "with",
+            "for",
+            "from",
+            "to",
+            "at",
+            "in",
+            "on",
+        ]
+    )
 )
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*|\d+")
 _GIVEN = r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+(?:[A-Z]\.\s+)?"
@@ -87,8 +263,10 @@ def normalise(label: str) -> tuple[str, bool]:
     name = list(words)
     while name and (name[0].lower().strip("'’") in _HONORIFICS or name[0].lower() in _OFFICES):
         name.pop(0)
-    if not name or all(w.lower() in _ANONYMOUS or w.isdigit() for w in name) or (
-        len(words) == 1 and words[0].lower() in _ANONYMOUS | _OFFICES
+    if (
+        not name
+        or all(w.lower() in _ANONYMOUS or w.isdigit() for w in name)
+        or (len(words) == 1 and words[0].lower() in _ANONYMOUS | _OFFICES)
     ):
         return " ".join(_case(w) for w in words) or label.strip(), True
     return " ".join(_case(w) for w in name), False
@@ -141,7 +319,7 @@ _BY = re.compile(r"\bby\s+((?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+)")
 
 
 def _interviewer(title: str) -> str | None:
-    """"Interview of … by Jane Doe": who asks, in an interview's title."""
+    """ "Interview of … by Jane Doe": who asks, in an interview's title."""
     if not re.search(r"\binterview", title, re.IGNORECASE):
         return None
     m = _BY.search(title)

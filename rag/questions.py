@@ -51,7 +51,8 @@ class AskedQuestion:
 
 
 def _answer_of(turns: tuple[Turn, ...], turn: Turn) -> Turn | None:
-    return next((t for t in turns[turn.index + 1 :] if t.act == "answer" and t.question_index == turn.index), None)
+    later = turns[turn.index + 1 :]
+    return next((t for t in later if t.act == "answer" and t.question_index == turn.index), None)
 
 
 def find_questions(

@@ -507,7 +507,8 @@ class Retriever:
                     else:
                         answer = self._answer_of(span, turns)
                         if answer is not None and (
-                            allowed is None or allowed.speaks(answer.document_id, turns[answer.turn_index].speaker)
+                            allowed is None
+                            or allowed.speaks(answer.document_id, turns[answer.turn_index].speaker)
                         ):
                             if any(_overlap(answer, o) for o in spans if o is not span):
                                 continue  # its answer is quoted already

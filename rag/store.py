@@ -373,7 +373,8 @@ class Store(CatalogWriter, StoreView):
                 continue
             meta = docmeta.describe(doc.metadata, title=doc.title, name=doc.id, roles=doc.roles)
             self._db.execute(
-                "UPDATE documents SET metadata = ? WHERE id = ?", (json.dumps(meta, ensure_ascii=False), doc.id)
+                "UPDATE documents SET metadata = ? WHERE id = ?",
+                (json.dumps(meta, ensure_ascii=False), doc.id),
             )
             self._catalogue(doc.id, meta)
             self.link_speakers(doc.id, people.link_speakers(doc))
@@ -476,7 +477,8 @@ class Store(CatalogWriter, StoreView):
         """Insert or replace a document. Returns (removed chunk ids, new chunk ids).
 
         The first write records the model that made the vectors. `links`: who each speaker
-        label names (`rag.people`; by default what the document says); the user's metadata edits and aliases outlive a replace.
+        label names (`rag.people`; by default what the document says). The user's metadata
+        edits and aliases outlive a replace.
         """
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")

@@ -51,6 +51,8 @@ def _bitmap(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
     flags[ids] = True
     bits = np.packbits(flags, bitorder="little")
     return faiss.IDSelectorBitmap(top, faiss.swig_ptr(bits)), bits
+
+
 """IVF lists scanned per question by default (recall on real embeddings: see IndexPolicy)."""
 
 

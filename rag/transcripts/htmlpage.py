@@ -14,7 +14,14 @@ __all__ = ["looks_like_html", "read_html"]
 _TAGS = re.compile(r"<(?:html|body|p|cite|time|div|span|br|h[1-6])\b", re.IGNORECASE)
 _BLOCK = {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr"}
 _SKIP = {"script", "style", "head", "template", "noscript"}
-_PUBLISHED = {"article:published_time", "datepublished", "date", "dc.date", "dcterms.date", "og:published_time"}
+_PUBLISHED = {
+    "article:published_time",
+    "datepublished",
+    "date",
+    "dc.date",
+    "dcterms.date",
+    "og:published_time",
+}
 
 
 def looks_like_html(text: str) -> bool:
