@@ -19,7 +19,7 @@ from . import errors
 from .guards import HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
 from .metrics import Metrics, RequestObserver
-from .routes import ask, documents, health, jobs, page, schema
+from .routes import ask, documents, health, jobs, page, questions, schema, speakers
 from .security import require_reader_but_liveness
 
 __all__ = ["create_app"]
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
     errors.install(app)
@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     app.include_router(documents.router)
     app.include_router(health.router, dependencies=[Depends(require_reader_but_liveness)])
     app.include_router(jobs.router)
+    app.include_router(speakers.router)
+    app.include_router(questions.router)
     app.include_router(page.router)
     app.include_router(schema.router)
     if settings.docs:

@@ -15,6 +15,15 @@ class AskRequest(BaseModel):
     documents: list[str] | None = Field(default=None, description="Only search these document ids.")
     speakers: list[str] | None = Field(default=None, description="Only passages by these speakers.")
     mode: Literal["hybrid", "dense", "bm25"] | None = Field(default=None, description="Default: hybrid.")
+    date_from: str | None = Field(default=None, description="Only documents dated on or after (YYYY-MM-DD).")
+    date_to: str | None = Field(default=None, description="Only documents dated on or before (YYYY-MM-DD).")
+    kinds: list[str] | None = Field(
+        default=None, description="Only these kinds: interview, briefing, hearing, meeting, podcast, other."
+    )
+    tags: list[str] | None = Field(default=None, description="Only documents with any of these tags.")
+    group_by: Literal["document"] | None = Field(
+        default=None, description="Also return the passages grouped per document, in date order."
+    )
 
 
 class _FromCore(BaseModel):
@@ -52,10 +61,19 @@ class PassageOut(_FromCore):
     timestamp: str | None = None
     highlight: SpanOut | None = None
     speakers: list[str] = Field(default=[], description="Everyone who speaks inside the quote, in order.")
+    document_date: str | None = Field(default=None, description="The document's date (YYYY-MM-DD).")
+    person: str | None = Field(default=None, description="The person the speaker label names.")
 
     @computed_field(description="The same as `act` (its name before acts and speakers' roles were split).")
     def role(self) -> str:
         return self.act
+
+
+class GroupOut(_FromCore):
+    document_id: str
+    document_title: str
+    document_date: str | None
+    passages: list[PassageOut]
 
 
 class EvidenceOut(_FromCore):
@@ -73,6 +91,9 @@ class AskResponse(_FromCore):
     )
     similarity: float | None = Field(description="The best passage's cosine similarity to the question.")
     evidence: EvidenceOut | None = Field(description="What the verdict rests on; null in bm25 mode.")
+    groups: list[GroupOut] | None = Field(
+        default=None, description='With "group_by": "document": the passages per document, by date.'
+    )
 
 
 class DocumentIn(BaseModel):
@@ -93,6 +114,9 @@ class DocumentSummary(_FromCore):
     content_hash: str
     source: str | None
     added_at: str
+    date: str | None = None
+    kind: str | None = None
+    tags: list[str] = []
 
 
 class TurnOut(_FromCore):
@@ -121,6 +145,60 @@ class DocumentOut(_FromCore):
     speakers: list[str]
     roles: dict[str, str] = Field(description="Each speaker's part: interviewer, guest, reporter, official…")
     turns: list[TurnOut]
+
+
+class MetadataIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    metadata: dict[str, str | list[str] | None] = Field(
+        description="Keys to set (date YYYY-MM-DD, kind, tags, source_url, or any other); null removes one."
+    )
+
+
+class SpeakerOut(_FromCore):
+    name: str
+    aliases: list[str]
+    documents: int
+    turns: int
+    roles: list[str]
+
+
+class SpeakersOut(BaseModel):
+    speakers: list[SpeakerOut]
+
+
+class SpeakerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    aliases: list[str] = Field(min_length=1, description="Labels (or names) that name this person.")
+    document: str | None = Field(default=None, description="Only in this document; default: everywhere.")
+
+
+class AnswerStartOut(_FromCore):
+    quote: str
+    start: int
+    end: int
+    speaker: str | None
+    person: str | None = None
+
+
+class QuestionOut(_FromCore):
+    text: str
+    document_id: str
+    document_title: str
+    start: int
+    end: int
+    turn_index: int
+    speaker: str | None
+    person: str | None
+    date: str | None
+    score: float | None
+    timestamp: str | None = None
+    answer: AnswerStartOut | None
+
+
+class QuestionsOut(BaseModel):
+    questions: list[QuestionOut]
 
 
 class AddResponse(_FromCore):

@@ -32,7 +32,13 @@ def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep, _: ReaderDep) 
     if body.k > settings.max_k:
         raise HTTPProblem(422, "KTooLarge", f"k must be at most {settings.max_k}")
     _check_text("question", body.question)
-    for name, items in (("documents", body.documents), ("speakers", body.speakers)):
+    lists = (
+        ("documents", body.documents),
+        ("speakers", body.speakers),
+        ("kinds", body.kinds),
+        ("tags", body.tags),
+    )
+    for name, items in lists:
         if items is None:
             continue
         if not items:
@@ -48,6 +54,18 @@ def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep, _: ReaderDep) 
         for i, item in enumerate(items):
             _check_text(f"{name}[{i}]", item)
     answer = lib.ask(
-        body.question, k=body.k, documents=body.documents, speakers=body.speakers, mode=body.mode
+        body.question,
+        k=body.k,
+        documents=body.documents,
+        speakers=body.speakers,
+        mode=body.mode,
+        date_from=body.date_from,
+        date_to=body.date_to,
+        kinds=body.kinds,
+        tags=body.tags,
+        group_by=body.group_by,
     )
-    return AskResponse.model_validate(answer)
+    out = AskResponse.model_validate(answer)
+    if body.group_by is None:
+        out.groups = None
+    return out

@@ -13,7 +13,7 @@ from rag.ingest import Source, from_bytes, from_text
 from ..deps import JobsDep, LibraryDep, SettingsDep
 from ..errors import HTTPProblem
 from ..jobs import Progress
-from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody, JobOut
+from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody, JobOut, MetadataIn
 from ..security import ReaderDep, WriterDep
 from .jobs import accepted
 
@@ -59,6 +59,17 @@ def get_document(document_id: str, lib: LibraryDep, _: ReaderDep) -> DocumentOut
     for turn, core in zip(out.turns, doc.turns, strict=True):
         turn.answers = answers.get(core.index, [])
     return out
+
+
+@router.patch(
+    "/documents/{document_id:path}",
+    response_model=DocumentOut,
+    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+)
+def patch_document(document_id: str, body: MetadataIn, lib: LibraryDep, _: WriterDep) -> DocumentOut:
+    """Change a document's metadata (date, kind, tags, source_url …); kept when it is replaced."""
+    lib.set_metadata(document_id, dict(body.metadata))
+    return get_document(document_id, lib, None)
 
 
 def _too_large(limit: int) -> HTTPProblem:
