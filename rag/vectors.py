@@ -50,7 +50,7 @@ def _bitmap(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
     flags = np.zeros(top, dtype=bool)
     flags[ids] = True
     bits = np.packbits(flags, bitorder="little")
-    return faiss.IDSelectorBitmap(top, faiss.swig_ptr(bits)), bits
+    return faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits)), bits  # n counts bytes
 
 
 """IVF lists scanned per question by default (recall on real embeddings: see IndexPolicy)."""
