@@ -47,7 +47,7 @@ _DMY = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH},?\s+(\d{{4}})\b", re.IGNORECASE)
 _KIND_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("briefing", re.compile(r"\b(briefings?|press[ -]conference|presser|gaggle)\b", re.I)),
     ("interview", re.compile(r"\b(interview(ed|s)?|spotlight|conversation with|q\s?&\s?a)\b", re.I)),
-    ("podcast", re.compile(r"\b(podcast|episode|ep\.?\s?\d+)\b", re.I)),
+    ("podcast", re.compile(r"\b(podcast|episode\b|ep\.?\s?\d+\b)", re.I)),
     ("hearing", re.compile(r"\b(hearings?|testimony|debates?|committee|inquiry|hansard)\b", re.I)),
     ("meeting", re.compile(r"\b(meeting|minutes|conference call|call transcript|standup|council)\b", re.I)),
 )
