@@ -98,6 +98,8 @@ class CatalogView:
         """Ids of the documents that pass the filter (a date filter leaves undated ones out)."""
         sql, args = ["SELECT id FROM documents d WHERE 1"], []
         if where.documents is not None:
+            if not where.documents:
+                return []
             sql.append(f"AND id IN ({_marks(where.documents)})")
             args.extend(where.documents)
         if where.date_from is not None:
@@ -107,10 +109,14 @@ class CatalogView:
             sql.append("AND date <= ?")
             args.append(where.date_to)
         if where.kinds is not None:
+            if not where.kinds:
+                return []
             sql.append(f"AND kind IN ({_marks(where.kinds)})")
             args.extend(k.lower() for k in where.kinds)
         if where.tags is not None:
             tags = split_tags(list(where.tags))
+            if not tags:
+                return []
             sql.append(f"AND EXISTS (SELECT 1 FROM json_each(d.tags) WHERE value IN ({_marks(tags)}))")
             args.extend(tags)
         with self._lock:
@@ -164,11 +170,12 @@ class CatalogView:
                 else set()
             )
             people.update(n for n in names if label_key(n) in keys - role_keys)
-            wanted = list(people)
+            wanted, roles = list(people), list(role_keys)
+            where = [f"name IN ({_marks(wanted)})"] if wanted else []
+            where += [f"label_key IN ({_marks(roles)})"] if roles else []
             rows = self._db.execute(
-                f"SELECT document_id, label FROM speakers WHERE name IN ({_marks(wanted)})"
-                f" OR label_key IN ({_marks(role_keys)})",
-                [*wanted, *role_keys],
+                f"SELECT document_id, label FROM speakers WHERE {' OR '.join(where) or '0'}",
+                [*wanted, *roles],
             ).fetchall()
         out: dict[str, set[str]] = {}
         for doc, label in rows:

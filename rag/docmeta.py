@@ -128,10 +128,21 @@ def describe(
     return meta
 
 
+def _text(key: str, value: object) -> None:
+    """JSON can carry a lone surrogate, which no stored text can hold."""
+    for part in (key, *(value if isinstance(value, list) else [value])):
+        if isinstance(part, str):
+            try:
+                part.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput(f"metadata {key!r} holds an unpaired surrogate") from None
+
+
 def edit(metadata: Mapping[str, str], changes: Mapping[str, str | list[str] | None]) -> dict[str, str]:
     """The metadata after a user's changes (None removes a key), each value checked."""
     meta = dict(metadata)
     for key, value in changes.items():
+        _text(key, value)
         if not key or len(key) > 64 or not re.fullmatch(r"[A-Za-z_][\w.-]*", key):
             raise InvalidInput(f"metadata key {key!r}: use letters, digits, _ . -, at most 64 characters")
         if value is None:

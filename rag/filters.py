@@ -97,7 +97,7 @@ def document_filter(
         if unknown:
             raise InvalidInput(f"unknown kind {unknown[0]!r}; kinds: {', '.join(KINDS)}")
     return DocumentFilter(
-        documents=documents,
+        documents=documents or None,  # an empty list filters nothing, as it always has
         date_from=date_from,
         date_to=date_to,
         kinds=None if kinds is None else tuple(kinds),

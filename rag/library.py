@@ -572,6 +572,11 @@ class Library:
         """Say that `label` names the person `name`, in `document` or in every document (now
         and when documents are added later). Returns how many labels now name them."""
         label, name = " ".join(label.split()), " ".join(name.split())
+        for text in (label, name, document or ""):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput(f"{text!r} holds an unpaired surrogate") from None
         if not label or not name:
             raise InvalidInput("a speaker alias needs a label and a name")
         if len(label) > 200 or len(name) > 200:

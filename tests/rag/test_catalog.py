@@ -205,3 +205,14 @@ def test_a_v4_database_is_upgraded_in_place(tmp_path: Path) -> None:
         assert store.speaker_names("spring.md") == {"MS. LOPEZ": "Ana Lopez"}
         assert store.document("spring.md").metadata["kind"] == "briefing"
         store.close()
+
+
+def test_empty_and_unknown_filters(lib: Library) -> None:
+    assert len(lib.ask("ferry", k=10, documents=[])) == len(lib.ask("ferry", k=10))  # as always
+    assert len(lib.ask("ferry", tags=[" "])) == 0
+    assert len(lib.ask("ferry", speakers=["Nobody Known"])) == 0
+    assert len(lib.ask("ferry", speakers=["Q", "Nobody Known"])) == 0  # a role label no one has
+    with pytest.raises(InvalidInput):
+        lib.set_metadata("spring.md", {"note": "\ud800"})
+    with pytest.raises(InvalidInput):
+        lib.alias("\ud800", "Someone")
