@@ -13,7 +13,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,25 +213,6 @@ class StoreView(CatalogView):
                 [int(i) for i in ids],
             ).fetchall()
         return {r[0]: ChunkRow(*r) for r in rows}
-
-    def chunk_ids(
-        self, *, documents: Collection[str] | None = None, speakers: Collection[str] | None = None
-    ) -> np.ndarray:
-        """Ids of the chunks in these documents and spoken by these speakers (None: any)."""
-        sql = "SELECT c.id FROM chunks c"
-        where, args = [], []
-        if speakers:
-            sql += " JOIN turns t ON t.document_id = c.document_id AND t.idx = c.turn_index"
-            where.append(f"t.speaker IN ({','.join('?' * len(speakers))})")
-            args.extend(speakers)
-        if documents:
-            where.append(f"c.document_id IN ({','.join('?' * len(documents))})")
-            args.extend(documents)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def iter_vectors(self, dimension: int, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (ids, vectors) in id order, a batch at a time."""
