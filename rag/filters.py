@@ -38,11 +38,52 @@ class Allowed:
         return self.labels is None or speaker in self.labels.get(document_id, ())
 
 
-def _turns(view: StoreView, cache: ReadCache, document_id: str) -> tuple[Turn, ...]:
+@dataclass(frozen=True, slots=True)
+class ChunkTable:
+    """One document's chunks as arrays: ids, and each chunk's speaker and act as codes into
+    the document's own lists, so a filter is a few numpy comparisons, not a loop over turns."""
+
+    ids: np.ndarray
+    speakers: np.ndarray
+    acts: np.ndarray
+    speaker_codes: dict[str | None, int]
+    act_codes: dict[str, int]
+
+    @classmethod
+    def of(cls, ids: np.ndarray, turn_of: np.ndarray, turns: tuple[Turn, ...]) -> ChunkTable:
+        speaker_codes: dict[str | None, int] = {}
+        act_codes: dict[str, int] = {}
+        by_turn_speaker = np.array([speaker_codes.setdefault(t.speaker, len(speaker_codes)) for t in turns])
+        by_turn_act = np.array([act_codes.setdefault(t.act, len(act_codes)) for t in turns])
+        if not len(turns):
+            by_turn_speaker = by_turn_act = np.zeros(0, dtype=np.int64)
+        return cls(ids, by_turn_speaker[turn_of], by_turn_act[turn_of], speaker_codes, act_codes)
+
+    def select(self, labels: set[str] | None, acts: Collection[str] | None) -> np.ndarray:
+        """The ids of the chunks spoken under these labels and doing these acts (None: any).
+        Lookup tables, not `np.isin`, whose setup costs 0.1 ms a call: a person filter
+        touches every document they speak in."""
+        keep: np.ndarray | None = None
+        for wanted, codes, column in (
+            (labels, self.speaker_codes, self.speakers),
+            (acts, self.act_codes, self.acts),
+        ):
+            if wanted is None:
+                continue
+            table = np.zeros(len(codes) + 1, dtype=bool)
+            table[[codes[w] for w in wanted if w in codes]] = True
+            hit = table[column]
+            keep = hit if keep is None else keep & hit
+        return self.ids if keep is None else self.ids[keep]
+
+
+def _table(
+    view: StoreView, cache: ReadCache, document_id: str, ids: np.ndarray, turn_of: np.ndarray
+) -> ChunkTable:
     turns = cache.turns.get(document_id)
     if turns is None:
         turns = cache.turns[document_id] = view.turns(document_id)
-    return turns
+    return ChunkTable.of(ids, turn_of, turns)
 
 
 def allowed_chunks(
@@ -62,20 +103,17 @@ def allowed_chunks(
         documents = [d for d in documents if d in labels]
     missing = [d for d in documents if d not in cache.chunks]
     if missing:
-        cache.chunks.update(view.chunks_by_document(missing))
+        for doc, (ids, turn_of) in view.chunks_by_document(missing).items():
+            cache.chunks[doc] = _table(view, cache, doc, ids, turn_of)
     parts = []
     for doc in documents:
-        ids, turn_of = cache.chunks.get(doc, (None, None))
-        if ids is None or not len(ids):
+        table = cache.chunks.get(doc)
+        if table is None or not len(table.ids):
             continue
-        if labels is not None or acts is not None:
-            wanted = [
-                t.index
-                for t in _turns(view, cache, doc)
-                if (labels is None or t.speaker in labels[doc]) and (acts is None or t.act in acts)
-            ]
-            ids = ids[np.isin(turn_of, wanted)]
-        parts.append(ids)
+        if labels is None and acts is None:
+            parts.append(table.ids)
+        else:
+            parts.append(table.select(None if labels is None else labels[doc], acts))
     ids = np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
     return Allowed(ids, labels, tuple(documents))
 

@@ -15,8 +15,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from .lexical import LexicalIndex
 from .model import Citation, Turn
@@ -65,8 +64,8 @@ class ReadCache:
     """Question turns as cited: the same questions are cited again and again."""
     cited_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
     """The tokens of each answer turn's thread of questions, for the ranker."""
-    chunks: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    """Each document's chunk ids and their turn indices: what filters select from."""
+    chunks: dict[str, Any] = field(default_factory=dict)
+    """Each document's chunks as arrays (`rag.filters.ChunkTable`): what filters select from."""
 
     def without(self, changed: set[str]) -> ReadCache:
         """A copy for the next generation, less the `changed` documents' entries.
