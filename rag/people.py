@@ -278,16 +278,19 @@ def is_role(label: str) -> bool:
 
 def _expand(name: str, sources: list[str], lowered: set[str]) -> str | None:
     """A full name ending in (or starting with) this one-word name, in the first source that
-    has one; a given name must never appear in lower case in the text (so "Thanks Kirby" is
-    no name)."""
+    has one (the title first). A given name must never appear in lower case in the text (so
+    "Thanks Kirby" is no name), and outside the title it must not open a sentence, where any
+    word is capitalised ("Yesterday Kirby said")."""
     escaped = r"\s+".join(re.escape(w) for w in name.split())
     before = re.compile(_GIVEN + rf"(?i:{escaped})\b")
     after = re.compile(rf"(?<![\w'’-])(?i:{escaped})\s+([A-Z][a-z][\w'’-]*)(?![\w'’-])")
-    for text in sources:
+    for n, text in enumerate(sources):
         found: Counter[str] = Counter()
         for m in before.finditer(text):
             given = m.group(1)
-            if given.lower() not in _NOT_GIVEN and given.lower() not in lowered:
+            before_it = text[max(0, m.start() - 8) : m.start()].rstrip()
+            opens = n > 0 and (not before_it or before_it[-1] in '.!?:;"“”(')
+            if given.lower() not in _NOT_GIVEN and given.lower() not in lowered and not opens:
                 found[f"{given} {' '.join(m.group(0).split()[1:])}"] += 1
         if len(name.split()) == 1:
             for m in after.finditer(text):

@@ -85,6 +85,9 @@ def test_introduction_in_the_text_and_words_that_are_no_names() -> None:
         "HOST: Thanks Marin. So, what changed?\n\n"
         "MARIN: Thanks to the new ferries, thanks to everyone, a lot changed.\n"
     )
+    opening = text.replace("My guest today is Rosa Marin", "My guest is here. Yesterday Marin said hello")
+    links = {link.label: link for link in link_speakers(from_text(opening, id="show.txt").document)}
+    assert links["MARIN"].name == "Marin"  # a sentence's first word is no given name
     links = {link.label: link for link in link_speakers(from_text(text, id="show.txt").document)}
     assert links["MARIN"].name == "Rosa Marin"  # "Thanks Marin": thanks is a word, not a name
     assert links["HOST"].role and links["HOST"].name == "Host"
