@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 from rag.errors import Damaged
 from rag.library import Library
 from rag.settings import Settings
 
 from . import errors
-from .guards import HeadAsGet, PathGuard, Unhandled
+from .guards import BodyLimit, HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
+from .keys import KeyRing
 from .metrics import Metrics, RequestObserver
 from .routes import ask, documents, health, jobs, page, questions, schema, speakers
-from .security import require_reader_but_liveness
+from .security import Gate
+from .writes import WriteQueue
 
 __all__ = ["create_app"]
 
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, *, library: Library | None = None) -> FastAPI:
     """Build the app. Without `library`, one is opened from `settings` (model included) at startup."""
     settings = settings or Settings()
+    keys = KeyRing.from_settings(settings)  # a malformed key list fails here, at start
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,8 +45,14 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
             except Damaged as exc:  # stay up and say why: /readyz and every data route answer 503
                 log.error("%s", exc)
                 lib, app.state.not_ready = None, str(exc)
-            stack.callback(app.state.jobs.shutdown)  # runs first: jobs finish before the library closes
             app.state.library = lib
+            await run_in_threadpool(app.state.jobs.open, lib.data_dir if lib else settings.data_dir, lib)
+            stack.callback(app.state.jobs.close)
+            # runs first: the running write (a job, an upload) finishes before the library
+            # closes; queued jobs stay queued on disk for the next start
+            stack.callback(app.state.writes.shutdown)
+            if app.state.mcp is not None:  # the SDK's sessions stop before the library closes
+                await stack.enter_async_context(app.state.mcp.run())
             yield
 
     app = FastAPI(
@@ -53,12 +65,19 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.keys = keys
     app.state.library = library  # None until the lifespan opens one from settings
     app.state.not_ready = None  # why there is no library, when opening it failed
     metrics = Metrics(lambda: app.state.library.status() if app.state.library is not None else None)
     app.state.metrics = metrics
-    app.state.jobs = Jobs(settings.max_jobs_kept, on_finish=metrics.job_finished)
-    app.add_middleware(Unhandled)  # innermost: the observer counts its 500s
+    app.state.writes = WriteQueue(settings.write_queue)
+    app.state.jobs = Jobs(app.state.writes, settings.max_jobs_kept, on_finish=metrics.job_finished)
+    app.state.jobs.register("upload", documents.run_upload)
+    app.state.jobs.register("reindex", jobs.run_reindex)
+    app.add_middleware(BodyLimit, upload=settings.max_upload_bytes, other=settings.ask_body_limit())
+    routes: list[BaseRoute] = []  # the routes as declared, in order, filled in below
+    app.add_middleware(Gate, routes=routes, keys=keys, settings=settings)  # before any body
+    app.add_middleware(Unhandled)  # the observer counts its 500s
     app.add_middleware(HeadAsGet)
     app.add_middleware(PathGuard)
     app.add_middleware(RequestObserver, metrics=metrics)
@@ -68,20 +87,40 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["X-Answerable", "Content-Disposition"],  # the exports of POST /ask
         )
     errors.install(app)
-    app.include_router(ask.router)
-    app.include_router(documents.router)
-    app.include_router(health.router, dependencies=[Depends(require_reader_but_liveness)])
-    app.include_router(jobs.router)
-    app.include_router(speakers.router)
-    app.include_router(questions.router)
-    app.include_router(page.router)
-    app.include_router(schema.router)
+    routers = [
+        ask.router,
+        documents.router,
+        health.router,
+        jobs.router,
+        speakers.router,
+        questions.router,
+        page.router,
+        schema.router,
+    ]
     if settings.docs:
-        app.include_router(schema.docs_router)
+        routers.append(schema.docs_router)
+    for router in routers:
+        app.include_router(router)
+    routes.extend(route for router in routers for route in router.routes)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    app.openapi = lambda: schema.with_limits(app, settings)  # type: ignore[method-assign]
+    app.state.mcp = _mount_mcp(app, settings)
+    if app.state.mcp is not None:
+        routes.append(app.state.mcp.route)
     return app
+
+
+def _mount_mcp(app: FastAPI, settings: Settings) -> Any:
+    """`/mcp` for agents when the `mcp` extra is installed (`pip install -e '.[mcp]'`)."""
+    if importlib.util.find_spec("mcp") is None:
+        log.info("the mcp package is not installed: no /mcp endpoint")
+        return None
+    from . import mcphttp
+
+    return mcphttp.mount(app, settings)
 
 
 @asynccontextmanager

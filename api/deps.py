@@ -11,6 +11,7 @@ from rag.settings import Settings
 
 from .errors import HTTPProblem
 from .jobs import Jobs
+from .writes import WriteQueue
 
 
 def get_library(request: Request) -> Library:
@@ -32,6 +33,11 @@ def get_jobs(request: Request) -> Jobs:
     return request.app.state.jobs
 
 
+def get_writes(request: Request) -> WriteQueue:
+    return request.app.state.writes
+
+
 LibraryDep = Annotated[Library, Depends(get_library)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
+WritesDep = Annotated[WriteQueue, Depends(get_writes)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -13,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from embeddings import ModelError
 from rag.errors import Busy, Damaged, IndexMismatch, InvalidInput, NotFound, RagError
 
-__all__ = ["STATUS", "UNHANDLED", "HTTPProblem", "error_body", "install"]
+__all__ = ["STATUS", "UNHANDLED", "BodyTooLarge", "HTTPProblem", "error_body", "install", "problem_response"]
 
 STATUS: dict[type[Exception], int] = {
     InvalidInput: 400,
@@ -37,6 +38,24 @@ class HTTPProblem(Exception):
         self.status, self.kind, self.detail, self.headers = status, kind, detail, headers
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """Raised by the body limit from inside `receive`, so it passes through FastAPI's body
+    parsing (which re-raises HTTP exceptions) to its own handler."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        super().__init__(413, f"the {what} is larger than the limit of {limit} bytes")
+
+
+def problem_response(exc: HTTPProblem, *, close: bool = False) -> JSONResponse:
+    """The error shape for an edge error. With `close`, the connection is closed after it: the
+    request's body (unread, or read only up to a limit) is not read any further."""
+    headers = dict(exc.headers or {})
+    if close:
+        headers["Connection"] = "close"
+    body = {"error": exc.kind, "detail": exc.detail}
+    return JSONResponse(status_code=exc.status, content=body, headers=headers)
+
+
 def error_body(exc: Exception) -> dict[str, str]:
     """The JSON body of an error, the same for responses and failed jobs."""
     return {"error": type(exc).__name__, "detail": str(exc)}
@@ -51,12 +70,17 @@ def _status(exc: Exception) -> int:
 
 def install(app: FastAPI) -> None:
     async def on_rag_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=_status(exc), content=error_body(exc))
+        headers = None
+        if isinstance(exc, Busy):  # a write waited its bounded time: when to come back
+            wait = getattr(request.app.state.settings, "write_wait", 1.0)
+            headers = {"Retry-After": str(min(max(1, math.ceil(wait)), 60))}
+        return JSONResponse(status_code=_status(exc), content=error_body(exc), headers=headers)
 
     async def on_problem(request: Request, exc: HTTPProblem) -> JSONResponse:
-        return JSONResponse(
-            status_code=exc.status, content={"error": exc.kind, "detail": exc.detail}, headers=exc.headers
-        )
+        return problem_response(exc)
+
+    async def on_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem_response(HTTPProblem(413, "TooLarge", str(exc.detail)), close=True)
 
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = exc.errors()
@@ -91,3 +115,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RagError, on_rag_error)
     app.add_exception_handler(ModelError, on_rag_error)
     app.add_exception_handler(HTTPProblem, on_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(BodyTooLarge, on_too_large)  # type: ignore[arg-type]

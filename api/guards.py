@@ -8,9 +8,9 @@ import re
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import UNHANDLED
+from .errors import UNHANDLED, BodyTooLarge, HTTPProblem, problem_response
 
-__all__ = ["PathGuard", "Unhandled"]
+__all__ = ["BodyLimit", "HeadAsGet", "PathGuard", "Unhandled"]
 
 log = logging.getLogger("api.errors")
 
@@ -83,3 +83,53 @@ class HeadAsGet:
             await send(message)
 
         await self.app(scope, receive, bodiless)
+
+
+class BodyLimit:
+    """Bodies are counted as they arrive, chunked ones included, and never read past their
+    limit: uploads (`POST /documents`) have `upload`, every other route `other` (the `/ask`
+    limit). A declared length over the limit is refused before reading; a stream that passes
+    it raises `BodyTooLarge` from `receive`, answered 413 with the connection closed, so the
+    rest is never read, buffered or spooled to a temp file."""
+
+    def __init__(self, app: ASGIApp, upload: int, other: int) -> None:
+        self.app, self.upload, self.other = app, upload, other
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        path = path[len(root) :] if root and path.startswith(root) else path
+        is_upload = scope.get("method") == "POST" and path == "/documents"
+        limit, what = (self.upload, "upload") if is_upload else (self.other, "request body")
+        declared = dict(scope.get("headers", ())).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            problem = HTTPProblem(413, "TooLarge", f"the {what} is larger than the limit of {limit} bytes")
+            await problem_response(problem, close=True)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit, what)
+            return message
+
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watch)
+        except BodyTooLarge as exc:  # raised where no handler saw it (a route reading in a task)
+            if started:
+                raise
+            problem = HTTPProblem(413, "TooLarge", str(exc.detail))
+            await problem_response(problem, close=True)(scope, receive, send)

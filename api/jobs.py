@@ -1,109 +1,124 @@
-"""Long work (reindexing, large uploads) as jobs: started at once, run one at a time in a
-worker thread, polled with `GET /jobs/{id}`."""
+"""Long work (reindexing, large uploads) as jobs: promised with a `202`, kept in `rag.jobstore`
+(so a restart resumes them), run in order on the writer thread (`api.writes`), polled with
+`GET /jobs/{id}`."""
 
 from __future__ import annotations
 
 import logging
-import threading
+import sqlite3
 import time
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 from rag.errors import RagError
+from rag.jobstore import Job, JobStore
+from rag.library import Library
 
-from .errors import error_body
+from .errors import HTTPProblem, error_body
+from .writes import WriteQueue
 
-__all__ = ["Job", "Jobs", "Progress"]
+__all__ = ["Handler", "Job", "Jobs", "Progress"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int | None, str], None]
-"""(units done, units in all or None, a message)"""
-Status = Literal["queued", "running", "done", "failed"]
+Progress = Callable[[str, int, int | None, str], None]
+"""(stage, units done, units in all or None, a message)"""
+Handler = Callable[[Library, Job, bytes | None, Progress], dict[str, Any]]
+"""Runs one job of a kind: (the library, the job, its spooled bytes, progress) -> its result."""
 
-
-@dataclass(slots=True)
-class Job:
-    id: str
-    kind: str
-    status: Status = "queued"
-    done: int = 0
-    total: int | None = None
-    message: str = ""
-    result: dict[str, Any] | None = None
-    error: dict[str, str] | None = None
-    created_at: float = field(default_factory=time.time)
-    started_at: float | None = None
-    finished_at: float | None = None
+_PROGRESS_EVERY = 0.2  # seconds between progress rows written within one stage
 
 
 class Jobs:
-    """Writes are serialised anyway (one writer), so one worker thread runs them in order."""
+    """The kinds of job this server runs, their store, and the writer queue they run on."""
 
-    def __init__(self, max_kept: int = 200, on_finish: Callable[[Job], None] | None = None) -> None:
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(
+        self, writes: WriteQueue, max_kept: int = 200, on_finish: Callable[[Job], None] | None = None
+    ) -> None:
+        self._writes = writes
         self._max_kept = max_kept
         self._on_finish = on_finish
-        self._pool: ThreadPoolExecutor | None = None  # started by the first job
+        self._handlers: dict[str, Handler] = {}
+        self._store: JobStore | None = None
+        self._library: Library | None = None
+        self._unavailable = "jobs are not available until the server has started"
 
-    def submit(self, kind: str, work: Callable[[Progress], dict[str, Any]]) -> Job:
-        job = Job(id=uuid.uuid4().hex, kind=kind)
-        with self._lock:
-            self._jobs[job.id] = job
-            self._forget_old()
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-job")
-            pool = self._pool
-        pool.submit(self._run, job, work)
-        return self.get(job.id) or job
+    @property
+    def max_kept(self) -> int:
+        return self._max_kept
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind] = handler
+
+    def open(self, data_dir: Path, library: Library | None) -> None:
+        """Open the job store; with a library, resume the jobs a previous run left queued (and
+        re-run or fail the one it left running)."""
+        try:
+            self._store = JobStore(data_dir, self._max_kept)
+        except (OSError, sqlite3.Error, RagError) as exc:  # the server still answers questions
+            log.error("jobs are unavailable: %s", exc)
+            self._unavailable = f"jobs are unavailable: cannot open {data_dir / 'jobs.sqlite3'} ({exc})"
+            return
+        self._library = library
+        if library is None:
+            return  # jobs stay queued until the library can be opened
+        resumed = self._store.recover()
+        for job in resumed:
+            self._writes.submit(partial(self._run, job.id), bounded=False)  # promised already
+        if resumed:
+            log.info("resuming %d queued job(s)", len(resumed))
+
+    def close(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    @property
+    def store(self) -> JobStore:
+        if self._store is None:
+            raise HTTPProblem(503, "JobsUnavailable", self._unavailable)
+        return self._store
+
+    def submit(self, kind: str, payload: dict[str, Any] | None = None, data: bytes | None = None) -> Job:
+        """Record the job (and its bytes) on disk, then queue it; Busy if the queue is full."""
+        store = self.store
+        job = store.create(kind, {"rerunnable": True, **(payload or {})}, data)
+        try:
+            self._writes.submit(partial(self._run, job.id))
+        except RagError:
+            store.discard(job.id)
+            raise
+        return job
 
     def get(self, job_id: str) -> Job | None:
-        """A copy, so a response never sees a job change under it."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            return replace(job) if job else None
+        return self.store.get(job_id)
 
-    def _update(self, job: Job, **changes: Any) -> None:
-        with self._lock:
-            for key, value in changes.items():
-                setattr(job, key, value)
+    def _run(self, job_id: str) -> None:
+        store, lib = self.store, self._library
+        job = store.start(job_id)
+        if job is None or lib is None:
+            return
+        last_stage, last_at = "", 0.0
 
-    def _run(self, job: Job, work: Callable[[Progress], dict[str, Any]]) -> None:
-        self._update(job, status="running", started_at=time.time())
-
-        def progress(done: int, total: int | None, message: str) -> None:
-            self._update(job, done=done, total=total, message=message)
+        def progress(stage: str, done: int, total: int | None, message: str) -> None:
+            nonlocal last_stage, last_at
+            now = time.monotonic()
+            if stage == last_stage and now - last_at < _PROGRESS_EVERY and done != total:
+                return  # a row per stage change and a few a second within one: enough to watch
+            last_stage, last_at = stage, now
+            store.update(job_id, stage=stage, done=done, total=total, message=message)
 
         try:
-            result = work(progress)
+            handler = self._handlers[job.kind]
+            result = handler(lib, job, store.data(job_id), progress)
         except RagError as exc:
-            self._update(job, status="failed", error=error_body(exc), finished_at=time.time())
+            store.finish(job_id, error=error_body(exc))
         except Exception as exc:  # a job must end with a status, whatever went wrong
-            log.exception("job %s (%s) failed", job.id, job.kind)
-            self._update(
-                job,
-                status="failed",
-                error={"error": "InternalError", "detail": f"{type(exc).__name__}: {exc}"},
-                finished_at=time.time(),
-            )
+            log.exception("job %s (%s) failed", job_id, job.kind)
+            store.finish(job_id, error={"error": "InternalError", "detail": f"{type(exc).__name__}: {exc}"})
         else:
-            self._update(job, status="done", result=result, finished_at=time.time())
+            store.finish(job_id, result=result)
         if self._on_finish:
-            self._on_finish(self.get(job.id) or job)
-
-    def _forget_old(self) -> None:
-        finished = [j.id for j in self._jobs.values() if j.finished_at is not None]
-        for job_id in finished[: max(0, len(self._jobs) - self._max_kept)]:
-            del self._jobs[job_id]
-
-    def shutdown(self) -> None:
-        """Wait for the running job; queued ones are cancelled. A later job starts a new worker."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            self._on_finish(store.get(job_id) or job)

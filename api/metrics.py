@@ -101,5 +101,11 @@ class RequestObserver:
                 method,
                 scope.get("path", ""),
                 status,
-                extra={"method": method, "route": route, "status": status, "ms": round(elapsed * 1000, 1)},
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 1),
+                    "key": scope.get("state", {}).get("api_key"),  # its name (security.Gate), never itself
+                },
             )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from rag import exports
+from rag.model import Answer
 
 
 class AskRequest(BaseModel):
@@ -12,18 +16,36 @@ class AskRequest(BaseModel):
 
     question: str = Field(min_length=1, description="A natural-language question.")
     k: int = Field(default=5, ge=1, description="How many passages to return.")
-    documents: list[str] | None = Field(default=None, description="Only search these document ids.")
-    speakers: list[str] | None = Field(default=None, description="Only passages by these speakers.")
+    documents: list[str] | None = Field(
+        default=None,
+        description="Only search these document ids (not empty: leave it out to search all).",
+        json_schema_extra={"minItems": 1},  # routes.ask says why an empty list is refused
+    )
+    speakers: list[str] | None = Field(
+        default=None,
+        description="Only passages by these speakers (not empty).",
+        json_schema_extra={"minItems": 1},
+    )
     mode: Literal["hybrid", "dense", "bm25"] | None = Field(default=None, description="Default: hybrid.")
     date_from: str | None = Field(default=None, description="Only documents dated on or after (YYYY-MM-DD).")
     date_to: str | None = Field(default=None, description="Only documents dated on or before (YYYY-MM-DD).")
     kinds: list[str] | None = Field(
-        default=None, description="Only these kinds: interview, briefing, hearing, meeting, podcast, other."
+        default=None,
+        description="Only these kinds: interview, briefing, hearing, meeting, podcast, other (not empty).",
+        json_schema_extra={"minItems": 1},
     )
-    tags: list[str] | None = Field(default=None, description="Only documents with any of these tags.")
+    tags: list[str] | None = Field(
+        default=None,
+        description="Only documents with any of these tags (not empty).",
+        json_schema_extra={"minItems": 1},
+    )
     group_by: Literal["document"] | None = Field(
         default=None, description="Also return the passages grouped per document, in date order."
     )
+
+
+NO_CONTROL = {"pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]+$"}  # in the schema; guards.PathGuard enforces it (400)
+PathId = Annotated[str, Path(json_schema_extra=NO_CONTROL)]
 
 
 class _FromCore(BaseModel):
@@ -61,8 +83,13 @@ class PassageOut(_FromCore):
     timestamp: str | None = None
     highlight: SpanOut | None = None
     speakers: list[str] = Field(default=[], description="Everyone who speaks inside the quote, in order.")
+    url: str = Field(default="", description="The permalink: the transcript opened at the quote.")
     document_date: str | None = Field(default=None, description="The document's date (YYYY-MM-DD).")
     person: str | None = Field(default=None, description="The person the speaker label names.")
+    media_url: str | None = Field(
+        default=None, description="The recording at the quote (`#t=SECONDS`), when there is one."
+    )
+    citation: str = Field(default="", description="Speaker, answering Asker: “question” — Title, date, link.")
 
     @computed_field(description="The same as `act` (its name before acts and speakers' roles were split).")
     def role(self) -> str:
@@ -95,6 +122,20 @@ class AskResponse(_FromCore):
         default=None, description='With "group_by": "document": the passages per document, by date.'
     )
 
+    @classmethod
+    def of(cls, answer: Answer, *, grouped: bool = False) -> AskResponse:
+        """With each passage's citation line, which `rag.exports` writes; `groups` only when
+        the question asked for them (`group_by`), else null."""
+        out = cls.model_validate(answer)
+        for passage, core in zip(out.passages, answer, strict=True):
+            passage.citation = exports.citation(core)
+        if not grouped:
+            out.groups = None
+        for group, core_group in zip(out.groups or (), answer.groups, strict=True):
+            for passage, core in zip(group.passages, core_group.passages, strict=True):
+                passage.citation = exports.citation(core)
+        return out
+
 
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -103,6 +144,9 @@ class DocumentIn(BaseModel):
     id: str | None = None
     title: str | None = None
     format: str | None = None
+    media_url: str | None = Field(
+        default=None, description="The recording (an http(s) URL or a path): passages link to their moment."
+    )
 
 
 class DocumentSummary(_FromCore):
@@ -210,6 +254,28 @@ class AddResponse(_FromCore):
 class ErrorBody(BaseModel):
     error: str
     detail: str
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="For a 422: the validation problems, at most 20."
+    )
+    errors_omitted: int | None = Field(default=None, description="For a 422: problems not listed.")
+
+
+_WHY = {
+    400: "Bad input (an id, text or field the server cannot take)",
+    401: "No API key, or a wrong one",
+    403: "The API key may only read",
+    404: "Not found",
+    413: "The body is over its limit (the connection is closed)",
+    415: "Not JSON nor a multipart upload",
+    422: "The request does not fit the schema",
+    429: "Rate limited: try again after Retry-After seconds",
+    503: "Not ready, or busy",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route answers, all in the one error shape."""
+    return {status: {"model": ErrorBody, "description": _WHY[status]} for status in statuses}
 
 
 class ReadyOut(_FromCore):
@@ -224,6 +290,10 @@ class JobOut(_FromCore):
     id: str
     kind: str
     status: Literal["queued", "running", "done", "failed"]
+    stage: str = Field(
+        default="", description="queued, parsed, embedding, published (an upload's steps), done or failed."
+    )
+    attempts: int = Field(default=0, description="Runs started (one cut short by a restart is re-run once).")
     done: int = Field(description="Units done so far (files, chunks).")
     total: int | None = Field(description="Units in all, when known.")
     message: str

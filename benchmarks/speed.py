@@ -173,7 +173,7 @@ def add_one(args: argparse.Namespace) -> None:
         text = source.document.text[:cut].replace(". ", f". {mark} ")
         embedder.seconds, embedder.texts = 0.0, 0
         start = time.perf_counter()
-        lib.add(text, id=f"bench-add-{r}")
+        lib.add_text(text, id=f"bench-add-{r}")
         totals.append(time.perf_counter() - start)
         embeds.append(embedder.seconds)
         encoded.append(embedder.texts)

@@ -1,13 +1,17 @@
 """Fit the learned ranker (`rag/ranker.json`) on train splits, with grouped cross-validation.
 
 Each train set is indexed once into its own persistent library (re-runs skip what is there),
-every question's hybrid candidates are collected with their features, a candidate is labelled
-right when it overlaps a gold span, and a class-balanced logistic regression is fitted. The
-regularisation is chosen by cross-validation over documents (no meeting is in two folds);
-the figures printed are top-candidate hit@1 and MRR on the held-out folds.
+every question's hybrid candidates are collected with their features, and a candidate is
+labelled right when it overlaps a gold span. Two kinds of model are fitted: a class-balanced
+logistic regression (pointwise or pairwise) and LightGBM LambdaMART trees, converted to
+`rag.ranker.TreeRanker`'s JSON. The kind and its settings are chosen by cross-validation over
+documents (no meeting is in two folds); the figures printed are top-candidate hit@1 and MRR
+on the held-out folds.
 
     python benchmarks/train_ranker.py                 # fit and write rag/ranker.json
     python benchmarks/train_ranker.py --no-write      # cross-validation only
+
+Needs scikit-learn and lightgbm (`pip install -e '.[bench]'`); serving needs neither.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ import argparse
 import hashlib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import lightgbm
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
@@ -26,7 +31,8 @@ from embeddings import load_embedder
 from rag import Library
 from rag.evaluation import index_eval_set
 from rag.goldsets import EvalSet, load_gold, select
-from rag.ranker import FEATURES, LinearRanker, feature_rows
+from rag.model import Document
+from rag.ranker import FEATURES, LinearRanker, Ranker, TreeRanker, feature_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -52,6 +58,9 @@ class Group:
     y: np.ndarray
 
 
+LABELS = "answers"  # the labelling rule (`_gather`): a cache under another rule is not reused
+
+
 def _keep(evalset: EvalSet) -> EvalSet:
     docs = [s for s in evalset.documents if s.document.id.split("/")[-1] not in SHARED_WITH_QMSUM]
     kept = {s.document.id for s in docs}
@@ -61,7 +70,7 @@ def _keep(evalset: EvalSet) -> EvalSet:
 def collect(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder) -> list[Group]:
     """Index the set (once) and gather its candidates; kept in `DATA_DIR/NAME.candidates.npz`,
     which a re-run reuses while the feature list is the same."""
-    cache = data_dir / f"{name}.candidates.npz"
+    cache = data_dir / f"{name}.candidates-{LABELS}.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:  # each key read once: a read is a copy
             features, x, y, bounds, documents = (
@@ -92,6 +101,7 @@ def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
     index_eval_set(lib, evalset)
     print(f"{name}: {len(evalset.documents)} documents indexed in {time.perf_counter() - started:.0f} s")
     groups = []
+    answers: dict[str, dict[int, tuple[int, int]]] = {}
     for q in evalset.questions:
         if not q.gold:
             continue
@@ -99,9 +109,17 @@ def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
         if not cands:
             continue
         x = feature_rows([f for _, f in cands])
+        if q.document_id not in answers:
+            answers[q.document_id] = _first_answers(lib.document(q.document_id))
+        first = answers[q.document_id]
+
         y = np.array(
             [
-                any(r.start < b and a < r.end for a, b in q.gold) and r.document_id == q.document_id
+                r.document_id == q.document_id
+                and (
+                    _hits(q.gold, r.start, r.end)
+                    or (r.turn_index in first and _hits(q.gold, *first[r.turn_index]))
+                )
                 for r, _ in cands
             ],
             dtype=np.int8,
@@ -110,6 +128,21 @@ def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
     lib.close()
     print(f"{name}: {len(groups)} questions, {sum(int(g.y.any()) for g in groups)} with a right candidate")
     return groups
+
+
+def _hits(gold: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start < b and a < end for a, b in gold)
+
+
+def _first_answers(document: Document) -> dict[int, tuple[int, int]]:
+    """Each question turn's first answer span. A question chunk is labelled right when that
+    answer is: the retriever quotes a question that only asks as its answer, so a ranker that
+    learned to bury such questions would bury the answers with them."""
+    first: dict[int, tuple[int, int]] = {}
+    for turn in document.turns:
+        if turn.act == "answer" and turn.question_index is not None and turn.question_index not in first:
+            first[turn.question_index] = (turn.start, turn.end)
+    return first
 
 
 def _fold(document: str, folds: int) -> int:
@@ -157,7 +190,43 @@ def fit(groups: Sequence[Group], c: float, objective: str = "pointwise") -> Line
     return LinearRanker(tuple(float(v) for v in coef), bias)
 
 
-def ranking(ranker: LinearRanker, groups: Sequence[Group]) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Trees:
+    """LambdaMART settings, the grid cross-validation chooses from."""
+
+    leaves: int
+    rounds: int
+    min_leaf: int
+    rate: float = 0.05
+
+    def __str__(self) -> str:
+        return f"leaves={self.leaves} rounds={self.rounds} min_leaf={self.min_leaf}"
+
+
+TREE_GRID = [
+    Trees(leaves, rounds, min_leaf) for leaves in (7, 15) for rounds in (300, 600) for min_leaf in (20, 100)
+]
+
+
+def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:
+    """LambdaMART on each question's candidates (questions without a right one teach nothing)."""
+    kept = [g for g in groups if g.y.any()]
+    model = lightgbm.LGBMRanker(
+        objective="lambdarank",
+        num_leaves=trees.leaves,
+        n_estimators=trees.rounds,
+        learning_rate=trees.rate,
+        min_data_in_leaf=trees.min_leaf,
+        lambdarank_truncation_level=10,
+        n_jobs=1,
+        verbose=-1,
+    )
+    x, y = np.vstack([g.x for g in kept]), np.concatenate([g.y for g in kept])
+    model.fit(x, y, group=[len(g.y) for g in kept])
+    return TreeRanker.from_lightgbm(model.booster_.dump_model())
+
+
+def ranking(ranker: Ranker, groups: Sequence[Group]) -> tuple[float, float]:
     """Top-candidate hit@1 and MRR over questions that have a right candidate."""
     hits, rr = [], []
     for g in groups:
@@ -176,7 +245,10 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--c", type=float, nargs="*", default=[0.01, 0.1, 1.0, 10.0])
     parser.add_argument(
-        "--objective", choices=["pointwise", "pairwise"], nargs="*", default=["pointwise", "pairwise"]
+        "--objective",
+        choices=["pointwise", "pairwise", "trees"],
+        nargs="*",
+        default=["pointwise", "pairwise", "trees"],
     )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "ranker.json")
@@ -194,13 +266,16 @@ def main() -> None:
             for n in TRAIN_SETS
         )
         print(f"{alone} alone: {shown}")
-    best = (-1.0, 0.0, "pointwise")
-    for objective, c in ((o, c) for o in args.objective for c in args.c):
+    candidates: list[tuple[str, float | Trees]] = [
+        (o, c) for o in args.objective if o != "trees" for c in args.c
+    ] + [("trees", t) for t in TREE_GRID if "trees" in args.objective]
+    best: tuple[float, str, float | Trees] = (-1.0, "pointwise", 0.0)
+    for objective, setting in candidates:
         held = []
         for k in range(args.folds):
             train = [g for g in groups if _fold(g.document, args.folds) != k]
             test = [g for g in groups if _fold(g.document, args.folds) == k]
-            model = fit(train, c, objective)
+            model = _fit(train, objective, setting)
             held += [(g, model) for g in test]
         per_set = {}
         for name in TRAIN_SETS:
@@ -209,28 +284,33 @@ def main() -> None:
             per_set[name] = tuple(float(np.mean(v)) for v in zip(*scores, strict=True))
         overall = float(np.mean([h for h, _ in per_set.values()]))
         shown = "  ".join(f"{n} hit@1 {h:.3f} MRR {m:.3f}" for n, (h, m) in per_set.items())
-        print(f"{objective:9s} C={c:<6} cross-validated: {shown}")
+        label = f"C={setting}" if objective != "trees" else str(setting)
+        print(f"{objective:9s} {label:34s} cross-validated: {shown}", flush=True)
         if overall > best[0]:
-            best = (overall, c, objective)
-    ranker = fit(groups, best[1], best[2])
-    print(f"chosen {best[2]} C={best[1]}; weights:")
-    for f, w in zip(FEATURES, ranker.weights, strict=True):
-        print(f"  {f:10s} {w:+.3f}")
-    print(f"  bias       {ranker.bias:+.3f}")
+            best = (overall, objective, setting)
+    _, objective, setting = best
+    ranker = _fit(groups, objective, setting)
+    print(f"chosen {objective} {setting}")
+    if isinstance(ranker, LinearRanker):
+        for f, w in zip(FEATURES, ranker.weights, strict=True):
+            print(f"  {f:10s} {w:+.3f}")
+        print(f"  bias       {ranker.bias:+.3f}")
     if not args.no_write:
-        trained = LinearRanker(
-            ranker.weights,
-            ranker.bias,
-            trained_on={
-                "sets": {n: str(p.relative_to(SHARED.parent)) for n, (p, _) in TRAIN_SETS.items()},
-                "questions": len(groups),
-                "C": best[1],
-                "objective": best[2],
-                "command": "python benchmarks/train_ranker.py",
-            },
-        )
-        trained.save(args.out)
+        trained_on = {
+            "sets": {n: str(p.relative_to(SHARED.parent)) for n, (p, _) in TRAIN_SETS.items()},
+            "questions": len(groups),
+            "objective": objective,
+            "setting": str(setting),
+            "command": "python benchmarks/train_ranker.py",
+        }
+        args.out.write_text(replace(ranker, trained_on=trained_on).to_json() + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
+
+
+def _fit(groups: Sequence[Group], objective: str, setting: float | Trees) -> Ranker:
+    if isinstance(setting, Trees):
+        return fit_trees(groups, setting)
+    return fit(groups, setting, objective)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from embeddings import ModelError, load_embedder
 
+from . import exports
 from .errors import InvalidInput, RagError
 from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold, select
-from .ingest import outside_links, read_file, walk
+from .ingest import outside_links, read_file, walk, with_media
 from .library import Library
 from .model import Answer, Passage
 from .retriever import MODES
@@ -116,11 +117,25 @@ def index(
     follow_links: Annotated[
         bool, typer.Option("--follow-links", help="Also index links that lead out of the folder.")
     ] = False,
+    media_url: Annotated[
+        str | None,
+        typer.Option("--media-url", help="The recording of this file (an http(s) URL or a /path)."),
+    ] = None,
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
     settings = _settings(data_dir, model, backend)
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
+    if media_url is not None:
+        if not path.is_file():
+            raise InvalidInput("--media-url names one recording: give a single file, not a folder")
+        source = with_media(
+            read_file(path, id=path.name, format=format, max_bytes=settings.max_document_bytes), media_url
+        )
+        with _open(settings, with_model=True, create=True) as lib:
+            result = lib.add_source(source, format=format)
+        err.print(f"{escape(result.id)}: {result.status} ({result.chunks} chunks)")
+        return
     with (
         _open(settings, with_model=True, create=True) as lib,
         Progress(
@@ -201,12 +216,18 @@ def ask(
     group_by: Annotated[
         str | None, typer.Option("--group-by", help="document: passages per document, in date order.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the same as --format json).")] = False,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help=f"Print the answer as {', '.join(exports.FORMATS)}."),
+    ] = None,
     data_dir: DataDir = None,
     model: Model = None,
     backend: Backend = None,
 ) -> None:
     """Ask a question; print the best passages with the questions they answered."""
+    if format is not None and format not in exports.FORMATS:  # before the model loads
+        raise InvalidInput(f"unknown --format {format!r}; one of {', '.join(exports.FORMATS)}")
     with _open(_settings(data_dir, model, backend), with_model=mode != "bm25", rerank=True) as lib:
         answer = lib.ask(
             question,
@@ -220,11 +241,8 @@ def ask(
             tags=tag or None,
             group_by=group_by,
         )
-    if as_json:  # the shape of HTTP's /ask
-        body = {**asdict(answer), "similarity": answer.similarity}
-        if group_by is None:
-            body.pop("groups")
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    if as_json or format is not None:  # json: the shape of HTTP's /ask
+        typer.echo(exports.render(answer, format or "json"), nl=False)
         return
     if group_by:
         for group in answer.groups:
@@ -510,6 +528,21 @@ def serve(
     )
     logs.configure()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+@app.command()
+def mcp(data_dir: DataDir = None, model: Model = None, backend: Backend = None) -> None:
+    """Serve the library to an MCP host (an agent, a desktop assistant) over stdio."""
+    try:
+        from api import mcpserver
+    except ImportError as exc:
+        raise RagError(
+            f"the MCP server needs the mcp extra: pip install 'interview-rag[mcp]' ({exc})"
+        ) from None
+
+    settings = _settings(data_dir, model, backend)
+    with _open(settings, with_model=True, rerank=True) as lib:
+        mcpserver.build(lambda: lib, settings).run("stdio")
 
 
 def main(argv: list[str] | None = None) -> None:

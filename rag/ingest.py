@@ -7,10 +7,11 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from .errors import InvalidInput
+from .links import playable
 from .model import Document
 from .transcripts import binary_format, parse, parse_binary
 
@@ -26,6 +27,7 @@ __all__ = [
     "read_file",
     "validate_id",
     "walk",
+    "with_media",
 ]
 
 SUFFIXES = frozenset(
@@ -190,6 +192,19 @@ def from_bytes(
     layout = None if format == extractor.name else format
     doc = parse_binary(data, extractor, id=doc_id, name=label, title=title, layout=layout)
     return Source(doc, content_hash(data), origin)
+
+
+def with_media(source: Source, media_url: str | None) -> Source:
+    """The source with its recording set (`metadata["media_url"]`), as an upload or `rag index
+    --media-url` give it; the content hash covers it, so re-adding with another URL replaces
+    the document instead of finding it unchanged."""
+    if media_url is None:
+        return source
+    url = media_url.strip()
+    if not playable(url):
+        raise InvalidInput(f"media_url {media_url!r} must be an http(s) URL or a path starting with /")
+    doc = replace(source.document, metadata={**source.document.metadata, "media_url": url})
+    return Source(doc, content_hash(f"{source.content_hash}\0media_url\0{url}"), source.origin)
 
 
 def walk(folder: Path, *, follow_links: bool = False) -> Iterator[tuple[str, Path]]:

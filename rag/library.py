@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import warnings
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ import numpy as np
 
 from embeddings import Embedder
 
+from . import links
 from .catalog import Person
 from .catchup import CatchUp
 from .chunking import ChunkingConfig, chunk_document
@@ -24,7 +26,7 @@ from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
 from .filters import document_filter
 from .generations import Generations, ReadCache, Snapshot, build_lexical
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
-from .model import Answer, Document, DocumentInfo, group_by_document
+from .model import Answer, Document, DocumentInfo, Passage, group_by_document
 from .questions import AskedQuestion, find_questions
 from .rerank import Reranker
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
@@ -62,6 +64,8 @@ class IndexReport:
         setattr(self, result.status, getattr(self, result.status) + 1)
 
 
+ChunkProgress = Callable[[int, int], None]
+"""Called with (chunks embedded, chunks in all), as `reindex` reports."""
 FileProgress = Callable[[int, int, str, str], None]
 """Called after each file with (files done, files in all, document id, status or error message)."""
 
@@ -89,8 +93,10 @@ class Library:
         lexical_sync_max_chunks: int = 20_000,
         index_policy: IndexPolicy | None = None,
         reranker: Reranker | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.public_url = public_url
         self.reranker = reranker
         self.max_document_bytes = max_document_bytes
         self.checkpoint_seconds = checkpoint_seconds
@@ -103,6 +109,7 @@ class Library:
         self._published: Snapshot | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.RLock()
+        self._lock_timeout = lock_timeout
         self._file_lock = filelock.FileLock(data_dir / "write.lock", timeout=lock_timeout, thread_local=False)
         self._write_depth = 0
         self._writer = 0  # the thread inside the write scope
@@ -130,6 +137,7 @@ class Library:
         lexical_sync_max_chunks: int = 20_000,
         index_policy: IndexPolicy | None = None,
         reranker: Reranker | None = None,
+        public_url: str | None = None,
     ) -> Library:
         """Open (creating if needed) a data directory.
 
@@ -141,7 +149,8 @@ class Library:
         background (a new document is found by meaning at once, by its words seconds later).
         `index_policy`: exact or approximate vector search, by size unless told.
         `reranker`: re-orders each question's top candidates by its score (`rag.rerank`);
-        None (the default) leaves the ranking as it is.
+        None (the default) leaves the ranking as it is. `public_url`: where the server is
+        reached, so each passage's permalink (`Passage.url`) is absolute; None: a path.
         """
         path = Path(data_dir).expanduser()
         if path.exists() and not path.is_dir():
@@ -160,6 +169,7 @@ class Library:
             lexical_sync_max_chunks,
             index_policy,
             reranker,
+            public_url,
         )
         if embedder is not None and not allow_model_change:
             lib._check_model(embedder)
@@ -293,7 +303,12 @@ class Library:
     def _writing(self) -> Iterator[None]:
         """The writer's scope. The outermost one holds the file lock and one SQLite transaction
         and publishes at its end; inner ones are savepoints that undo themselves on error."""
-        with self._write_lock:
+        # One bound for both locks: a writer never waits without end for another thread's batch
+        # either (a negative `lock_timeout` is the one way to ask for no bound).
+        deadline = time.monotonic() + self._lock_timeout
+        if not self._write_lock.acquire(timeout=self._lock_timeout if self._lock_timeout >= 0 else -1):
+            raise Busy(f"another writer in this process is writing to {self.data_dir}; try again shortly")
+        try:
             if self._write_depth:
                 self._write_depth += 1
                 try:
@@ -303,7 +318,7 @@ class Library:
                     self._write_depth -= 1
                 return
             try:
-                self._file_lock.acquire()
+                self._file_lock.acquire(timeout=self._left(deadline))
             except filelock.Timeout:
                 raise Busy(
                     f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
@@ -324,6 +339,11 @@ class Library:
             finally:
                 self._write_depth = 0
                 self._file_lock.release()
+        finally:
+            self._write_lock.release()
+
+    def _left(self, deadline: float) -> float:
+        return -1 if self._lock_timeout < 0 else max(deadline - time.monotonic(), 0)
 
     def _checkpoint(self) -> None:
         """Inside a batch, between documents: publish what is done so far, at most every
@@ -344,6 +364,32 @@ class Library:
 
     # -- writes -----------------------------------------------------------------------
 
+    def add_text(
+        self,
+        text: str,
+        *,
+        id: str | None = None,
+        title: str | None = None,
+        format: str | None = None,
+        progress: ChunkProgress | None = None,
+    ) -> AddResult:
+        """Add or replace a document whose text is `text`."""
+        src = from_text(text, id=id, title=title, format=format)
+        return self.add_source(src, format=format, progress=progress)
+
+    def add_file(
+        self,
+        path: str | Path,
+        *,
+        id: str | None = None,
+        title: str | None = None,
+        format: str | None = None,
+        progress: ChunkProgress | None = None,
+    ) -> AddResult:
+        """Add or replace the document read from the file at `path` (text, PDF or DOCX)."""
+        src = read_file(Path(path), id=id, title=title, format=format, max_bytes=self.max_document_bytes)
+        return self.add_source(src, format=format, progress=progress)
+
     def add(
         self,
         source: Path | str,
@@ -352,14 +398,21 @@ class Library:
         title: str | None = None,
         format: str | None = None,
     ) -> AddResult:
-        """Add or replace a document: a `Path` is read as a file, a `str` is the text itself."""
+        """Deprecated: a `str` was the text, even `"talk.txt"`; use `add_text` or `add_file`."""
+        warnings.warn(
+            "Library.add is deprecated: use add_text(text) or add_file(path)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if isinstance(source, Path):
-            src = read_file(source, id=id, title=title, format=format, max_bytes=self.max_document_bytes)
-        else:
-            src = from_text(source, id=id, title=title, format=format)
-        return self.add_source(src, format=format)
+            return self.add_file(source, id=id, title=title, format=format)
+        return self.add_text(source, id=id, title=title, format=format)
 
-    def add_source(self, src: Source, *, format: str | None = None) -> AddResult:
+    def add_source(
+        self, src: Source, *, format: str | None = None, progress: ChunkProgress | None = None
+    ) -> AddResult:
+        """`progress(chunks embedded, chunks in all)`, from 0 once chunked (cached vectors count
+        as embedded at once); the document is published when this returns outside a batch."""
         embedder = self._require_embedder()
         doc = src.document
         doc = replace(doc, metadata=describe(doc.metadata, title=doc.title, name=doc.id, roles=doc.roles))
@@ -367,7 +420,7 @@ class Library:
             return AddResult(doc.id, "unchanged", 0)
         chunks = chunk_document(doc, self.chunking)
         texts = [c.embed_text for c in chunks]
-        vectors = self._embed(embedder, texts)
+        vectors = self._embed(embedder, texts, progress)
         with self._writing():
             if self._unchanged(src, format):  # another writer stored the same text meanwhile
                 return AddResult(doc.id, "unchanged", 0)
@@ -389,7 +442,9 @@ class Library:
         self._checkpoint()
         return AddResult(doc.id, "replaced" if removed else "added", len(chunks))
 
-    def _embed(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+    def _embed(
+        self, embedder: Embedder, texts: list[str], progress: ChunkProgress | None = None
+    ) -> np.ndarray:
         """Vectors for `texts`: from the embedding cache where this model made them before,
         encoded (in one call) for the rest."""
         hashes = [text_hash(t) for t in texts]
@@ -400,8 +455,18 @@ class Library:
         for i, h in enumerate(hashes):
             if h in found:
                 vectors[i] = found[h]
+        done = len(texts) - len(missing)
+        if progress:
+            progress(done, len(texts))
         if missing:
-            vectors[missing] = embedder.embed_documents([texts[i] for i in missing])
+
+            def step(encoded: int) -> None:
+                nonlocal done
+                done += encoded
+                if progress:
+                    progress(done, len(texts))
+
+            vectors[missing] = embedder.embed_documents([texts[i] for i in missing], progress=step)
         self.encoded += len(missing)
         return vectors
 
@@ -465,7 +530,7 @@ class Library:
             self._dirty = True
             self._changed.add(document_id)
 
-    def reindex(self, *, progress: Callable[[int, int], None] | None = None) -> int:
+    def reindex(self, *, progress: ChunkProgress | None = None) -> int:
         """Re-embed every chunk with the current model (after a model change). Returns the count."""
         embedder = self._require_embedder()
         with self._writing():
@@ -535,9 +600,21 @@ class Library:
                 view, snap.vectors, snap.lexical, self.retrieval, snap.cache, reranker=self.reranker
             )
             answer = retriever.search(question, query, k, speakers=speakers, mode=mode, where=where)
-        if group_by == "document":
+            metadata = {d: view.metadata(d) for d in {p.document_id for p in answer}}
+        answer = links.annotate(answer, metadata, self.public_url)
+        if group_by == "document":  # after the links, so the grouped passages carry them too
             answer = replace(answer, groups=group_by_document(answer.passages))
         return answer
+
+    def passage(self, document_id: str, start: int, end: int) -> Passage:
+        """The quote `start..end` of a document, cited as `ask` cites it (for a passage id)."""
+        with self.store.reading() as view:
+            doc = view.document(document_id)
+            if doc is None:
+                raise NotFound(f"no document with id {document_id!r}")
+            names = view.speaker_names(document_id)
+        passage = links.at_span(doc, start, end, base=self.public_url)
+        return replace(passage, person=names.get(passage.speaker) if passage.speaker else None)
 
     def questions(
         self,

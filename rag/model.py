@@ -150,6 +150,11 @@ class Passage:
     """The document's date (`YYYY-MM-DD`), where known."""
     person: str | None = None
     """The person the speaker's label names (`rag.people`), where known."""
+    url: str = ""
+    """The permalink: the transcript opened at the quote (`rag.links.permalink`)."""
+    media_url: str | None = None
+    """The recording at the quote's moment (`…#t=SECONDS`), when the document has a recording
+    and the turn a timestamp."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
-"""A learned ranker: a logistic model over a few per-chunk features, instead of hand-set weights
-(opt-in: `RAG_RANKER=learned`, until it is ahead of them).
+"""Learned rankers: a model over a few per-chunk features instead of hand-set weights.
 
 The features are cheap facts the retriever has anyway (the two searches' scores and ranks, the
 turn's act, whether the question names the speaker, how much of the question the cited
-question holds). The weights are fitted on public train splits by `benchmarks/train_ranker.py`
-and stored pickle-free as JSON with the feature list and a version, so a model and the code
-that computes its features cannot silently disagree.
+question holds). Two kinds score them, behind one protocol: a logistic model (`LinearRanker`)
+and boosted trees (`TreeRanker`, fitted with LightGBM's LambdaMART but evaluated here with
+numpy, so serving needs no LightGBM). Both are fitted on public train splits by
+`benchmarks/train_ranker.py` and stored pickle-free as JSON with the feature list and a
+version, so a model and the code that computes its features cannot silently disagree.
 """
 
 from __future__ import annotations
@@ -16,10 +17,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["FEATURES", "LinearRanker", "default_ranker", "idf_coverage"]
+__all__ = [
+    "FEATURES",
+    "LinearRanker",
+    "Ranker",
+    "TreeRanker",
+    "default_ranker",
+    "idf_coverage",
+    "load_ranker",
+    "parse_ranker",
+]
 
 FEATURES: tuple[str, ...] = (
     "cosine",  # dense cosine (the lowest one seen where dense search did not return the chunk)
@@ -40,7 +51,34 @@ FEATURES: tuple[str, ...] = (
     "question_bm25",  # the same for BM25
     "cited_cosine",  # cited x cosine: an answer to a matching question that is itself close
 )
-VERSION = 2
+VERSION = 3
+_LINEAR_VERSIONS = (2, 3)  # version 2 files were linear and had no "kind"
+
+
+class Ranker(Protocol):
+    """Scores candidate rows (columns `FEATURES`) so that higher is better, each in (0, 1):
+    the retriever multiplies scores by weights, so they must stay positive."""
+
+    features: tuple[str, ...]
+    trained_on: dict[str, object]
+
+    def score(self, x: np.ndarray) -> np.ndarray: ...
+
+    def to_json(self) -> str: ...
+
+
+def _check(features: tuple[str, ...], version: int, versions: tuple[int, ...]) -> None:
+    if features != FEATURES:
+        raise ValueError(
+            f"ranker features {list(features)} are not this program's {list(FEATURES)}: "
+            "retrain it with benchmarks/train_ranker.py"
+        )
+    if version not in versions:
+        raise ValueError(f"ranker version {version}, this program reads {', '.join(map(str, versions))}")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
 def idf_coverage(asked: Mapping[str, float], terms: set[str]) -> float:
@@ -62,25 +100,19 @@ class LinearRanker:
     trained_on: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.features != FEATURES:
-            raise ValueError(
-                f"ranker features {list(self.features)} are not this program's {list(FEATURES)}: "
-                "retrain it with benchmarks/train_ranker.py"
-            )
+        _check(self.features, self.version, _LINEAR_VERSIONS)
         if len(self.weights) != len(self.features):
             raise ValueError(f"{len(self.weights)} weights for {len(self.features)} features")
-        if self.version != VERSION:
-            raise ValueError(f"ranker version {self.version}, this program reads {VERSION}")
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """One probability per row of `x` (rows are candidates, columns `FEATURES`)."""
-        z = x @ np.asarray(self.weights, dtype=np.float64) + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        return _sigmoid(x @ np.asarray(self.weights, dtype=np.float64) + self.bias)
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "version": self.version,
+                "kind": "linear",
                 "features": list(self.features),
                 "weights": [round(w, 6) for w in self.weights],
                 "bias": round(self.bias, 6),
@@ -108,9 +140,173 @@ class LinearRanker:
         return cls.from_json(path.read_text(encoding="utf-8"))
 
 
-def default_ranker() -> LinearRanker:
-    """The weights that ship with the package (`rag/ranker.json`)."""
-    return LinearRanker.from_json(resources.files("rag").joinpath("ranker.json").read_text(encoding="utf-8"))
+@dataclass(frozen=True, slots=True)
+class TreeRanker:
+    """score = sigmoid(base + the sum of every tree's leaf): boosted regression trees.
+
+    All trees' nodes live in flat arrays (a leaf has feature -1), so a batch of candidates
+    walks every tree at once, one level per step: a few numpy operations per level rather
+    than a Python loop per tree. A row goes left where its feature is <= the threshold, as in
+    LightGBM, whose models `benchmarks/train_ranker.py` converts to this form.
+    """
+
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+    roots: tuple[int, ...]
+    base: float = 0.0
+    features: tuple[str, ...] = FEATURES
+    version: int = VERSION
+    trained_on: dict[str, object] = field(default_factory=dict)
+    _arrays: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check(self.features, self.version, (VERSION,))
+        n = len(self.feature)
+        if not (len(self.threshold) == len(self.left) == len(self.right) == len(self.value) == n):
+            raise ValueError("tree arrays differ in length")
+        feature = np.asarray(self.feature, dtype=np.int64)
+        left, right = np.asarray(self.left, dtype=np.int64), np.asarray(self.right, dtype=np.int64)
+        inner = feature >= 0
+        linked = np.concatenate([np.asarray(self.roots, dtype=np.int64), left[inner], right[inner]])
+        if (feature >= len(self.features)).any() or ((linked < 0) | (linked >= n)).any():
+            raise ValueError("a tree names a feature or node that does not exist")
+        if (inner & ((left == np.arange(n)) | (right == np.arange(n)))).any():
+            raise ValueError("the tree nodes do not form a forest")
+        # a leaf goes to itself whatever the row holds, so every row takes `depth` steps
+        split = np.where(inner, feature, 0)
+        threshold = np.where(inner, np.asarray(self.threshold, dtype=np.float64), np.inf)
+        child = np.stack([np.where(inner, left, np.arange(n)), np.where(inner, right, np.arange(n))], axis=1)
+        arrays = (
+            split,
+            threshold,
+            child,
+            np.asarray(self.value, dtype=np.float64),
+            _depth(child, self.roots),
+        )
+        object.__setattr__(self, "_arrays", arrays)
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """The trees' sum per row, before the sigmoid (what LightGBM's `predict` returns)."""
+        split, threshold, child, value, depth = self._arrays
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        flat = x.ravel()
+        offset = (np.arange(len(x)) * x.shape[1])[:, None]
+        node = np.broadcast_to(np.asarray(self.roots, dtype=np.int64), (len(x), len(self.roots)))
+        for _ in range(depth):
+            node = child[node, (flat[offset + split[node]] > threshold[node]).astype(np.int64)]
+        return value[node].sum(axis=1) + self.base
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return _sigmoid(self.raw(x))
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": self.version,
+                "kind": "trees",
+                "features": list(self.features),
+                "base": self.base,
+                "roots": list(self.roots),
+                "nodes": {
+                    "feature": list(self.feature),
+                    "threshold": list(self.threshold),
+                    "left": list(self.left),
+                    "right": list(self.right),
+                    "value": list(self.value),
+                },
+                "trained_on": self.trained_on,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> TreeRanker:
+        data = json.loads(text)
+        nodes = data["nodes"]
+        return cls(
+            feature=tuple(int(v) for v in nodes["feature"]),
+            threshold=tuple(float(v) for v in nodes["threshold"]),
+            left=tuple(int(v) for v in nodes["left"]),
+            right=tuple(int(v) for v in nodes["right"]),
+            value=tuple(float(v) for v in nodes["value"]),
+            roots=tuple(int(v) for v in data["roots"]),
+            base=float(data.get("base", 0.0)),
+            features=tuple(data["features"]),
+            version=int(data["version"]),
+            trained_on=dict(data.get("trained_on", {})),
+        )
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_lightgbm(cls, dump: Mapping[str, Any]) -> TreeRanker:
+        """LightGBM's JSON dump as flat node arrays (numerical `<=` splits only, no missing values:
+        the features are never missing)."""
+        feature: list[int] = []
+        threshold: list[float] = []
+        left: list[int] = []
+        right: list[int] = []
+        value: list[float] = []
+
+        def add(node: Mapping[str, Any]) -> int:
+            at = len(feature)
+            feature.append(-1)
+            threshold.append(0.0)
+            left.append(-1)
+            right.append(-1)
+            value.append(float(node.get("leaf_value", 0.0)))
+            if "split_feature" in node:
+                if node.get("decision_type", "<=") != "<=":
+                    raise ValueError(f"unsupported split {node['decision_type']!r}")
+                feature[at] = int(node["split_feature"])
+                threshold[at] = float(node["threshold"])
+                left[at] = add(node["left_child"])
+                right[at] = add(node["right_child"])
+            return at
+
+        roots = [add(tree["tree_structure"]) for tree in dump["tree_info"]]
+        if dump["feature_names"] and len(dump["feature_names"]) != len(FEATURES):
+            raise ValueError("the model was fitted on another feature list")
+        return cls(tuple(feature), tuple(threshold), tuple(left), tuple(right), tuple(value), tuple(roots))
+
+
+def _depth(child: np.ndarray, roots: Sequence[int]) -> int:
+    """The longest root-to-leaf path; a node reached twice means the arrays are no forest."""
+    seen = np.zeros(len(child), dtype=bool)
+    level, depth = np.asarray(roots, dtype=np.int64), 0
+    while len(level):
+        if seen[level].any() or len(np.unique(level)) < len(level):
+            raise ValueError("the tree nodes do not form a forest")
+        seen[level] = True
+        kids = child[level]
+        inner = kids[:, 0] != level
+        level = kids[inner].ravel()
+        depth += int(inner.any())
+    return depth
+
+
+RANKERS: dict[str, type[LinearRanker] | type[TreeRanker]] = {"linear": LinearRanker, "trees": TreeRanker}
+"""Every kind of ranker file, by its `kind` (one place to register another)."""
+
+
+def parse_ranker(text: str) -> Ranker:
+    """A ranker from its JSON, whichever kind it is."""
+    kind = json.loads(text).get("kind", "linear")
+    if kind not in RANKERS:
+        raise ValueError(f"unknown ranker kind {kind!r}; one of {', '.join(RANKERS)}")
+    return RANKERS[kind].from_json(text)
+
+
+def load_ranker(path: Path) -> Ranker:
+    return parse_ranker(path.read_text(encoding="utf-8"))
+
+
+def default_ranker() -> Ranker:
+    """The model that ships with the package (`rag/ranker.json`)."""
+    return parse_ranker(resources.files("rag").joinpath("ranker.json").read_text(encoding="utf-8"))
 
 
 def log_chars(n: int) -> float:

@@ -16,7 +16,7 @@ from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
 from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
-from .ranker import LinearRanker, feature_rows, idf_coverage, log_chars
+from .ranker import Ranker, feature_rows, idf_coverage, log_chars
 from .store import ChunkRow, StoreView
 from .vectors import VectorIndex
 from .verdict import VerdictModel, evidence
@@ -54,7 +54,7 @@ class RetrievalConfig:
     passage asked for. Dev sets: quoting questions only after every matching answer gave QMSum
     val MRR 0.775, hit@5 0.925; weights 0.65-0.85 give 0.807-0.820, hit@5 0.955 (0.9 and 1.0
     cost the interview hit@5), the interview unchanged at 0.8."""
-    ranker: LinearRanker | None = None
+    ranker: Ranker | None = None
     """Scores hybrid candidates from their features (`rag.ranker`, e.g. `default_ranker()`);
     None (the default): the convex fusion with the hand-set weights below. The learned one is
     not yet ahead of them on any dev set at the passage level (README, Quality)."""

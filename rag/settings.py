@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import InvalidInput
-from .ranker import LinearRanker, default_ranker
+from .ranker import Ranker, default_ranker, load_ranker
 from .rerank import RERANKERS, check_reranker, load_reranker
 from .retriever import RetrievalConfig
 from .vectors import IndexPolicy
@@ -41,7 +41,35 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(
         default=None, description="When set, writes need `Authorization: Bearer <key>`."
     )
-    protect_reads: bool = Field(default=False, description="Ask for the key on reads too.")
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="Named keys with a scope: `name:read:key,name:write:key` or a JSON list of "
+        "{name, scope, key}; `write` implies `read`. RAG_API_KEY, when set too, is a write key.",
+    )
+    api_keys_file: Path | None = Field(
+        default=None, description="A file of keys: one `name:scope:key` a line (# comments), or JSON."
+    )
+    protect_reads: bool = Field(default=False, description="Ask for a key on reads too.")
+    max_ask_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Largest POST /ask body; default: enough for the longest question and the "
+        "most filters with every character escaped (see ask_body_limit).",
+    )
+    rate_limit_per_key: float | None = Field(
+        default=None, gt=0, description="Asks and uploads a minute per API key; default: no limit."
+    )
+    rate_limit_per_address: float | None = Field(
+        default=None, gt=0, description="Asks and uploads a minute per client address; default: no limit."
+    )
+    rate_limit_burst: int = Field(
+        default=10, ge=1, description="Requests allowed at once before a rate limit applies."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Where the server is reached (`https://quotes.example.org`): permalinks become "
+        "absolute; default: paths.",
+    )
     docs: bool = Field(default=False, description="Serve Swagger UI at /docs (it loads from a CDN).")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -52,6 +80,15 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=0, description="Uploads larger than this run as jobs (202)."
     )
     max_jobs_kept: int = Field(default=200, ge=1, description="Finished jobs remembered for GET /jobs/{id}.")
+    write_wait: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a write waits for the writer lock (and, over HTTP, in the write queue) "
+        "before giving up: `503 Busy` with `Retry-After`, or the CLI's one-line error.",
+    )
+    write_queue: int = Field(
+        default=16, ge=1, description="HTTP writes (uploads, deletions, jobs) waiting at most; then 503 Busy."
+    )
 
     index: Literal["auto", "flat", "ivf"] = Field(
         default="auto", description="Vector index: exact (flat), IVF, or chosen by size (auto)."
@@ -90,6 +127,17 @@ class Settings(BaseSettings):
                 raise ValueError(f"not a JSON list of origins ({exc.msg})") from None
         return [origin.strip() for origin in value.split(",") if origin.strip()]
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        """An absolute http(s) URL without a query: permalinks are appended to it."""
+        if url is None or not url.strip():
+            return None
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")) or "?" in url or "#" in url:
+            raise ValueError(f"RAG_PUBLIC_URL {url!r} must be an http(s) URL without query or fragment")
+        return url
+
     @field_validator("api_key")
     @classmethod
     def _key_not_blank(cls, key: SecretStr | None) -> SecretStr | None:
@@ -97,6 +145,20 @@ class Settings(BaseSettings):
         if key is not None and not key.get_secret_value().strip():
             raise ValueError("RAG_API_KEY is empty; unset it to run without a key, or set a real key")
         return key
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_address", "max_ask_bytes", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`RAG_RATE_LIMIT_PER_KEY=` (or any of these set to nothing) leaves the setting off."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def ask_body_limit(self) -> int:
+        """Bytes a POST /ask body may have: the longest question with every character written
+        as a surrogate-pair escape (12 bytes), each filter at its most items of 256 characters
+        escaped (6 bytes each), and 4 KiB for the rest. 335 KB with the defaults."""
+        if self.max_ask_bytes is not None:
+            return self.max_ask_bytes
+        return 4096 + 12 * self.max_question_chars + 2 * self.max_filter_items * 6 * 256
 
     @field_validator("reranker_kind")
     @classmethod
@@ -127,19 +189,21 @@ class Settings(BaseSettings):
         """Keyword arguments for `rag.Library.open`. With `rerank`, the configured re-ranker is
         loaded here (seconds for a PyTorch model): commands that never ask pass False."""
         return {
+            "lock_timeout": self.write_wait,
             "max_document_bytes": self.max_document_bytes,
             "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe),
             "reranker": load_reranker(self.reranker, self.reranker_kind) if rerank else None,
             "retrieval": RetrievalConfig(ranker=self._ranker()),
+            "public_url": self.public_url or None,
         }
 
-    def _ranker(self) -> LinearRanker | None:
+    def _ranker(self) -> Ranker | None:
         if self.ranker == "none":
             return None
         if self.ranker == "learned":
             return default_ranker()
         try:
-            return LinearRanker.load(Path(self.ranker))
+            return load_ranker(Path(self.ranker))
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"RAG_RANKER={self.ranker!r} is no ranker file: {exc}") from None
 

@@ -29,8 +29,8 @@ from .model import Chunk, Document, DocumentInfo, Turn
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
 
 SCHEMA_VERSION = 6
-"""v5 is left to the jobs table of another branch; each step below is idempotent, so any
-order of merged steps upgrades a file."""
+"""v5 was never released (jobs live in their own file, `rag.jobstore`): a v1-v5 file goes
+through `_to_v4` and `_to_v6`, each idempotent."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -189,6 +189,11 @@ class StoreView(CatalogView):
             ).fetchall()
         return tuple(Turn(*r) for r in rows)
 
+    def metadata(self, document_id: str) -> dict[str, str]:
+        with self._lock:
+            row = self._db.execute("SELECT metadata FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
     def title(self, document_id: str) -> str:
         with self._lock:
             row = self._db.execute("SELECT title FROM documents WHERE id = ?", (document_id,)).fetchone()
@@ -281,6 +286,8 @@ class Store(CatalogWriter, StoreView):
         with self.translating():
             super().__init__(self._connect(), threading.RLock())
             try:
+                if self._current():
+                    return
                 with self._lock:
                     self._db.execute("BEGIN IMMEDIATE")
                     try:
@@ -316,6 +323,19 @@ class Store(CatalogWriter, StoreView):
         have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
         if column not in have:
             self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    def _current(self) -> bool:
+        """Whether the file is at this schema with nothing to create, migrate or backfill: then
+        opening it takes no write lock, so a server starts while `rag index` is writing."""
+        try:
+            version = self.meta("schema_version")
+            if version != str(SCHEMA_VERSION):
+                return False
+            return self.meta("model") is None or bool(
+                self._db.execute("SELECT 1 FROM embedding_cache LIMIT 1").fetchone()
+            )
+        except sqlite3.OperationalError:  # a new file: no tables yet
+            return False
 
     def _create(self) -> None:
         for statement in _SCHEMA.split(";"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,3 +35,21 @@ class FakeEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._one(text)
+
+
+class SlowEmbedder(FakeEmbedder):
+    """The fake, encoding `batch` texts at a time with a pause each and reporting each batch as a
+    real model does: slow enough to watch a job's progress move, or to stop a server mid-job."""
+
+    def __init__(self, pause: float = 0.05, batch: int = 4) -> None:
+        super().__init__()
+        self.pause, self.batch = pause, batch
+
+    def embed_documents(self, texts: Sequence[str], *, progress=None) -> np.ndarray:
+        parts = []
+        for start in range(0, len(texts), self.batch):
+            time.sleep(self.pause)
+            parts.append(super().embed_documents(texts[start : start + self.batch]))
+            if progress:
+                progress(len(parts[-1]))
+        return np.concatenate(parts) if parts else np.empty((0, self.dimension), np.float32)

@@ -2,6 +2,7 @@
 
 churn DATA SECONDS   add, replace and remove documents in a loop; print each publication
 folder DATA FOLDER   index a folder with frequent checkpoints (killed at random by a test)
+hold DATA SECONDS    hold the writer lock (as a long `rag index` would), print "held", then let go
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ def churn(data: Path, seconds: float) -> None:
     i = 0
     while time.monotonic() < deadline:
         doc = f"doc{i}"
-        lib.add(churn_text(doc, 0), id=doc)
+        lib.add_text(churn_text(doc, 0), id=doc)
         _say("added", doc, 0)
         if i >= 1:
-            lib.add(churn_text(f"doc{i - 1}", 1), id=f"doc{i - 1}")
+            lib.add_text(churn_text(f"doc{i - 1}", 1), id=f"doc{i - 1}")
             _say("replaced", f"doc{i - 1}", 1)
         if i >= 3:
             lib.remove(f"doc{i - 3}")
@@ -68,11 +69,21 @@ def folder(data: Path, source: Path) -> None:
     lib.close()
 
 
+def hold(data: Path, seconds: float) -> None:
+    lib = Library.open(data, embedder=FakeEmbedder())
+    with lib.batch():
+        print("held", flush=True)
+        time.sleep(seconds)
+    lib.close()
+
+
 if __name__ == "__main__":
     command, data = sys.argv[1], Path(sys.argv[2])
     if command == "churn":
         churn(data, float(sys.argv[3]))
     elif command == "folder":
         folder(data, Path(sys.argv[3]))
+    elif command == "hold":
+        hold(data, float(sys.argv[3]))
     else:
         raise SystemExit(f"unknown command {command}")

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+
+from rag import exports
 
 from ..deps import LibraryDep, SettingsDep
 from ..errors import HTTPProblem
-from ..schemas import AskRequest, AskResponse, ErrorBody
+from ..schemas import AskRequest, AskResponse, problems
 from ..security import ReaderDep
 
 router = APIRouter(tags=["ask"])
@@ -20,11 +22,47 @@ def _check_text(where: str, text: str) -> None:
         ) from None
 
 
+_EXPORTS = {e.media_type: e for e in exports.FORMATS.values() if e.name != "json"}
+_EXPORT_DOCS = {
+    200: {"content": {t: {"schema": {"type": "string"}} for t in _EXPORTS}, "description": "The answer"}
+}
+
+
+def _wanted(accept: str) -> exports.Export | None:
+    """The export an `Accept` header prefers (highest q, then first listed); None: JSON."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, item in enumerate(accept.split(",")):
+        kind, *params = (part.strip() for part in item.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0 and kind:
+            ranked.append((-q, i, kind.lower()))
+    for _, _, kind in sorted(ranked):
+        if kind in _EXPORTS:
+            return _EXPORTS[kind]
+        if kind in ("application/json", "*/*", "application/*"):
+            return None
+    return None
+
+
 @router.post(
-    "/ask", response_model=AskResponse, responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}}
+    "/ask",
+    response_model=AskResponse,
+    responses={**problems(400, 401, 413, 422, 429, 503), **_EXPORT_DOCS},
 )
-def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep, _: ReaderDep) -> AskResponse:
-    """The passages that best answer a question, quoted exactly, with the questions they answered."""
+def ask(
+    body: AskRequest, request: Request, lib: LibraryDep, settings: SettingsDep, _: ReaderDep
+) -> AskResponse | Response:
+    """The passages that best answer a question, quoted exactly, with the questions they answered.
+
+    `Accept: text/csv`, `text/markdown` or `application/x-research-info-systems` gets the answer
+    as a CSV table, a Markdown quote sheet or RIS records; anything else, JSON."""
     if len(body.question) > settings.max_question_chars:
         raise HTTPProblem(
             422, "QuestionTooLong", f"the question is longer than {settings.max_question_chars} characters"
@@ -65,7 +103,14 @@ def ask(body: AskRequest, lib: LibraryDep, settings: SettingsDep, _: ReaderDep) 
         tags=body.tags,
         group_by=body.group_by,
     )
-    out = AskResponse.model_validate(answer)
-    if body.group_by is None:
-        out.groups = None
-    return out
+    export = _wanted(request.headers.get("accept", ""))
+    if export is not None:
+        return Response(
+            export.render(answer),
+            media_type=export.media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="answer{export.suffix}"',
+                "X-Answerable": "true" if answer.answerable else "false",
+            },
+        )
+    return AskResponse.of(answer, grouped=body.group_by is not None)

@@ -8,12 +8,24 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rag.ingest import Source, from_bytes, from_text
+from rag.errors import RagError
+from rag.ingest import Source, from_bytes, from_text, with_media
+from rag.jobstore import Job
+from rag.library import Library
 
-from ..deps import JobsDep, LibraryDep, SettingsDep
+from ..deps import JobsDep, LibraryDep, SettingsDep, WritesDep
 from ..errors import HTTPProblem
 from ..jobs import Progress
-from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, ErrorBody, JobOut, MetadataIn
+from ..schemas import (
+    AddResponse,
+    DocumentIn,
+    DocumentOut,
+    DocumentSummary,
+    JobOut,
+    MetadataIn,
+    PathId,
+    problems,
+)
 from ..security import ReaderDep, WriterDep
 from .jobs import accepted
 
@@ -33,6 +45,7 @@ _UPLOAD_BODY = {
                         "id": {"type": "string"},
                         "title": {"type": "string"},
                         "format": {"type": "string"},
+                        "media_url": {"type": "string"},
                     },
                 }
             },
@@ -41,15 +54,15 @@ _UPLOAD_BODY = {
 }
 
 
-@router.get("/documents", response_model=list[DocumentSummary])
+@router.get("/documents", response_model=list[DocumentSummary], responses=problems(401, 503))
 def list_documents(lib: LibraryDep, _: ReaderDep) -> list[DocumentSummary]:
     return [DocumentSummary.model_validate(i) for i in lib.documents()]
 
 
 @router.get(
-    "/documents/{document_id:path}", response_model=DocumentOut, responses={404: {"model": ErrorBody}}
+    "/documents/{document_id:path}", response_model=DocumentOut, responses=problems(400, 401, 404, 422, 503)
 )
-def get_document(document_id: str, lib: LibraryDep, _: ReaderDep) -> DocumentOut:
+def get_document(document_id: PathId, lib: LibraryDep, _: ReaderDep) -> DocumentOut:
     doc = lib.document(document_id)
     answers: dict[int, list[int]] = {}
     for t in doc.turns:
@@ -64,12 +77,19 @@ def get_document(document_id: str, lib: LibraryDep, _: ReaderDep) -> DocumentOut
 @router.patch(
     "/documents/{document_id:path}",
     response_model=DocumentOut,
-    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+    responses=problems(400, 401, 403, 404, 413, 422, 503),
 )
-def patch_document(document_id: str, body: MetadataIn, lib: LibraryDep, _: WriterDep) -> DocumentOut:
+async def patch_document(
+    document_id: PathId,
+    body: MetadataIn,
+    lib: LibraryDep,
+    settings: SettingsDep,
+    writes: WritesDep,
+    _: WriterDep,
+) -> DocumentOut:
     """Change a document's metadata (date, kind, tags, source_url …); kept when it is replaced."""
-    lib.set_metadata(document_id, dict(body.metadata))
-    return get_document(document_id, lib, None)
+    await writes.run(lambda: lib.set_metadata(document_id, dict(body.metadata)), settings.write_wait)
+    return await run_in_threadpool(get_document, document_id, lib, None)
 
 
 def _too_large(limit: int) -> HTTPProblem:
@@ -87,6 +107,7 @@ class _Upload:
     text: str | None = None
     data: bytes | None = None
     name: str = "upload"
+    media_url: str | None = None
 
     @property
     def size(self) -> int:
@@ -94,8 +115,51 @@ class _Upload:
 
     def source(self) -> Source:
         if self.data is not None:
-            return from_bytes(self.data, self.name, id=self.id, title=self.title, format=self.format)
-        return from_text(self.text or "", id=self.id, title=self.title, format=self.format)
+            source = from_bytes(self.data, self.name, id=self.id, title=self.title, format=self.format)
+        else:
+            source = from_text(self.text or "", id=self.id, title=self.title, format=self.format)
+        return with_media(source, self.media_url)
+
+    def spooled(self) -> tuple[dict[str, object], bytes]:
+        """What a job keeps of this upload on disk: its fields, and its bytes (text as UTF-8)."""
+        fields = {
+            "id": self.id,
+            "title": self.title,
+            "format": self.format,
+            "name": self.name,
+            "media_url": self.media_url,
+        }
+        if self.data is not None:
+            return {**fields, "text": False}, self.data
+        return {**fields, "text": True}, (self.text or "").encode("utf-8", "surrogatepass")
+
+    @classmethod
+    def from_spool(cls, fields: dict[str, object], data: bytes) -> _Upload:
+        def field(key: str) -> str | None:
+            value = fields.get(key)
+            return value if isinstance(value, str) else None
+
+        known = (field("id"), field("title"), field("format"))
+        if fields.get("text"):
+            return cls(*known, text=data.decode("utf-8", "surrogatepass"), media_url=field("media_url"))
+        return cls(*known, data=data, name=field("name") or "upload", media_url=field("media_url"))
+
+
+def run_upload(lib: Library, job: Job, data: bytes | None, progress: Progress) -> dict[str, object]:
+    """An upload job: parsed from its spooled bytes, embedded chunk by chunk, published."""
+    if data is None:
+        raise RagError(f"the bytes of upload job {job.id} are gone from the spool folder; upload it again")
+    upload = _Upload.from_spool(job.payload, data)
+    source = upload.source()
+    doc = source.document
+    progress("parsed", 0, None, f"parsed {doc.id}: {len(doc.turns)} turns")
+
+    def embedded(done: int, total: int) -> None:
+        progress("embedding", done, total, f"embedded {done}/{total} chunks")
+
+    result = lib.add_source(source, format=upload.format, progress=embedded)
+    progress("published", result.chunks, result.chunks, f"{result.status}: {result.id}")
+    return {"id": result.id, "status": result.status, "chunks": result.chunks}
 
 
 async def _read_upload(request: Request, limit: int) -> _Upload:
@@ -109,7 +173,7 @@ async def _read_upload(request: Request, limit: int) -> _Upload:
             raise _too_large(limit)
         try:
             doc = DocumentIn.model_validate_json(body)
-            return _Upload(doc.id, doc.title, doc.format, text=doc.text)
+            return _Upload(doc.id, doc.title, doc.format, text=doc.text, media_url=doc.media_url)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
@@ -124,12 +188,19 @@ async def _read_upload(request: Request, limit: int) -> _Upload:
             raise _too_large(limit)
         name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1] or "upload"
         fields: dict[str, str | None] = {}
-        for key in ("id", "title", "format"):
+        for key in ("id", "title", "format", "media_url"):
             value = form.get(key)
             if value is not None and not isinstance(value, str):  # a file part: its repr is no title
                 raise HTTPProblem(400, "InvalidField", f"'{key}' must be a plain form field, not a file")
             fields[key] = value or None
-        return _Upload(id=fields["id"], title=fields["title"], format=fields["format"], data=data, name=name)
+        return _Upload(
+            id=fields["id"],
+            title=fields["title"],
+            format=fields["format"],
+            data=data,
+            name=name,
+            media_url=fields["media_url"],
+        )
     raise HTTPProblem(
         415, "UnsupportedMediaType", "send application/json {text, id?, title?} or a multipart file upload"
     )
@@ -143,10 +214,7 @@ async def _read_upload(request: Request, limit: int) -> _Upload:
     responses={
         200: {"model": AddResponse, "description": "Replaced, or unchanged"},
         202: {"model": JobOut, "description": "Indexing in the background: poll the job"},
-        400: {"model": ErrorBody},
-        401: {"model": ErrorBody},
-        413: {"model": ErrorBody},
-        415: {"model": ErrorBody},
+        **problems(400, 401, 403, 413, 415, 422, 429, 503),
     },
 )
 async def add_document(
@@ -155,6 +223,7 @@ async def add_document(
     lib: LibraryDep,
     settings: SettingsDep,
     jobs: JobsDep,
+    writes: WritesDep,
     _: WriterDep,
     background: Annotated[
         bool | None, Query(description="Run as a job (202). Default: only uploads over the size limit.")
@@ -166,20 +235,15 @@ async def add_document(
         raise HTTPProblem(
             400, "TitleTooLong", f"the title is longer than {settings.max_title_chars} characters"
         )
-    source = await run_in_threadpool(body.source)
+    source = await writes.prepare(body.source)  # bad input is a 4xx now, not a failed job
     if background is None:
         background = body.size > settings.background_upload_bytes
     if background:
-
-        def work(progress: Progress) -> dict[str, object]:
-            progress(0, 1, f"indexing {source.document.id}")
-            result = lib.add_source(source, format=body.format)
-            progress(1, 1, result.status)
-            return {"id": result.id, "status": result.status, "chunks": result.chunks}
-
+        fields, data = body.spooled()
+        job = await writes.prepare(lambda: jobs.submit("upload", fields, data))
         response.status_code = 202
-        return accepted(response, jobs.submit("upload", work))
-    result = await run_in_threadpool(lib.add_source, source, format=body.format)
+        return accepted(response, job)
+    result = await writes.run(lambda: lib.add_source(source, format=body.format), settings.write_wait)
     if result.status != "added":
         response.status_code = 200
     return AddResponse.model_validate(result)
@@ -188,8 +252,10 @@ async def add_document(
 @router.delete(
     "/documents/{document_id:path}",
     status_code=204,
-    responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+    responses=problems(400, 401, 403, 404, 422, 503),
 )
-def delete_document(document_id: str, lib: LibraryDep, _: WriterDep) -> Response:
-    lib.remove(document_id)
+async def delete_document(
+    document_id: PathId, lib: LibraryDep, settings: SettingsDep, writes: WritesDep, _: WriterDep
+) -> Response:
+    await writes.run(lambda: lib.remove(document_id), settings.write_wait)
     return Response(status_code=204)

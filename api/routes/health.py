@@ -6,19 +6,20 @@ from rag.errors import Damaged
 
 from ..deps import LibraryDep, not_ready_reason
 from ..errors import HTTPProblem
-from ..schemas import ReadyOut
+from ..schemas import ReadyOut, problems
+from ..security import ReaderDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers (on the event loop: it never waits for a pool thread)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=ReadyOut, responses={503: {"description": "Not ready"}})
-def readyz(request: Request) -> ReadyOut:
+@router.get("/readyz", response_model=ReadyOut, responses=problems(401, 503))
+def readyz(request: Request, _: ReaderDep) -> ReadyOut:
     """Readiness: the index of the latest generation is loaded and searchable."""
     lib = getattr(request.app.state, "library", None)
     if lib is None:
@@ -30,5 +31,5 @@ def readyz(request: Request) -> ReadyOut:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request, lib: LibraryDep) -> Response:
+def metrics(request: Request, lib: LibraryDep, _: ReaderDep) -> Response:
     return Response(request.app.state.metrics.render(), media_type="text/plain; version=0.0.4")

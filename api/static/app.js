@@ -165,7 +165,71 @@ function renderPassage(passage, question, answerable) {
   } else {
     cited.append(el("a", { href, class: "citation" }, "Read in context"));
   }
-  return el("li", { class: answerable ? "result" : "result nearest" }, quoteWithHighlight(passage), meta, cited);
+  const copy = el("button", { type: "button", class: "quiet copy" }, "Copy citation");
+  copy.addEventListener("click", () => copyCitation(passage, copy));
+  const actions = el(
+    "div",
+    { class: "actions" },
+    copy,
+    playable(passage.media_url) ? el("a", { href: passage.media_url, class: "listen" }, "Listen from here") : null,
+  );
+  return el(
+    "li",
+    { class: answerable ? "result" : "result nearest" },
+    quoteWithHighlight(passage),
+    meta,
+    cited,
+    actions,
+  );
+}
+
+// The quote and its citation line (written by the server's exports, so it matches them).
+async function copyCitation(passage, button) {
+  const text = `“${passage.quote.trim()}”\n${passage.citation}`;
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = "Copied";
+  } catch {
+    window.prompt("Copy the citation:", text);
+  }
+  setTimeout(() => (button.textContent = "Copy citation"), 2000);
+}
+
+const EXPORTS = {
+  csv: ["text/csv", "answer.csv"],
+  markdown: ["text/markdown", "answer.md"],
+  ris: ["application/x-research-info-systems", "answer.ris"],
+};
+
+// The server renders every export (rag/exports.py); the page only saves what it sends: the
+// answer to the same body as the one shown, filters and all.
+async function exportAnswer(body, format) {
+  const [type, name] = EXPORTS[format];
+  const headers = { "Content-Type": "application/json", Accept: type };
+  const key = sessionStorage.getItem(KEY);
+  if (key) headers.Authorization = `Bearer ${key}`;
+  const status = $("#ask-status");
+  try {
+    const response = await fetch("/ask", { method: "POST", headers, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (error) {
+    status.textContent = `Could not export: ${error.message}`;
+  }
+}
+
+function exportBar(body) {
+  const buttons = Object.keys(EXPORTS).map((format) => {
+    const label = { csv: "CSV", markdown: "Markdown", ris: "RIS" }[format];
+    const button = el("button", { type: "button", class: "quiet", "data-format": format }, label);
+    button.addEventListener("click", () => exportAnswer(body, format));
+    return button;
+  });
+  return el("div", { class: "export", role: "group", "aria-label": "Export" }, el("span", {}, "Export: "), ...buttons);
 }
 
 function askBody(question, params) {
@@ -205,11 +269,13 @@ async function runAsk(question, params = new URLSearchParams()) {
   results.replaceChildren();
   results.className = "results";
   verdict.hidden = true;
+  $("#export").replaceChildren();
+  const body = askBody(question, params);
   try {
     const answer = await api("/ask", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(askBody(question, params)),
+      body: JSON.stringify(body),
     });
     status.textContent = "";
     verdict.hidden = false;
@@ -230,10 +296,11 @@ async function runAsk(question, params = new URLSearchParams()) {
       results.className = "timeline";
       results.setAttribute("aria-label", "Passages by document, in date order");
       results.replaceChildren(...renderTimeline(answer.groups, question, answer.answerable));
-      return;
+    } else {
+      results.setAttribute("aria-label", "Passages");
+      results.replaceChildren(...answer.passages.map((p) => renderPassage(p, question, answer.answerable)));
     }
-    results.setAttribute("aria-label", "Passages");
-    results.replaceChildren(...answer.passages.map((p) => renderPassage(p, question, answer.answerable)));
+    $("#export").replaceChildren(exportBar(body));
   } catch (error) {
     status.textContent = `Could not ask: ${error.message}`;
   }
@@ -312,7 +379,12 @@ async function openDocument(id, params) {
     const facts = [doc.format, `${doc.turns.length} turns`];
     if (doc.metadata && doc.metadata.date) facts.unshift(doc.metadata.date);
     if (doc.speakers.length) facts.push(`speakers: ${doc.speakers.join(", ")}`);
-    $("#doc-head").replaceChildren(el("h1", {}, doc.title), el("p", { class: "meta" }, facts.join(" · ")));
+    const media = mediaElement(doc.metadata && doc.metadata.media_url);
+    $("#doc-head").replaceChildren(
+      el("h1", {}, doc.title),
+      el("p", { class: "meta" }, facts.join(" · ")),
+      media,
+    );
     const start = Number(params.get("start") ?? -1);
     const end = Number(params.get("end") ?? -1);
     const asked = params.has("asked") ? Number(params.get("asked")) : null;
@@ -324,7 +396,7 @@ async function openDocument(id, params) {
         "span",
         { class: "who" },
         turn.speaker || (turn.act === "narration" ? "" : ROLE_NAMES[turn.act]),
-        turn.timestamp ? el("span", { class: "ts" }, turn.timestamp) : null,
+        turn.timestamp ? timeLink(turn.timestamp, media) : null,
         index === asked ? el("span", { class: "badge" }, "Question answered") : null,
       );
       const classes = ["turn", turn.act, index === asked ? "asked" : ""].join(" ").trim();
@@ -333,9 +405,49 @@ async function openDocument(id, params) {
     $("#transcript").replaceChildren(...turns);
     status.textContent = first ? "The quoted passage is highlighted." : "";
     if (first) first.scrollIntoView({ block: "center" });
+    const quoted = doc.turns.find((t) => t.start <= start && start < Math.max(t.end, t.start + 1));
+    if (media && quoted && quoted.timestamp) cue(media, seconds(quoted.timestamp));
   } catch (error) {
     status.textContent = error.status === 404 ? `There is no document “${id}”.` : `Could not load: ${error.message}`;
   }
+}
+
+// -- the recording ----------------------------------------------------------------------
+
+function seconds(clock) {
+  if (!/^\d+(:\d{1,2}){0,2}([.,]\d+)?$/.test(clock || "")) return null;
+  return Math.floor(clock.replace(",", ".").split(":").reduce((total, part) => total * 60 + Number(part), 0));
+}
+
+// Only http(s) URLs and paths on this server: never a `javascript:` URL from a transcript.
+const playable = (url) => typeof url === "string" && /^(https?:\/\/|\/(?!\/))/i.test(url.trim());
+
+function mediaElement(url) {
+  if (!playable(url)) return null;
+  const video = /\.(mp4|webm|ogv|mov|m4v)(\?|#|$)/i.test(url);
+  return el(video ? "video" : "audio", { id: "media", controls: true, preload: "metadata", src: url.split("#")[0] });
+}
+
+// Start the recording at `at` seconds, once it can seek there.
+function cue(media, at) {
+  if (at === null) return;
+  const seek = () => {
+    media.currentTime = at;
+  };
+  if (media.readyState >= 1) seek();
+  else media.addEventListener("loadedmetadata", seek, { once: true });
+}
+
+function timeLink(clock, media) {
+  const at = seconds(clock);
+  if (!media || at === null) return el("span", { class: "ts" }, clock);
+  const link = el("a", { class: "ts", href: `#t=${at}`, "aria-label": `Play from ${clock}` }, clock);
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    cue(media, at);
+    media.play().catch(() => {});
+  });
+  return link;
 }
 
 // -- documents: list, upload, delete ---------------------------------------------------

@@ -1,5 +1,6 @@
 """HTML transcripts: Podcasting 2.0 (`<cite>Name:</cite><time>0:53</time><p>…</p>`) or any page
-of paragraphs, read with the standard library's HTML parser."""
+of paragraphs, read with the standard library's HTML parser. A page's first `<audio>` or
+`<video>` (its `src`, or its first `<source src>`) becomes the document's `media_url`."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ class _Reader(HTMLParser):
         """The page's publication date: `article:published_time` (or a like meta), else the
         first `<time datetime>`."""
         self._meta_published = False
+        self.media_url = ""
+        self._in_media = False
 
     def _flush(self) -> None:
         words = "".join(self._buf).strip()
@@ -63,6 +66,8 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("meta", "time"):
             self._dated(tag, attrs)
+        if tag in ("audio", "video", "source"):
+            self._media(tag, dict(attrs).get("src"))
         if tag in _SKIP:
             self._skip += 1
             if tag == "head":
@@ -75,7 +80,15 @@ class _Reader(HTMLParser):
         elif tag in _BLOCK:
             self._flush()
 
+    def _media(self, tag: str, src: str | None) -> None:
+        if tag != "source":
+            self._in_media = True
+        if not self.media_url and src and src.strip() and (tag != "source" or self._in_media):
+            self.media_url = src.strip()
+
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("audio", "video"):
+            self._in_media = False
         if tag in _SKIP and tag != "head":
             self._skip = max(0, self._skip - 1)
         elif tag == "title" and self._title is not None:
@@ -114,4 +127,6 @@ def read_html(text: str) -> Rendered:
     meta = {"title": reader.title} if reader.title else {}
     if reader.published:
         meta["published_time"] = reader.published
+    if reader.media_url:
+        meta["media_url"] = reader.media_url
     return render(reader.segments, format="HTML", metadata=meta or None)

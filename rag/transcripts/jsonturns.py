@@ -20,6 +20,7 @@ _LISTS = ("turns", "meeting_transcripts", "transcript", "segments", "utterances"
 _WORDS = ("text", "content", "body")
 _STARTS = ("start", "timestamp", "startTime")
 _DATES = ("date", "published", "published_time", "datePublished", "recorded", "recorded_at")
+_MEDIA = ("media_url", "audio_url", "video_url", "audio", "video")  # the recording, at the top level
 
 
 def looks_like_json(text: str) -> bool:
@@ -81,6 +82,9 @@ def read_json(text: str) -> Rendered:
                 meta[key] = value.strip()
             elif key == "tags" and isinstance(value, list):
                 meta[key] = ", ".join(str(v) for v in value if isinstance(v, (str, int)))
+        media = next((data[k] for k in _MEDIA if isinstance(data.get(k), str)), None)
+        if media and media.strip():
+            meta["media_url"] = media.strip()
     # Podcasting 2.0 splits speech into short segments: one speaker's run of them is one turn
     podcast = isinstance(data, dict) and isinstance(data.get("segments"), list) and "version" in data
     return render(segments, format="JSON", merge=podcast, metadata=meta)

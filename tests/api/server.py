@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -34,6 +39,29 @@ def running(app: FastAPI, timeout: float = 60.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def spawn(
+    data: Path, port: int, *, pause: float = 0.1, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """`tests.serve` in a process of its own (to be stopped or killed), once it answers."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.serve", str(data), str(port), str(pause)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    server.kill()
+    raise RuntimeError("the test server process did not start")
 
 
 KEY = "s3cret-key"

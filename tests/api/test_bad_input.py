@@ -28,7 +28,7 @@ def base(tmp_path_factory: pytest.TempPathFactory):
         max_filter_items=3,
     )
     lib = Library.open(data, embedder=FakeEmbedder())
-    lib.add(QA, id="ferry")
+    lib.add_text(QA, id="ferry")
     with running(create_app(settings, library=lib)) as url:
         yield url
     lib.close()
@@ -42,7 +42,8 @@ CASES = [
     # questions
     ("empty question", "post", "/ask", {"json": {"question": ""}}, 422),
     ("blank question", "post", "/ask", {"json": {"question": "   "}}, 400),
-    ("100 KB question", "post", "/ask", {"json": {"question": "ferry " * 17_000}}, 422),
+    ("question over the limit", "post", "/ask", {"json": {"question": "f" * 201}}, 422),
+    ("100 KB question", "post", "/ask", {"json": {"question": "ferry " * 17_000}}, 413),
     ("k = 0", "post", "/ask", {"json": {"question": "ferry", "k": 0}}, 422),
     ("k = -1", "post", "/ask", {"json": {"question": "ferry", "k": -1}}, 422),
     ("k = 10^9", "post", "/ask", {"json": {"question": "ferry", "k": 10**9}}, 422),

@@ -3,6 +3,8 @@ and the new fields and filters of `/ask`, through a real server."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -22,8 +24,8 @@ def base(tmp_path: Path):
     lib = Library.open(tmp_path, embedder=FakeEmbedder())
     with lib.batch():
         for name, text in (("spring.md", SPRING), ("autumn.md", AUTUMN), ("hale.md", REMARKS_A)):
-            lib.add(text, id=name)
-        lib.add(UNDATED, id="undated.txt")
+            lib.add_text(text, id=name)
+        lib.add_text(UNDATED, id="undated.txt")
     with running(create_app(Settings(data_dir=tmp_path, api_key=KEY, max_k=20), library=lib)) as url:
         yield url
     lib.close()
@@ -123,3 +125,53 @@ def test_questions(base: str) -> None:
     assert httpx.get(f"{base}/questions", params={"date_to": "June"}).status_code == 400
     assert httpx.get(f"{base}/questions", params={"k": 0}).status_code == 422
     assert httpx.get(f"{base}/questions", params={"k": 500}).status_code == 422
+
+
+def test_the_people_routes_go_through_the_gate_and_the_write_queue(tmp_path: Path) -> None:
+    """Reads need the read key when reads are protected; the edits need a write key (a read
+    key is a 403); and both edits are writes on the write queue, so a full queue is a 503."""
+    reader = {"authorization": "Bearer r3ad-s3cret"}
+    settings = Settings(
+        data_dir=tmp_path, api_key=KEY, api_keys="ann:read:r3ad-s3cret", protect_reads=True, write_queue=1
+    )
+    lib = Library.open(tmp_path, embedder=FakeEmbedder())
+    lib.add_text(AUTUMN, id="autumn.md")
+    app = create_app(settings, library=lib)
+    patch = {"metadata": {"kind": "hearing"}}
+    alias = {"aliases": ["MS. LOPEZ"]}
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for path in ("/speakers", "/questions"):
+            assert http.get(path).status_code == 401, path
+            assert http.get(path, headers=reader).status_code == 200, path
+        assert http.get("/asked").status_code == http.get("/").status_code == 200  # the page shell, open
+        for r in (
+            http.patch("/documents/autumn.md", json=patch),
+            http.put("/speakers/Ana Lopez", json=alias),
+        ):
+            assert r.status_code == 401 and r.json()["error"] == "Unauthorized"
+        for r in (
+            http.patch("/documents/autumn.md", json=patch, headers=reader),
+            http.put("/speakers/Ana Lopez", json=alias, headers=reader),
+        ):
+            assert r.status_code == 403 and r.json()["error"] == "Forbidden"
+        release = threading.Event()
+        busy = app.state.writes.submit(lambda: release.wait(30))  # the writer thread is taken
+        while app.state.writes.pending:
+            time.sleep(0.01)
+        queued = app.state.writes.submit(lambda: None)  # and the one place in the queue
+        try:
+            for r in (
+                http.patch("/documents/autumn.md", json=patch, headers=AUTH),
+                http.put("/speakers/Ana Lopez", json=alias, headers=AUTH),
+            ):
+                assert r.status_code == 503 and r.json()["error"] == "Busy", r.text
+        finally:
+            release.set()
+        busy.result(timeout=30), queued.result(timeout=30)
+        assert (
+            http.patch("/documents/autumn.md", json=patch, headers=AUTH).json()["metadata"]["kind"]
+            == "hearing"
+        )
+        assert http.put("/speakers/Ana Lopez", json=alias, headers=AUTH).status_code == 200
+    assert lib.document("autumn.md").metadata["kind"] == "hearing"
+    lib.close()

@@ -27,7 +27,7 @@ TAG = re.compile(r"\b(doc\d+)v(\d+)\b")
 
 def test_churn_readers_never_fail_or_mix_generations(tmp_path: Path) -> None:
     lib = Library.open(tmp_path, embedder=FakeEmbedder())
-    lib.add(churn_text("base", 0), id="base")
+    lib.add_text(churn_text("base", 0), id="base")
     errors: list[str] = []
     asked = [0]
     stop = threading.Event()

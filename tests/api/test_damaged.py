@@ -19,7 +19,7 @@ from .server import running
 
 def test_a_damaged_database_is_not_ready_and_data_routes_are_json_503(tmp_path: Path, monkeypatch) -> None:
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
-        lib.add("Q: What colour is the ferry?\nA: The ferry is painted bright yellow.", id="ferry")
+        lib.add_text("Q: What colour is the ferry?\nA: The ferry is painted bright yellow.", id="ferry")
     path = tmp_path / "library.sqlite3"
     with path.open("r+b") as fh:
         fh.write(os.urandom(100))

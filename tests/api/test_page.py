@@ -52,7 +52,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, shared: Path, real_embedder):
     data = tmp_path_factory.mktemp("page")
     seed = shared / "corpus" / "seed" / "aliyev-interview-2024-12.txt"
     lib = Library.open(data, embedder=real_embedder)
-    lib.add(seed, id=seed.name)
+    lib.add_file(seed, id=seed.name)
     with running(create_app(Settings(data_dir=data, api_key=KEY), library=lib)) as url:
         yield url, seed.read_bytes().decode("utf-8")
     lib.close()

@@ -4,7 +4,10 @@ server (real model) on small dated transcripts written for the tests. Screenshot
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -28,8 +31,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, real_embedder):
     lib = Library.open(data, embedder=real_embedder)
     with lib.batch():
         for name, text in (("spring.md", SPRING), ("autumn.md", AUTUMN), ("hale.md", REMARKS_A)):
-            lib.add(text, id=name)
-        lib.add(UNDATED, id="undated.txt")
+            lib.add_text(text, id=name)
+        lib.add_text(UNDATED, id="undated.txt")
     with running(create_app(Settings(data_dir=data), library=lib)) as url:
         yield url
     lib.close()
@@ -62,6 +65,7 @@ def test_person_timeline_in_date_order(site, page) -> None:
     ]
     speakers = set(page.locator("#results .result .speaker").all_inner_texts())
     assert speakers == {"Ana Lopez"}
+    assert page.locator("#export button").count() == 3  # the timeline exports too
     assert "speaker=Ana+Lopez" in page.url and "timeline=1" in page.url
     _shot(page, "8-person-timeline")
     groups.first.locator("h2 a").click()
@@ -78,6 +82,10 @@ def test_date_range_and_document_filters(site, page) -> None:
     dates = page.locator("#results .result .meta time").all_inner_texts()
     assert dates and set(dates) == {"2021-10-11"}
     _shot(page, "9-date-range")
+    with page.expect_download() as download:  # the export is of the answer shown: filtered
+        page.locator("#export").get_by_role("button", name="CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == len(dates) and {r["document_date"] for r in rows} == {"2021-10-11"}
     page.goto(site + "/?q=ferry&document=spring.md")
     page.locator("#results .result").first.wait_for()
     assert page.locator('#ask-filters select[name="document"]').input_value() == "spring.md"

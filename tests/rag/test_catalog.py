@@ -78,7 +78,7 @@ def lib(tmp_path: Path):
             ("moss.md", REMARKS_B),
             ("undated.txt", UNDATED),
         ):
-            lib.add(text, id=name)
+            lib.add_text(text, id=name)
     yield lib
     lib.close()
 
@@ -132,8 +132,8 @@ def test_aliases_and_metadata_edits_outlive_a_re_add(lib: Library) -> None:
     assert lib.alias("THE PRESIDENT", "Jo Hale", document="hale.md") == 1
     assert lib.alias("Lopez", "Ana B. Lopez") == 3
     lib.set_metadata("undated.txt", {"date": "2022-02-02", "tags": "Colour, ferries"})
-    lib.add(UNDATED + "\nQ    Thanks.\n", id="undated.txt")  # replaced: edits and aliases stay
-    lib.add(REMARKS_A.replace("priority", "top priority"), id="hale.md")
+    lib.add_text(UNDATED + "\nQ    Thanks.\n", id="undated.txt")  # replaced: edits and aliases stay
+    lib.add_text(REMARKS_A.replace("priority", "top priority"), id="hale.md")
     people = {p.name: p for p in lib.speakers()}
     assert people["Ana B. Lopez"].documents == 3 and "Ana Lopez" not in people
     assert "Jo Hale" in people and "Moss" in people

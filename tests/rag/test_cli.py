@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,75 @@ def test_index_skips_links_out_of_the_folder_unless_asked(tmp_path: Path) -> Non
     assert "1 added, 0 replaced, 1 unchanged" in r.stderr and "skipped" not in r.stderr
     listed = [d["id"] for d in json.loads(rag("documents", "--json", data_dir=data).stdout)]
     assert sorted(listed) == ["ferry.txt", "passwd.txt"]
+
+
+def test_ask_exports_csv_markdown_and_ris(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from rag.exports import COLUMNS
+
+    doc = tmp_path / "ferry.txt"
+    doc.write_text(QA, encoding="utf-8")
+    data = tmp_path / "data"
+    assert rag("index", str(doc), data_dir=data).returncode == 0
+    r = rag("ask", "--format", "csv", "-k", "1", "What colour is the ferry?", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    [row] = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert tuple(row) == COLUMNS
+    assert (
+        row["quote"] == "The ferry is painted bright yellow."
+        and row["question"] == "What colour is the ferry?"
+    )
+    assert row["url"] == f"/view/ferry.txt?start={row['start']}&end={row['end']}&asked=0"
+    assert row["answerable"] == "true"
+    r = rag("ask", "-f", "markdown", "-k", "1", "What colour is the ferry?", data_dir=data)
+    assert "> The ferry is painted bright yellow.\n" in r.stdout
+    r = rag(
+        "ask",
+        "--format",
+        "ris",
+        "-k",
+        "1",
+        "What colour is the ferry?",
+        data_dir=data,
+        RAG_PUBLIC_URL="https://q.example.org",
+    )
+    assert "N1  - The ferry is painted bright yellow." in r.stdout.splitlines()
+    assert "UR  - https://q.example.org/view/ferry.txt?start=" in r.stdout
+    r = rag("ask", "--format", "docx", "ferry", data_dir=data)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "unknown --format 'docx'" in r.stderr
+
+
+def test_index_sets_a_files_recording(tmp_path: Path) -> None:
+    doc = tmp_path / "ferry.txt"
+    doc.write_text(QA.replace("Q: What", "[00:01:05] Q: What"), encoding="utf-8")
+    data = tmp_path / "data"
+    r = rag("index", str(doc), "--media-url", "https://media.example.org/ferry.mp3", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "ferry.txt: added" in r.stderr
+    body = json.loads(rag("ask", "--json", "-k", "1", "What colour is the ferry?", data_dir=data).stdout)
+    assert body["passages"][0]["media_url"].startswith("https://media.example.org/ferry.mp3")
+    r = rag("index", str(tmp_path), "--media-url", "https://media.example.org/x.mp3", data_dir=data)
+    assert r.returncode == 1 and "single file" in r.stderr
+
+
+def test_a_write_waits_at_most_rag_write_wait_for_another_writer(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.writer", "hold", str(tmp_path), "60"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        r = rag("remove", "ferry", data_dir=tmp_path, timeout=30, RAG_WRITE_WAIT="0.5")
+        took = time.monotonic() - start
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode == 1 and "another process is writing" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert took < 8, took  # the default wait is 10 s

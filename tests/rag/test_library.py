@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from rag import IndexMismatch, InvalidInput, Library, NotFound
+from rag import Busy, IndexMismatch, InvalidInput, Library, NotFound
 from rag.vectors import VectorIndex
 from tests.fakes import FakeEmbedder
 
@@ -28,9 +31,29 @@ def _check_quotes(lib: Library, passages) -> None:
         assert lib.document(p.document_id).text[p.start : p.end] == p.quote
 
 
+def test_add_text_is_text_and_add_file_is_a_file_while_add_warns(tmp_path: Path) -> None:
+    talk = tmp_path / "talk.txt"
+    talk.write_text(QA, encoding="utf-8")
+    with _open(tmp_path / "data") as lib:
+        assert lib.add_file(str(talk)).id == "talk.txt"  # a str path is a file here
+        assert lib.document("talk.txt").text == QA
+        lib.add_text("talk.txt", id="words")  # and the words "talk.txt" here
+        assert lib.document("words").text == "talk.txt"
+        progress: list[tuple[int, int]] = []
+        lib.add_text(QA.replace("yellow", "green"), id="green", progress=lambda *p: progress.append(p))
+        chunks = next(i.chunk_count for i in lib.documents() if i.id == "green")
+        assert progress[0][0] < chunks and progress[-1] == (chunks, chunks)  # cached ones count at once
+        with pytest.warns(DeprecationWarning, match="add_text"):
+            assert lib.add("talk.txt", id="old-words").status == "added"  # dispatches as before
+        assert lib.document("old-words").text == "talk.txt"
+        with pytest.warns(DeprecationWarning):
+            assert lib.add(talk, id="old-file").status == "added"
+        assert lib.document("old-file").text == QA
+
+
 def test_round_trip(tmp_path: Path) -> None:
     lib = _open(tmp_path)
-    result = lib.add(QA, id="ferry")
+    result = lib.add_text(QA, id="ferry")
     assert result.status == "added" and result.chunks > 0
     passages = lib.ask("what colour is the ferry painted", k=3)
     assert passages[0].document_id == "ferry"
@@ -40,12 +63,12 @@ def test_round_trip(tmp_path: Path) -> None:
     _check_quotes(lib, passages)
 
     # the same text again changes nothing
-    assert lib.add(QA, id="ferry").status == "unchanged"
+    assert lib.add_text(QA, id="ferry").status == "unchanged"
     generation = lib.generation
 
     # new text under the same id replaces the old
     changed = QA.replace("bright yellow", "deep red")
-    assert lib.add(changed, id="ferry").status == "replaced"
+    assert lib.add_text(changed, id="ferry").status == "replaced"
     assert lib.generation == generation + 1
     quotes = " ".join(p.quote for p in lib.ask("ferry colour painted", k=5))
     assert "deep red" in quotes and "yellow" not in quotes
@@ -62,7 +85,7 @@ def test_round_trip(tmp_path: Path) -> None:
 
 def test_reopen_sees_the_same_index(tmp_path: Path) -> None:
     with _open(tmp_path) as lib:
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
         before = [(p.start, p.end) for p in lib.ask("island harbour", k=2)]
     with _open(tmp_path) as lib:
         assert [(p.start, p.end) for p in lib.ask("island harbour", k=2)] == before
@@ -74,7 +97,7 @@ def test_reopen_sees_the_same_index(tmp_path: Path) -> None:
 
 def test_damaged_lexical_folder_is_rebuilt(tmp_path: Path) -> None:
     with _open(tmp_path) as lib:
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
         before = [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")]
     [folder] = (tmp_path / "lexical").iterdir()
     for child in folder.iterdir():
@@ -87,7 +110,7 @@ def test_failure_while_saving_files_publishes_nothing(tmp_path: Path, monkeypatc
     """Files are saved before the SQLite commit: a writer dying mid-save leaves the last
     published generation, and running the work again completes it."""
     with _open(tmp_path) as lib:
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
 
     def die(self, path):
         path.with_name(".partial").write_bytes(b"half a file")
@@ -96,7 +119,7 @@ def test_failure_while_saving_files_publishes_nothing(tmp_path: Path, monkeypatc
     monkeypatch.setattr(VectorIndex, "save", die)
     lib = _open(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        lib.add("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
+        lib.add_text("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
     monkeypatch.undo()
 
     lib.close()
@@ -105,7 +128,7 @@ def test_failure_while_saving_files_publishes_nothing(tmp_path: Path, monkeypatc
         assert {d.id for d in reopened.documents()} == {"ferry"}
         assert reopened.generation == 1
         assert reopened.ask("yellow ferry", k=1)[0].document_id == "ferry"
-        reopened.add("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
+        reopened.add_text("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
         passages = reopened.ask("tea on the upper deck", k=1)
         assert passages[0].document_id == "cafe"
         _check_quotes(reopened, passages)
@@ -113,7 +136,7 @@ def test_failure_while_saving_files_publishes_nothing(tmp_path: Path, monkeypatc
 
 def test_damaged_vector_file_is_rebuilt(tmp_path: Path) -> None:
     with _open(tmp_path) as lib:
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
     [path] = (tmp_path / "vectors").glob("*.faiss")
     path.write_bytes(b"garbage")
     with _open(tmp_path) as lib:
@@ -122,7 +145,7 @@ def test_damaged_vector_file_is_rebuilt(tmp_path: Path) -> None:
 
 def test_other_model_is_a_clear_error(tmp_path: Path) -> None:
     with _open(tmp_path) as lib:
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
     with pytest.raises(IndexMismatch, match="rag reindex"):
         Library.open(tmp_path, embedder=FakeEmbedder(dimension=32, name="other"))
     other = FakeEmbedder(dimension=32, name="other")
@@ -156,9 +179,9 @@ def test_index_folder_is_incremental(tmp_path: Path) -> None:
 def test_bad_input(tmp_path: Path) -> None:
     with _open(tmp_path) as lib:
         with pytest.raises(InvalidInput, match="empty"):
-            lib.add("   \n", id="blank")
+            lib.add_text("   \n", id="blank")
         with pytest.raises(InvalidInput, match="invalid document id"):
-            lib.add(QA, id="../escape")
+            lib.add_text(QA, id="../escape")
         with pytest.raises(InvalidInput, match="empty"):
             lib.ask("  ")
         with pytest.raises(InvalidInput, match="k must be"):
@@ -168,8 +191,8 @@ def test_bad_input(tmp_path: Path) -> None:
 
 def test_filter_by_document(tmp_path: Path) -> None:
     with _open(tmp_path) as lib:
-        lib.add(QA, id="ferry")
-        lib.add("Q: What colour is the bus?\nA: The bus is yellow too.", id="bus")
+        lib.add_text(QA, id="ferry")
+        lib.add_text("Q: What colour is the bus?\nA: The bus is yellow too.", id="bus")
         assert {p.document_id for p in lib.ask("yellow", k=5, documents=["bus"])} == {"bus"}
 
 
@@ -181,7 +204,7 @@ def test_bad_files_change_nothing(tmp_path: Path) -> None:
     (folder / "binary.json").write_bytes(b"\x00\x01\x02\x03")
     (folder / "latin1.srt").write_bytes(b"1\n00:00:01,000 --> 00:00:02,000\ncaf\xe9\n")
     with Library.open(tmp_path / "data", embedder=FakeEmbedder(), max_document_bytes=300) as lib:
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
         generation = lib.generation
         report = lib.index_folder(folder)
         assert report.failed is not None
@@ -190,7 +213,7 @@ def test_bad_files_change_nothing(tmp_path: Path) -> None:
         assert "binary" in report.failed["binary.json"]
         assert "line 3" in report.failed["latin1.srt"]
         with pytest.raises(InvalidInput, match="does not fit"):
-            lib.add(QA, id="forced", format="dashed")
+            lib.add_text(QA, id="forced", format="dashed")
         with pytest.raises(InvalidInput, match="unknown format"):
             lib.index_folder(folder, format="odt")  # docx and pdf are formats now
         assert [d.id for d in lib.documents()] == ["ferry"]
@@ -200,10 +223,10 @@ def test_bad_files_change_nothing(tmp_path: Path) -> None:
 def test_cached_turns_follow_a_replaced_document(tmp_path: Path) -> None:
     """Readers cache turns and sentences per generation; a replaced document must not keep them."""
     with _open(tmp_path) as lib:
-        lib.add("Q: What colour is the ferry?\nA: The ferry is painted bright yellow.", id="f")
-        lib.add("Q: Where is the harbour?\nA: The harbour is north of town.", id="h")
+        lib.add_text("Q: What colour is the ferry?\nA: The ferry is painted bright yellow.", id="f")
+        lib.add_text("Q: Where is the harbour?\nA: The harbour is north of town.", id="h")
         assert lib.ask("ferry colour", k=1)[0].speaker is None
-        lib.add(
+        lib.add_text(
             "A short introduction.\n\nQ: Is the harbour busy today?\nA: Very busy, with boats everywhere.\n\n"
             "Q: What colour is the ferry?\nA: Green: the ferry is green now.",
             id="f",
@@ -219,20 +242,20 @@ def test_unchanged_text_is_never_encoded_twice(tmp_path: Path) -> None:
         f"Q: What happened in year {y}?\nA: In {y} the old pier was rebuilt in oak.\n\n" for y in range(8)
     ]
     with _open(tmp_path) as lib:
-        lib.add("".join(turns), id="pier")
+        lib.add_text("".join(turns), id="pier")
         first = lib.encoded
         assert first == lib.status().chunks > 0
         turns[3] = "Q: What happened in year 3?\nA: Nothing at all, it was a quiet year.\n\n"
-        lib.add("".join(turns), id="pier")  # one answer changed: only its chunk is new
+        lib.add_text("".join(turns), id="pier")  # one answer changed: only its chunk is new
         assert lib.encoded - first == 1
         lib.remove("pier")
         before = lib.encoded
-        lib.add("".join(turns), id="pier")  # removed and uploaded again
+        lib.add_text("".join(turns), id="pier")  # removed and uploaded again
         lib.reindex()  # same model
         assert lib.encoded == before
         _check_quotes(lib, lib.ask("quiet year", k=2))
     with _open(tmp_path) as reopened:  # the cache is in SQLite: it outlives the process
-        reopened.add("".join(turns), id="pier-copy")
+        reopened.add_text("".join(turns), id="pier-copy")
         assert reopened.encoded == 0
 
 
@@ -240,9 +263,9 @@ def test_the_cache_serves_texts_added_earlier_in_the_same_batch(tmp_path: Path) 
     text = "".join(f"Q: What happened in {y}?\nA: In {y} the pier was rebuilt in oak.\n\n" for y in range(6))
     with _open(tmp_path) as lib:
         with lib.batch():
-            lib.add(text, id="one")
+            lib.add_text(text, id="one")
             first = lib.encoded
-            lib.add(text, id="two")  # uncommitted yet: the writer's own view must find it
+            lib.add_text(text, id="two")  # uncommitted yet: the writer's own view must find it
         assert lib.encoded == first > 0
         assert lib.status().chunks == 2 * first
 
@@ -250,12 +273,12 @@ def test_the_cache_serves_texts_added_earlier_in_the_same_batch(tmp_path: Path) 
 def test_an_index_from_before_the_cache_seeds_it_on_open(tmp_path: Path) -> None:
     text = "Q: What colour is the ferry?\nA: The ferry is painted bright yellow.\n"
     with _open(tmp_path) as lib:
-        lib.add(text, id="old")
+        lib.add_text(text, id="old")
     with sqlite3.connect(tmp_path / "library.sqlite3") as db:  # as an older version left it
         db.execute("DELETE FROM embedding_cache")
         db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     with _open(tmp_path) as lib:
-        lib.add(text, id="again")
+        lib.add_text(text, id="again")
         assert lib.encoded == 0
 
 
@@ -263,9 +286,9 @@ def test_large_indexes_publish_at_once_and_catch_bm25_up_after(tmp_path: Path) -
     """Past `lexical_sync_max_chunks` a write is published with the previous BM25 index: found
     by meaning at once, by its words once BM25 catches up; removed chunks never come back."""
     lib = Library.open(tmp_path, embedder=FakeEmbedder(), lexical_sync_max_chunks=0)
-    lib.add("Q: Where is the harbour?\nA: The harbour lies north of the town.", id="harbour")
+    lib.add_text("Q: Where is the harbour?\nA: The harbour lies north of the town.", id="harbour")
     lib.catch_up()
-    lib.add(QA, id="ferry")
+    lib.add_text(QA, id="ferry")
     assert lib.ask("yellow ferry fog", k=1, mode="dense")[0].document_id == "ferry"  # at once
     lib.remove("harbour")  # removed while BM25 may still hold its chunks
     for p in lib.ask("harbour north town", k=5, mode="bm25"):
@@ -278,7 +301,7 @@ def test_large_indexes_publish_at_once_and_catch_bm25_up_after(tmp_path: Path) -
 
     other = Library.open(tmp_path, embedder=FakeEmbedder())  # another process's view
     assert other.ask("yellow ferry fog", k=1, mode="bm25")[0].document_id == "ferry"
-    lib.add("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
+    lib.add_text("Q: Is there a café?\nA: Yes, on the upper deck, serving tea.", id="cafe")
     lib.close()  # closing finishes the catch-up: the files left behind are complete
     assert (tmp_path / "lexical" / f"{generation + 1:010d}").is_dir()
     assert other.ask("tea upper deck", k=1, mode="bm25")[0].document_id == "cafe"
@@ -290,11 +313,11 @@ def test_index_turns_approximate_past_the_threshold_and_keeps_working(tmp_path: 
 
     policy = IndexPolicy(ivf_min_vectors=40, nprobe=64)
     lib = Library.open(tmp_path, embedder=FakeEmbedder(), index_policy=policy)
-    lib.add(QA, id="ferry")
+    lib.add_text(QA, id="ferry")
     assert lib.status().vector_index == "flat"
     with lib.batch():
         for i in range(30):
-            lib.add(QA.replace("ferry", f"ferry number {i}").replace("yellow", f"shade {i}"), id=f"f{i}")
+            lib.add_text(QA.replace("ferry", f"ferry number {i}").replace("yellow", f"shade {i}"), id=f"f{i}")
     status = lib.status()
     assert status.vector_index == "ivf" and status.chunks >= 40
     hits = lib.ask("what colour is ferry number 7 painted", k=3, documents=["f7"])
@@ -317,7 +340,7 @@ def test_index_turns_approximate_past_the_threshold_and_keeps_working(tmp_path: 
 def test_a_version_3_index_gains_pages_and_roles_on_open(tmp_path: Path) -> None:
     text = QA
     with _open(tmp_path) as lib:
-        lib.add(text, id="old")
+        lib.add_text(text, id="old")
     with sqlite3.connect(tmp_path / "library.sqlite3") as db:  # as version 3 left it
         db.execute("ALTER TABLE turns DROP COLUMN page")
         db.execute("ALTER TABLE documents DROP COLUMN roles")
@@ -327,7 +350,7 @@ def test_a_version_3_index_gains_pages_and_roles_on_open(tmp_path: Path) -> None
         assert doc.roles == {} and doc.turns and all(t.page is None for t in doc.turns)
         assert "question" in {t.act for t in doc.turns}
         talk = "Ann: Is it yellow?\n\nBo: Yes, bright yellow.\n\nAnn: Why yellow?\n\nBo: So boats see it.\n"
-        lib.add(talk, id="new")
+        lib.add_text(talk, id="new")
         assert lib.document("new").roles == {"Ann": "interviewer", "Bo": "guest"}
 
 
@@ -336,10 +359,10 @@ def test_documents_without_indexable_words_publish(tmp_path: Path, text: str) ->
     """Nothing for BM25 to index is a valid state: adding such a document to an empty
     library, deleting the last real one, reopening, and asking all work."""
     with _open(tmp_path) as lib:
-        assert lib.add(text, id="empty").status == "added"
+        assert lib.add_text(text, id="empty").status == "added"
         assert list(lib.ask("ferry colour", k=3, mode="bm25")) == []
         lib.ask("ferry colour", k=3)
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
         assert lib.ask("yellow ferry", k=1, mode="bm25")[0].document_id == "ferry"
         lib.remove("ferry")
         assert list(lib.ask("yellow ferry", k=3, mode="bm25")) == []
@@ -386,7 +409,7 @@ def test_readers_and_a_writer_in_one_process(tmp_path: Path) -> None:
     lib = Library.open(tmp_path, embedder=FakeEmbedder(), lexical_sync_max_chunks=0)
     with lib.batch():
         for n in range(40):
-            lib.add(_interview(n), id=f"doc{n}")
+            lib.add_text(_interview(n), id=f"doc{n}")
     versions = {f"doc{n}": [_interview(n)] for n in range(40)}
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -411,7 +434,7 @@ def test_readers_and_a_writer_in_one_process(tmp_path: Path) -> None:
                 doc, text = f"doc{n % 40}", _interview(n % 40 + 100 * (n // 40 + 1))
                 versions[doc].append(text)
                 lib.remove(doc)
-                lib.add(text, id=doc)
+                lib.add_text(text, id=doc)
             except BaseException as exc:
                 errors.append(exc)
                 return
@@ -440,7 +463,7 @@ def test_an_empty_ids_file_is_rebuilt_once_and_saved(tmp_path: Path, caplog) -> 
     import logging
 
     with _open(tmp_path) as lib:
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
         before = [(p.start, p.end) for p in lib.ask("island harbour", k=2, mode="bm25")]
     [folder] = (tmp_path / "lexical").iterdir()
     (folder / "ids.npy").write_bytes(b"")
@@ -460,7 +483,7 @@ def test_a_damaged_sqlite_file_is_a_clear_error_and_left_alone(tmp_path: Path) -
     from rag import Damaged
 
     with _open(tmp_path) as lib:
-        lib.add(QA, id="ferry")
+        lib.add_text(QA, id="ferry")
     path = tmp_path / "library.sqlite3"
     with path.open("r+b") as fh:
         fh.write(os.urandom(100))  # the header
@@ -470,3 +493,28 @@ def test_a_damaged_sqlite_file_is_a_clear_error_and_left_alone(tmp_path: Path) -
     message = str(err.value)
     assert str(path) in message and "backup" in message and "\n" not in message
     assert path.read_bytes() == damaged  # nothing overwritten or 'repaired'
+
+
+def test_a_library_opens_and_answers_while_another_process_writes(tmp_path: Path) -> None:
+    """Opening took SQLite's write lock (to create the schema), so a server could not start
+    while `rag index` ran; at the current schema it takes none."""
+    with _open(tmp_path) as lib:
+        lib.add_text(QA, id="ferry")
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.writer", "hold", str(tmp_path), "60"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        with Library.open(tmp_path, embedder=FakeEmbedder(), lock_timeout=0.2) as lib:
+            assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
+            with pytest.raises(Busy, match="another process is writing"):
+                lib.remove("ferry")
+        assert time.monotonic() - start < 5
+    finally:
+        holder.kill()
+        holder.wait()

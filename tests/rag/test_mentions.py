@@ -51,10 +51,10 @@ def test_the_named_speaker_comes_first(tmp_path: Path) -> None:
     plain = Library.open(
         tmp_path / "a", embedder=FakeEmbedder(), retrieval=RetrievalConfig(speaker_boost=0.0)
     )
-    plain.add(HEARING, id="hearing", format="labelled")
+    plain.add_text(HEARING, id="hearing", format="labelled")
     assert plain.ask(question, k=3)[0].speaker == "Pierre Poilievre"  # more of the words
     plain.close()
     lib = Library.open(tmp_path / "b", embedder=FakeEmbedder(), retrieval=RetrievalConfig(speaker_boost=1.0))
-    lib.add(HEARING, id="hearing", format="labelled")
+    lib.add_text(HEARING, id="hearing", format="labelled")
     assert lib.ask(question, k=3)[0].speaker == "Bill Morneau"
     lib.close()

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from rag import InvalidInput, Library
-from rag.ranker import FEATURES, LinearRanker, default_ranker, feature_rows
+from rag.ranker import (
+    FEATURES,
+    LinearRanker,
+    TreeRanker,
+    default_ranker,
+    feature_rows,
+    load_ranker,
+    parse_ranker,
+)
 from rag.retriever import RetrievalConfig
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -43,7 +51,7 @@ def test_a_ranker_for_other_features_or_versions_is_refused(tmp_path: Path):
 
 
 def test_the_shipped_ranker_loads_and_is_opt_in():
-    assert len(default_ranker().weights) == len(FEATURES)
+    assert default_ranker().features == FEATURES
     assert RetrievalConfig().ranker is None
     assert Settings().library_options(rerank=False)["retrieval"].ranker is None
     assert Settings(ranker="learned").library_options(rerank=False)["retrieval"].ranker is not None
@@ -67,7 +75,7 @@ Bo: We take the honey in late summer, after the heather flowers.
 
 def test_the_ranker_decides_the_hybrid_order(tmp_path: Path):
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
-        lib.add(TALK, id="bees")
+        lib.add_text(TALK, id="bees")
         question = "honey harvest heather flowers"
         cands = lib.candidates(question)
         assert cands and all(set(f) == set(FEATURES) for _, f in cands)
@@ -77,3 +85,68 @@ def test_the_ranker_decides_the_hybrid_order(tmp_path: Path):
             lib.retrieval = RetrievalConfig(ranker=_only(feature), min_passage_chars=0)
             top = lib.ask(question, k=1)[0]
             assert top.start <= row.start < top.end  # the candidate the ranker scores best leads
+
+
+def _stump(feature: str, threshold: float, low: float, high: float) -> TreeRanker:
+    """One tree: rows with `feature` <= threshold get `low`, the others `high`."""
+    return TreeRanker(
+        feature=(FEATURES.index(feature), -1, -1),
+        threshold=(threshold, 0.0, 0.0),
+        left=(1, -1, -1),
+        right=(2, -1, -1),
+        value=(0.0, low, high),
+        roots=(0,),
+    )
+
+
+def test_trees_go_left_at_or_below_the_threshold_and_sum_over_trees():
+    one = _stump("bm25", 0.5, -1.0, 2.0)
+    x = feature_rows([{"bm25": 0.5}, {"bm25": 0.6}, {"bm25": 0.1}])
+    assert one.raw(x).tolist() == [-1.0, 2.0, -1.0]
+    # two trees in one: the second over the cosine, its nodes after the first's
+    two = TreeRanker(
+        feature=(*one.feature, FEATURES.index("cosine"), -1, -1),
+        threshold=(*one.threshold, 0.3, 0.0, 0.0),
+        left=(*one.left, 4, -1, -1),
+        right=(*one.right, 5, -1, -1),
+        value=(*one.value, 0.0, 0.0, 10.0),
+        roots=(0, 3),
+        base=0.5,
+    )
+    x = feature_rows([{"bm25": 0.6, "cosine": 0.9}, {"bm25": 0.1, "cosine": 0.1}])
+    assert two.raw(x).tolist() == [12.5, -0.5]
+    assert ((two.score(x) > 0) & (two.score(x) < 1)).all()
+
+
+def test_tree_json_round_trip_and_guards(tmp_path: Path):
+    ranker = _stump("cited", 0.25, -0.5, 0.75)
+    ranker.save(tmp_path / "t.json")
+    again = load_ranker(tmp_path / "t.json")
+    assert isinstance(again, TreeRanker) and again == ranker
+    x = np.random.default_rng(1).uniform(size=(20, len(FEATURES)))
+    assert np.array_equal(again.score(x), ranker.score(x))
+    data = json.loads(ranker.to_json())
+    data["nodes"]["left"][0] = 9  # a child that does not exist
+    with pytest.raises(ValueError, match="does not exist"):
+        parse_ranker(json.dumps(data))
+    data = json.loads(ranker.to_json())
+    data["nodes"]["left"][0] = 0  # a node that is its own child: the walk would never end
+    with pytest.raises(ValueError, match="forest"):
+        parse_ranker(json.dumps(data))
+    with pytest.raises(ValueError, match="unknown ranker kind"):
+        parse_ranker(json.dumps({**json.loads(ranker.to_json()), "kind": "forest"}))
+    assert isinstance(
+        parse_ranker(json.dumps({**json.loads(_only("bm25").to_json()), "version": 2})), LinearRanker
+    )
+
+
+def test_lightgbm_models_convert_to_the_same_scores():
+    lightgbm = pytest.importorskip("lightgbm", reason="lightgbm is a benchmark dependency (the bench extra)")
+    rng = np.random.default_rng(2)
+    x = rng.uniform(size=(600, len(FEATURES)))
+    y = (x[:, 0] + 0.5 * x[:, 3] * (x[:, 5] > 0.5) + 0.1 * rng.normal(size=600) > 0.8).astype(int)
+    model = lightgbm.LGBMRanker(n_estimators=20, num_leaves=7, min_data_in_leaf=5, verbose=-1, n_jobs=1)
+    model.fit(x, y, group=[30] * 20)
+    ranker = TreeRanker.from_lightgbm(model.booster_.dump_model())
+    probe = rng.uniform(size=(100, len(FEATURES)))
+    assert np.allclose(ranker.raw(probe), model.predict(probe), atol=1e-9)

@@ -62,7 +62,7 @@ WORDS = sorted({w.strip(".,?:").lower() for text in DOCS.values() for w in text.
 def _library(path: Path, reranker: Reranker | None = None) -> Library:
     lib = Library.open(path, embedder=FakeEmbedder(), reranker=reranker)
     for doc_id, text in DOCS.items():
-        lib.add(text, id=doc_id)
+        lib.add_text(text, id=doc_id)
     return lib
 
 

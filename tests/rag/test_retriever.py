@@ -24,7 +24,7 @@ Tom Reed: Flowers that bloom at different times. Clean water nearby. No pesticid
 @pytest.fixture
 def lib(tmp_path: Path):
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
-        lib.add(TALK, id="bees")
+        lib.add_text(TALK, id="bees")
         yield lib
 
 
@@ -68,7 +68,7 @@ def test_speaker_filter(lib: Library):
 def test_passages_do_not_overlap_and_grow_to_whole_sentences(tmp_path: Path):
     config = RetrievalConfig(min_passage_chars=120)
     with Library.open(tmp_path, embedder=FakeEmbedder(), retrieval=config) as lib:
-        lib.add(TALK, id="bees")
+        lib.add_text(TALK, id="bees")
         answer = lib.ask("pesticides during the day", k=5)
         spans = sorted((p.start, p.end) for p in answer)
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
@@ -88,7 +88,7 @@ def test_commentary_after_the_interview_weighs_less(tmp_path: Path):
     for weight, expected in ((0.5, "answer"), (2.0, "narration")):
         config = RetrievalConfig(epilogue_weight=weight, min_passage_chars=0, ranker=None)  # hand-set weights
         with Library.open(tmp_path / str(weight), embedder=FakeEmbedder(), retrieval=config) as lib:
-            lib.add(text, id="wall")
+            lib.add_text(text, id="wall")
             assert lib.ask("council decided rebuild harbour wall", k=2)[0].act == expected
 
 
@@ -103,7 +103,7 @@ def test_a_question_that_holds_the_facts_is_quoted(tmp_path: Path):
         "Minister: The budget for buses is set in March.\n"
     )
     with Library.open(tmp_path, embedder=FakeEmbedder(), retrieval=RetrievalConfig(ranker=None)) as lib:
-        lib.add(hearing, id="hearing")
+        lib.add_text(hearing, id="hearing")
         top = lib.ask("how many ferries were late last winter", k=2)[0]
         assert top.act == "question" and "four thousand ferries" in top.quote
         assert top.question is None  # a question answers nothing itself
@@ -140,7 +140,7 @@ Speaker B: Good. Then the casing will be yellow plastic.
 
 def test_a_question_asked_in_a_meeting_leads_to_its_answer(tmp_path: Path):
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
-        lib.add(MEETING, id="meeting")
+        lib.add_text(MEETING, id="meeting")
         doc = lib.document("meeting")
         assert [t.act for t in doc.turns] == [
             "backchannel", "question", "backchannel", "answer", "backchannel", "narration",
@@ -174,7 +174,7 @@ Speaker B: Yellow, like the logo.
 
 def test_several_short_answers_to_one_question_make_one_passage(tmp_path: Path):
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
-        lib.add(PANEL, id="panel")
+        lib.add_text(PANEL, id="panel")
         top = lib.ask("which supplier for the rubber buttons", k=2, mode="bm25")[0]
         assert top.quote == PANEL[PANEL.index("The one in Lyon") : PANEL.index(" for the first batch.") + 21]
         assert top.speakers == ("Speaker B", "Speaker D")  # the backchannel between them is no speaker

@@ -23,7 +23,7 @@ def test_dev_questions_find_gold_lines(tmp_path: Path, shared: Path, real_embedd
 
     questions = [json.loads(line) for line in (shared / "eval" / "seed_dev.jsonl").read_text().splitlines()]
     with Library.open(tmp_path, embedder=real_embedder) as lib:
-        lib.add(seed)
+        lib.add_file(seed)
         hits = 0
         for q in questions:
             passages = lib.ask(q["question"], k=5)
@@ -47,7 +47,7 @@ def test_verdict_tells_answerable_from_unanswerable(tmp_path: Path, shared: Path
         for x in (root / "benchmarks" / "seed_unanswerable.jsonl").read_text().splitlines()
     ]
     with Library.open(tmp_path, embedder=real_embedder) as lib:
-        lib.add(seed)
+        lib.add_file(seed)
         rejected = [q for q in answerable if not lib.ask(q, k=5).answerable]
         accepted = [q for q in unanswerable if lib.ask(q, k=5).answerable]
     assert len(rejected) <= 4, rejected

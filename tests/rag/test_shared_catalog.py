@@ -39,7 +39,7 @@ def library(shared: Path, tmp_path_factory: pytest.TempPathFactory):
     lib = Library.open(tmp_path_factory.mktemp("catalog"), embedder=FakeEmbedder())
     with lib.batch():
         for path in _files(shared):
-            lib.add(path, id=path.name)
+            lib.add_file(path, id=path.name)
     yield lib
     lib.close()
 
@@ -84,7 +84,7 @@ def test_the_question_index_finds_the_interviewers_doge_question(
 ) -> None:
     with Library.open(tmp_path, embedder=real_embedder) as lib:
         for name in (INTERVIEW, BRIEFING):
-            lib.add(shared / "corpus" / "transcripts" / name, id=name)
+            lib.add_file(shared / "corpus" / "transcripts" / name, id=name)
         found = lib.questions("DOGE", k=5)
         top = found[0]
         assert top.document_id == INTERVIEW and top.date == "2025-02-18"
