@@ -27,7 +27,7 @@ from .routes import ask, documents, health, jobs, page, questions, schema, speak
 from .security import Gate
 from .writes import WriteQueue
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_environment"]
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,15 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     if app.state.mcp is not None:
         routes.append(app.state.mcp.route)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of one of several server processes (`rag serve --workers N`): each builds its
+    own from the `RAG_*` environment the parent set, and opens the data directory itself."""
+    from . import logs
+
+    logs.configure()
+    return create_app(Settings())
 
 
 def _mount_mcp(app: FastAPI, settings: Settings) -> Any:

@@ -283,7 +283,7 @@ class ReadyOut(_FromCore):
     generation: int
     documents: int
     chunks: int
-    vector_index: Literal["flat", "ivf"]
+    vector_index: Literal["flat", "ivf", "ivfpq"]
 
 
 class JobOut(_FromCore):

@@ -1,6 +1,7 @@
 """Load: sustained `ask` throughput and latency over HTTP against a real `rag serve`.
 
     python benchmarks/load.py [--chunks 10000] [--users 8] [--seconds 30] [--client locust|plain]
+                              [--workers N] [--connections N]
 
 Builds (once, cached under benchmarks/.data/) an index of real transcripts and QMSum
 meetings, starts `rag serve` on loopback, drives it with locust (headless, closed loop)
@@ -20,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -74,6 +76,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--client", choices=["locust", "plain"], default="locust")
+    parser.add_argument("--workers", type=int, default=1, help="`rag serve --workers N`")
+    parser.add_argument("--connections", type=int, default=1, help="`--client plain`: parallel connections")
     args = parser.parse_args()
 
     shared = shared_dir()
@@ -86,14 +90,16 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     rag = Path(sys.executable).with_name("rag")
     server = subprocess.Popen(
-        [str(rag), "serve", "--data-dir", str(data), "--port", str(port)],
+        [str(rag), "serve", "--data-dir", str(data), "--port", str(port), "--workers", str(args.workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         ready = _wait_ready(url, server)
+        if args.workers > 1:
+            time.sleep(20)  # /readyz answered by the first process up; let the others load too
         if args.client == "plain":
-            row = _plain(port, questions(shared), args.seconds)
+            row = _plain(port, questions(shared), args.seconds, args.connections)
         else:
             row = _locust(url, questions(shared), args.users, args.seconds)
         peak_mb = _peak_rss_mb(server.pid)
@@ -127,26 +133,36 @@ def _locust(url: str, asked: list[str], users: int, seconds: float) -> dict[str,
             return next(r for r in csv.DictReader(fh) if r["Name"] == "Aggregated")
 
 
-def _plain(port: int, asked: list[str], seconds: float) -> dict[str, str]:
-    """One keep-alive connection, one question at a time, in the locust summary's terms."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def _plain(port: int, asked: list[str], seconds: float, connections: int = 1) -> dict[str, str]:
+    """`connections` keep-alive connections (a thread each), each asking one question at a
+    time, in the locust summary's terms."""
     latencies: list[float] = []
-    failures = 0
+    failures = [0]
     start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        question = asked[len(latencies) % len(asked)]
-        t = time.perf_counter()
-        body = json.dumps({"question": question, "k": 5})
-        conn.request("POST", "/ask", body, {"Content-Type": "application/json"})
-        response = conn.getresponse()
-        response.read()
-        latencies.append((time.perf_counter() - t) * 1000)
-        failures += response.status != 200
+
+    def client(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        n = offset
+        while time.perf_counter() - start < seconds:
+            t = time.perf_counter()
+            body = json.dumps({"question": asked[n % len(asked)], "k": 5})
+            conn.request("POST", "/ask", body, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            latencies.append((time.perf_counter() - t) * 1000)
+            failures[0] += response.status != 200
+            n += connections
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     elapsed = time.perf_counter() - start
     latencies.sort()
     return {
         "Request Count": str(len(latencies)),
-        "Failure Count": str(failures),
+        "Failure Count": str(failures[0]),
         "Requests/s": str(len(latencies) / elapsed),
         "50%": f"{latencies[len(latencies) // 2]:.0f}",
         "99%": f"{latencies[int(len(latencies) * 0.99)]:.0f}",
@@ -159,7 +175,9 @@ def _report(  # type: ignore[no-untyped-def]
     print(f"index: {chunks} chunks; server ready in {ready:.1f} s, its peak RSS {peak_mb:.0f} MB")
     sizes = {p.name: _size_mb(p) for p in sorted(data.iterdir()) if p.name != "models"}
     print("on disk: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sizes.items() if mb >= 0.5))
-    users = "1 connection (plain client)" if args.client == "plain" else f"{args.users} users (locust)"
+    plain = f"{args.connections} connection(s) (plain client)"
+    users = plain if args.client == "plain" else f"{args.users} users (locust)"
+    users += f", {args.workers} server processes" if args.workers > 1 else ""
     print(f"load: {users}, {args.seconds} s, closed loop, POST /ask k=5 (hybrid)")
     print(
         f"requests {row['Request Count']}, errors {row['Failure Count']}, "

@@ -31,7 +31,6 @@ from embeddings import load_embedder
 from rag import Library
 from rag.evaluation import index_eval_set
 from rag.goldsets import EvalSet, load_gold, select
-from rag.model import Document
 from rag.ranker import FEATURES, LinearRanker, Ranker, TreeRanker, feature_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,9 +57,6 @@ class Group:
     y: np.ndarray
 
 
-LABELS = "answers"  # the labelling rule (`_gather`): a cache under another rule is not reused
-
-
 def _keep(evalset: EvalSet) -> EvalSet:
     docs = [s for s in evalset.documents if s.document.id.split("/")[-1] not in SHARED_WITH_QMSUM]
     kept = {s.document.id for s in docs}
@@ -70,7 +66,7 @@ def _keep(evalset: EvalSet) -> EvalSet:
 def collect(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder) -> list[Group]:
     """Index the set (once) and gather its candidates; kept in `DATA_DIR/NAME.candidates.npz`,
     which a re-run reuses while the feature list is the same."""
-    cache = data_dir / f"{name}.candidates-{LABELS}.npz"
+    cache = data_dir / f"{name}.candidates.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:  # each key read once: a read is a copy
             features, x, y, bounds, documents = (
@@ -101,7 +97,6 @@ def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
     index_eval_set(lib, evalset)
     print(f"{name}: {len(evalset.documents)} documents indexed in {time.perf_counter() - started:.0f} s")
     groups = []
-    answers: dict[str, dict[int, tuple[int, int]]] = {}
     for q in evalset.questions:
         if not q.gold:
             continue
@@ -109,19 +104,8 @@ def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
         if not cands:
             continue
         x = feature_rows([f for _, f in cands])
-        if q.document_id not in answers:
-            answers[q.document_id] = _first_answers(lib.document(q.document_id))
-        first = answers[q.document_id]
-
         y = np.array(
-            [
-                r.document_id == q.document_id
-                and (
-                    _hits(q.gold, r.start, r.end)
-                    or (r.turn_index in first and _hits(q.gold, *first[r.turn_index]))
-                )
-                for r, _ in cands
-            ],
+            [r.document_id == q.document_id and _hits(q.gold, r.start, r.end) for r, _ in cands],
             dtype=np.int8,
         )
         groups.append(Group(name, q.document_id, x, y))
@@ -132,17 +116,6 @@ def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
 
 def _hits(gold: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return any(start < b and a < end for a, b in gold)
-
-
-def _first_answers(document: Document) -> dict[int, tuple[int, int]]:
-    """Each question turn's first answer span. A question chunk is labelled right when that
-    answer is: the retriever quotes a question that only asks as its answer, so a ranker that
-    learned to bury such questions would bury the answers with them."""
-    first: dict[int, tuple[int, int]] = {}
-    for turn in document.turns:
-        if turn.act == "answer" and turn.question_index is not None and turn.question_index not in first:
-            first[turn.question_index] = (turn.start, turn.end)
-    return first
 
 
 def _fold(document: str, folds: int) -> int:
@@ -203,9 +176,7 @@ class Trees:
         return f"leaves={self.leaves} rounds={self.rounds} min_leaf={self.min_leaf}"
 
 
-TREE_GRID = [
-    Trees(leaves, rounds, min_leaf) for leaves in (7, 15) for rounds in (300, 600) for min_leaf in (20, 100)
-]
+TREE_GRID = [Trees(leaves, rounds, 20) for leaves in (7, 15) for rounds in (100, 300, 600)]
 
 
 def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:

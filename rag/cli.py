@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from dataclasses import asdict
@@ -117,6 +118,14 @@ def index(
     follow_links: Annotated[
         bool, typer.Option("--follow-links", help="Also index links that lead out of the folder.")
     ] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="[ADDRESS]",
+            help="Parse and embed on a Ray cluster (HOST:PORT); --ray alone starts a local Ray runtime.",
+        ),
+    ] = None,
     media_url: Annotated[
         str | None,
         typer.Option("--media-url", help="The recording of this file (an http(s) URL or a /path)."),
@@ -126,6 +135,11 @@ def index(
     settings = _settings(data_dir, model, backend)
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
+    if ray is not None and media_url is not None:
+        raise InvalidInput("--media-url names one recording and --ray indexes on a cluster: give one")
+    if ray is not None:
+        _index_on_ray(settings, path, None if ray == _LOCAL else ray, format)
+        return
     if media_url is not None:
         if not path.is_file():
             raise InvalidInput("--media-url names one recording: give a single file, not a folder")
@@ -183,6 +197,61 @@ def index(
     )
     if failed:
         raise typer.Exit(1)
+
+
+_LOCAL = "local"
+"""What `--ray` with no address means (see `main`)."""
+
+
+def _index_on_ray(settings: Settings, path: Path, address: str | None, format: str | None) -> None:
+    from .distributed import EmbedderSpec, RayOptions, index_on_ray
+
+    spec = EmbedderSpec(settings.model, settings.embedder_options())
+    with (
+        _open(settings, with_model=True, create=True) as lib,
+        Progress(
+            TextColumn("[bold]indexing on Ray"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TextColumn("{task.description}"),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("", total=None, rate="")
+
+        def step(done: int, total: int, doc_id: str, status: str) -> None:
+            bar.update(task, completed=done, total=total, description=escape(doc_id))
+            if status.startswith("failed"):
+                err.print(f"[red]{escape(doc_id)}: {escape(status)}")
+
+        def rate(chunks: int, seconds: float) -> None:
+            bar.update(task, rate=f"{chunks / max(seconds, 1e-9):,.0f} chunks/s" if chunks else "")
+
+        report = index_on_ray(
+            lib, path, spec, RayOptions(address=address), format=format, progress=step, chunks_done=rate
+        )
+    failed = report.failed or {}
+    err.print(
+        f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
+        f"{len(failed)} failed"
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _optional_ray_address(argv: list[str]) -> list[str]:
+    """`--ray` takes an optional value, which click options cannot: alone (last, or before
+    another option) it means a local Ray runtime."""
+    out = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg == "--ray" and (i + 1 == len(argv) or argv[i + 1].startswith("-")):
+            out.append(_LOCAL)
+    return out
 
 
 def _render(p: Passage, rank: int) -> None:
@@ -515,6 +584,12 @@ def serve(
     data_dir: DataDir = None,
     model: Model = None,
     backend: Backend = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Server processes over the one data directory (one writer at a time)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn
@@ -527,7 +602,24 @@ def serve(
         update={"host": host or settings.host, "port": settings.port if port is None else port}
     )
     logs.configure()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+        return
+    # the ONNX export (first start only) once here, not raced by every process
+    load_embedder(settings.model, **settings.embedder_options())
+    # each process builds its own app from the environment: hand it the flags' values there
+    os.environ.update(RAG_DATA_DIR=str(settings.data_dir), RAG_BACKEND=settings.backend)
+    if settings.model is not None:
+        os.environ["RAG_MODEL"] = settings.model
+    uvicorn.run(
+        "api.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_worker_healthcheck=120,  # a process loading the model on a busy machine is not dead
+    )
 
 
 @app.command()
@@ -551,7 +643,7 @@ def main(argv: list[str] | None = None) -> None:
     Usage errors are click's (exit 2); errors from the core exit 1 with one line, no traceback.
     """
     try:
-        app(args=argv)
+        app(args=_optional_ray_address(sys.argv[1:] if argv is None else argv))
     except (RagError, ModelError) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(1)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .lexical import LexicalIndex
 from .model import Citation, Turn
 from .store import StoreView
@@ -159,6 +161,7 @@ class Generations:
             return None
         try:
             vectors = VectorIndex.load(path, dimension, self.policy.nprobe)
+            vectors.nprobe = self.policy.nprobe_for(vectors.kind)
         except FileNotFoundError:
             # a newer writer pruned it (this reader is inside an older generation), or it was lost
             log.info("generation %d has no vector file: building it from SQLite", generation)
@@ -221,6 +224,14 @@ def build_vectors(view: StoreView, dimension: int) -> VectorIndex:
         for ids, vecs in view.iter_vectors(dimension):
             vectors.add(ids, vecs)
     return vectors
+
+
+def exact_vectors(view: StoreView, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (id, vector) as SQLite holds it (for retraining a quantised index)."""
+    parts = list(view.iter_vectors(dimension))
+    if not parts:
+        return np.empty(0, dtype=np.int64), np.empty((0, dimension), dtype=np.float32)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def build_lexical(view: StoreView) -> LexicalIndex:

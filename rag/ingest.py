@@ -22,8 +22,10 @@ __all__ = [
     "content_hash",
     "decode",
     "from_bytes",
+    "from_file_bytes",
     "from_text",
     "outside_links",
+    "read_bytes",
     "read_file",
     "validate_id",
     "walk",
@@ -148,22 +150,40 @@ def read_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Source:
     """Read, decode and parse a file; one larger than `max_bytes` is refused before it is read."""
+    return from_file_bytes(read_bytes(path, max_bytes), path, id=id, title=title, format=format)
+
+
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes, refused before reading when larger than `max_bytes`."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise InvalidInput(
                 f"{path} is {size:,} bytes, over the limit of {max_bytes:,} (max_document_bytes)"
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def from_file_bytes(
+    data: bytes,
+    path: Path,
+    *,
+    id: str | None = None,
+    title: str | None = None,
+    format: str | None = None,
+    origin: str | None = None,
+) -> Source:
+    """Parse bytes read from `path` (here, or by a driver that shipped them and the resolved
+    path as `origin` to a worker)."""
     return from_bytes(
         data,
         path.name,
         id=id,
         title=title or None,
         format=format,
-        origin=str(path.resolve()),
+        origin=origin or str(path.resolve()),
         where=str(path),
     )
 

@@ -1,47 +1,49 @@
-"""The facade: open a data directory, add and remove documents, ask questions, reindex."""
+"""The facade: open a data directory, add and remove documents, ask questions, reindex.
+
+The write path lives in its own rooms: `rag.prepare` (source → chunks → vectors, pure),
+`rag.writing` (the write scope and the session that commits), `rag.publisher` (generations,
+the published snapshot, BM25 catch-up). This class wires them and keeps the public API.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
 import warnings
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
 
-import filelock
 import numpy as np
 
 from embeddings import Embedder
 
 from . import links
 from .catalog import Person
-from .catchup import CatchUp
-from .chunking import ChunkingConfig, chunk_document
-from .docmeta import describe, edit
-from .errors import Busy, IndexMismatch, InvalidInput, NotFound, RagError
+from .chunking import ChunkingConfig
+from .docmeta import edit
+from .errors import IndexMismatch, InvalidInput, NotFound, RagError
 from .filters import document_filter
-from .generations import Generations, ReadCache, Snapshot, build_lexical
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
 from .model import Answer, Document, DocumentInfo, Passage, group_by_document
+from .prepare import AddResult, CacheLookup, ChunkProgress, Encode, Prepared, embed, prepare, vectors_for
+from .publisher import Publisher
 from .questions import AskedQuestion, find_questions
 from .rerank import Reranker
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
-from .store import ChunkRow, Store, StoreView, text_hash
+from .store import ChunkRow, Store
 from .transcripts import FORMATS
-from .vectors import IndexPolicy, VectorIndex
+from .vectors import IndexPolicy, new_index
+from .writing import WriteScope, WriteSession
 
-__all__ = ["AddResult", "IndexReport", "Library", "LibraryStatus"]
-
-
-@dataclass(frozen=True, slots=True)
-class AddResult:
-    id: str
-    status: Literal["added", "replaced", "unchanged"]
-    chunks: int
+__all__ = [
+    "AddResult",
+    "ChunkProgress",
+    "FolderRun",
+    "IndexReport",
+    "Library",
+    "LibraryStatus",
+    "folder_files",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ class LibraryStatus:
     documents: int
     chunks: int
     vector_index: str = "flat"
-    """`flat` (exact) or `ivf` (approximate; see `IndexPolicy`)."""
+    """The vector backend's kind: `flat` (exact) or `ivf` (approximate; see `IndexPolicy`)."""
 
 
 @dataclass(slots=True)
@@ -64,10 +66,56 @@ class IndexReport:
         setattr(self, result.status, getattr(self, result.status) + 1)
 
 
-ChunkProgress = Callable[[int, int], None]
-"""Called with (chunks embedded, chunks in all), as `reindex` reports."""
 FileProgress = Callable[[int, int, str, str], None]
 """Called after each file with (files done, files in all, document id, status or error message)."""
+
+_GROUP_CHUNKS = 512
+"""A folder is prepared and embedded this many chunks at a time, then committed together."""
+
+
+def folder_files(folder: Path, format: str | None) -> list[tuple[str, Path]]:
+    """(document id, path) of every transcript below `folder` (or the file itself)."""
+    if format is not None and format not in FORMATS:
+        raise InvalidInput(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}")
+    if folder.is_file():
+        return [(folder.name, folder)]
+    if folder.is_dir():
+        return list(walk(folder))
+    raise InvalidInput(f"{folder} does not exist")
+
+
+class FolderRun:
+    """A folder's files in order: each failed, skipped (unchanged) or waiting for its group's
+    commit; progress is reported in file order once a file's outcome is known."""
+
+    def __init__(self, total: int, progress: FileProgress | None) -> None:
+        self.report = IndexReport(failed={})
+        self._total, self._progress, self._done = total, progress, 0
+        self._pending: list[tuple[str, str | None]] = []  # (id, status; None: in the group)
+
+    def fail(self, doc_id: str, message: str) -> None:
+        self.report.failed[doc_id] = message  # type: ignore[index]
+        self._pending.append((doc_id, f"failed: {message}"))
+
+    def skip(self, doc_id: str) -> None:
+        self.report.unchanged += 1
+        self._pending.append((doc_id, "unchanged"))
+
+    def wait(self, doc_id: str) -> None:
+        self._pending.append((doc_id, None))
+
+    def done(self, results: Sequence[AddResult]) -> None:
+        """The waiting files' results (in order): everything pending is reported."""
+        outcomes = iter(results)
+        for doc_id, status in self._pending:
+            if status is None:
+                result = next(outcomes)
+                self.report.count(result)
+                status = result.status
+            self._done += 1
+            if self._progress:
+                self._progress(self._done, self._total, doc_id, status)
+        self._pending = []
 
 
 class Library:
@@ -99,28 +147,17 @@ class Library:
         self.public_url = public_url
         self.reranker = reranker
         self.max_document_bytes = max_document_bytes
-        self.checkpoint_seconds = checkpoint_seconds
         self.store = store
         self.embedder = embedder
         self.chunking = chunking
         self.retrieval = retrieval
         self.index_policy = index_policy or IndexPolicy()
-        self._generations = Generations(data_dir, self.index_policy)
-        self._published: Snapshot | None = None
-        self._load_lock = threading.Lock()
-        self._write_lock = threading.RLock()
-        self._lock_timeout = lock_timeout
-        self._file_lock = filelock.FileLock(data_dir / "write.lock", timeout=lock_timeout, thread_local=False)
-        self._write_depth = 0
-        self._writer = 0  # the thread inside the write scope
-        self._work: VectorIndex | None = None  # the writer's copy of the vectors, once changed
-        self._dirty = False
-        self._changed: set[str] = set()  # documents the writer touched: their cached facts go
-        self._last_publish = time.monotonic()
+        self._publisher = Publisher(
+            data_dir, store, self.index_policy, lexical_sync_max_chunks, embedder.dimension if embedder else 0
+        )
+        self._scope = WriteScope(data_dir, store, self._publisher, lock_timeout, checkpoint_seconds)
         self.encoded = 0
         """Texts this library had the model encode (the rest came from the embedding cache)."""
-        self.lexical_sync_max_chunks = lexical_sync_max_chunks
-        self._catch_up = CatchUp(self._catch_up_lexical)
 
     @classmethod
     def open(
@@ -178,11 +215,11 @@ class Library:
     def catch_up(self) -> None:
         """Bring BM25 up to the published generation now instead of in the background (before
         a backup, between benchmark runs); `close` does it too."""
-        self._catch_up.run_now()
+        self._publisher.catch_up()
 
     def close(self) -> None:
         """Finish bringing BM25 up to date (so the files left behind are complete), then close."""
-        self._catch_up.close()
+        self._publisher.close()
         self.store.close()
 
     def __enter__(self) -> Library:
@@ -209,152 +246,12 @@ class Library:
             raise RagError("this library was opened without an embedding model")
         return self.embedder
 
-    # -- generations ------------------------------------------------------------------
+    # -- the write scope --------------------------------------------------------------
 
-    def _dimension(self, view: StoreView) -> int:
-        return int(view.meta("dimension") or (self.embedder.dimension if self.embedder else 0))
-
-    def _snapshot(self, view: StoreView) -> Snapshot:
-        """The search state of the generation `view` sees, loaded once and shared."""
-        generation = view.generation
-        snap = self._published
-        if snap is not None and snap.generation == generation and not self._caught_up_elsewhere(snap):
-            return snap
-        with self._load_lock:
-            snap = self._published
-            if snap is not None and snap.generation == generation:
-                if self._caught_up_elsewhere(snap):  # another process saved this BM25 meanwhile
-                    lexical = self._generations.load_lexical(generation)
-                    if lexical is not None:
-                        snap = self._published = replace(snap, lexical=lexical, lexical_generation=generation)
-                return snap
-            snap = self._generations.load(view, self._dimension(view))
-            if self._published is None or snap.generation > self._published.generation:
-                self._published = snap
-            return snap
-
-    def _caught_up_elsewhere(self, snap: Snapshot) -> bool:
-        return snap.lexical_generation < snap.generation and self._generations.has_lexical(snap.generation)
-
-    def _working(self) -> VectorIndex:
-        """The writer's private copy of the vectors; readers keep searching the published ones."""
-        if self._work is None:
-            # Through a read transaction: the last committed generation, never this writer's
-            # uncommitted rows (which would then be added twice).
-            with self.store.reading() as view:
-                dim = self._dimension(view) or self._require_embedder().dimension
-                current = self._snapshot(view).vectors
-            self._work = current.copy() if len(current) or current.dimension == dim else VectorIndex(dim)
-        return self._work
-
-    def _publish(self) -> None:
-        """Make the writer's changes the next generation: files first, then the SQLite commit."""
-        if not self._dirty:
-            self.store.commit()
-            return
-        vectors = self.index_policy.fit(self._working())  # may restructure (seconds, rarely)
-        generation = self.store.bump()
-        previous = self._published
-        cache = previous.cache.without(self._changed) if previous is not None else ReadCache()
-        lagging = previous is not None and len(vectors) > self.lexical_sync_max_chunks
-        if lagging:  # BM25 over everything takes seconds here: publish now, catch it up after
-            snap = Snapshot(generation, vectors, previous.lexical, cache, previous.lexical_generation)
-        else:
-            snap = Snapshot(generation, vectors, build_lexical(self.store), cache)
-            self._generations.save_lexical(generation, snap.lexical)
-        self._generations.save_vectors(snap)
-        self.store.commit()
-        self._published, self._work, self._dirty = snap, None, False
-        self._changed = set()
-        self._last_publish = time.monotonic()
-        self._generations.prune({generation, generation - 1}, {snap.lexical_generation, generation})
-        if lagging:
-            self._catch_up.request()
-
-    def _catch_up_lexical(self) -> bool:
-        """One round of bringing BM25 up to the published generation; True if it moved on."""
-        snap = self._published
-        if snap is None or snap.lexical_generation >= snap.generation:
-            return False
-        with self.store.reading() as view:
-            generation = view.generation
-            lexical = build_lexical(view)
-        with self._write_lock:  # files and the published snapshot change under the writer's locks
-            try:
-                self._file_lock.acquire()
-            except filelock.Timeout:
-                return True  # another process is writing: try again later
-            try:
-                self._generations.save_lexical(generation, lexical)
-                with self._load_lock:
-                    current = self._published
-                    if current is not None and current.lexical_generation < generation <= current.generation:
-                        self._published = replace(current, lexical=lexical, lexical_generation=generation)
-                if current is not None:
-                    self._generations.prune(
-                        {current.generation, current.generation - 1}, {generation, current.generation}
-                    )
-            finally:
-                self._file_lock.release()
-        current = self._published
-        return current is not None and current.lexical_generation < current.generation
-
-    @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """The writer's scope. The outermost one holds the file lock and one SQLite transaction
-        and publishes at its end; inner ones are savepoints that undo themselves on error."""
-        # One bound for both locks: a writer never waits without end for another thread's batch
-        # either (a negative `lock_timeout` is the one way to ask for no bound).
-        deadline = time.monotonic() + self._lock_timeout
-        if not self._write_lock.acquire(timeout=self._lock_timeout if self._lock_timeout >= 0 else -1):
-            raise Busy(f"another writer in this process is writing to {self.data_dir}; try again shortly")
-        try:
-            if self._write_depth:
-                self._write_depth += 1
-                try:
-                    with self.store.savepoint():
-                        yield
-                finally:
-                    self._write_depth -= 1
-                return
-            try:
-                self._file_lock.acquire(timeout=self._left(deadline))
-            except filelock.Timeout:
-                raise Busy(
-                    f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
-                    "try again when it has finished"
-                ) from None
-            self._write_depth, self._writer = 1, threading.get_ident()
-            try:
-                with self.store.translating():
-                    self.store.begin()
-                    try:
-                        yield
-                        self._publish()
-                    except BaseException:
-                        self._work, self._dirty, self._changed = None, False, set()
-                        with suppress(sqlite3.DatabaseError):  # a damaged file may refuse even this
-                            self.store.rollback()
-                        raise
-            finally:
-                self._write_depth = 0
-                self._file_lock.release()
-        finally:
-            self._write_lock.release()
-
-    def _left(self, deadline: float) -> float:
-        return -1 if self._lock_timeout < 0 else max(deadline - time.monotonic(), 0)
-
-    def _checkpoint(self) -> None:
-        """Inside a batch, between documents: publish what is done so far, at most every
-        `checkpoint_seconds`, so readers see progress and an interrupted run keeps it."""
-        if (
-            self._write_depth == 1
-            and self._owns_write()
-            and time.monotonic() - self._last_publish >= self.checkpoint_seconds
-        ):
-            self._publish()
-            self.store.begin()
+    def _writing(self) -> AbstractContextManager[WriteSession]:
+        """The writer's scope (`WriteScope.session`): the outermost holds the file lock and
+        one transaction and publishes at its end; inner ones are savepoints."""
+        return self._scope.session()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -362,7 +259,50 @@ class Library:
         with self._writing():
             yield
 
-    # -- writes -----------------------------------------------------------------------
+    # -- writes: prepare (anywhere), then commit (the writer) ---------------------------
+
+    def prepare(self, sources: Sequence[Source], *, format: str | None = None) -> list[Prepared]:
+        """Chunk and embed `sources` (the embedding cache first, the model for the rest, in one
+        call), without the write lock: what `commit` then stores."""
+        self._require_embedder()
+        items = [prepare(src, self.chunking, format=format) for src in sources]
+        return self.embed(items)
+
+    def embed(
+        self,
+        items: Sequence[Prepared],
+        *,
+        encode: Encode | None = None,
+        progress: ChunkProgress | None = None,
+    ) -> list[Prepared]:
+        """Vectors for prepared documents: cached ones looked up, the rest encoded, by this
+        library's model or by `encode` (the same model elsewhere: a Ray actor pool).
+        `progress(chunks embedded, chunks in all)` as they go."""
+        embedder = self._require_embedder()
+        out, encoded = embed(
+            items,
+            encode or embedder.embed_documents,
+            self._lookup(embedder),
+            model=embedder.name,
+            dimension=embedder.dimension,
+            progress=progress,
+        )
+        self.encoded += encoded
+        return out
+
+    def unchanged(self, item: Prepared | Source, format: str | None = None) -> bool:
+        """Whether the library holds this document already (a commit would skip it)."""
+        if isinstance(item, Prepared):
+            return self._scope.unchanged(item.source, item.format)
+        return self._scope.unchanged(item, format)
+
+    def commit(self, prepared: Sequence[Prepared]) -> list[AddResult]:
+        """Store prepared, embedded documents under the write lock, published together (or
+        with the batch this runs in, which may publish here at a checkpoint)."""
+        with self._writing() as session:
+            results = [session.put(p) for p in prepared]
+        self._scope.checkpoint()
+        return results
 
     def add_text(
         self,
@@ -413,132 +353,57 @@ class Library:
     ) -> AddResult:
         """`progress(chunks embedded, chunks in all)`, from 0 once chunked (cached vectors count
         as embedded at once); the document is published when this returns outside a batch."""
-        embedder = self._require_embedder()
-        doc = src.document
-        doc = replace(doc, metadata=describe(doc.metadata, title=doc.title, name=doc.id, roles=doc.roles))
-        if self._unchanged(src, format):
-            return AddResult(doc.id, "unchanged", 0)
-        chunks = chunk_document(doc, self.chunking)
-        texts = [c.embed_text for c in chunks]
-        vectors = self._embed(embedder, texts, progress)
-        with self._writing():
-            if self._unchanged(src, format):  # another writer stored the same text meanwhile
-                return AddResult(doc.id, "unchanged", 0)
-            removed, added = self.store.put(
-                doc,
-                content_hash=src.content_hash,
-                source=src.origin,
-                chunks=chunks,
-                vectors=vectors,
-                model=embedder.name,
-                dimension=embedder.dimension,
-            )
-            self.store.remember_vectors(embedder.name, texts, vectors)
-            work = self._working()
-            work.remove(np.array(removed, dtype=np.int64))
-            work.add(np.array(added, dtype=np.int64), vectors)
-            self._dirty = True
-            self._changed.add(doc.id)
-        self._checkpoint()
-        return AddResult(doc.id, "replaced" if removed else "added", len(chunks))
-
-    def _embed(
-        self, embedder: Embedder, texts: list[str], progress: ChunkProgress | None = None
-    ) -> np.ndarray:
-        """Vectors for `texts`: from the embedding cache where this model made them before,
-        encoded (in one call) for the rest."""
-        hashes = [text_hash(t) for t in texts]
-        with self._view() as view:
-            found = view.cached_vectors(embedder.name, hashes, embedder.dimension)
-        vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
-        missing = [i for i, h in enumerate(hashes) if h not in found]
-        for i, h in enumerate(hashes):
-            if h in found:
-                vectors[i] = found[h]
-        done = len(texts) - len(missing)
-        if progress:
-            progress(done, len(texts))
-        if missing:
-
-            def step(encoded: int) -> None:
-                nonlocal done
-                done += encoded
-                if progress:
-                    progress(done, len(texts))
-
-            vectors[missing] = embedder.embed_documents([texts[i] for i in missing], progress=step)
-        self.encoded += len(missing)
-        return vectors
-
-    def _owns_write(self) -> bool:
-        """Whether this thread is inside its own write scope (another thread's batch is not)."""
-        return self._writer == threading.get_ident()
-
-    @contextmanager
-    def _view(self) -> Iterator[StoreView]:
-        """What this thread should read: inside its own write scope, the writer's connection
-        (it sees the uncommitted work of the batch); otherwise a read transaction."""
-        if self._write_depth and self._owns_write():
-            yield self.store
-        else:
-            with self.store.reading() as view:
-                yield view
-
-    def _unchanged(self, src: Source, format: str | None) -> bool:
-        with self._view() as view:
-            stored = view.fingerprint(src.document.id)
-        return stored is not None and stored[0] == src.content_hash and format in (None, stored[1])
+        self._require_embedder()
+        if self.unchanged(src, format):  # before chunking: a rerun over a folder costs little
+            return AddResult(src.document.id, "unchanged", 0)
+        [result] = self.commit(self.embed([prepare(src, self.chunking, format=format)], progress=progress))
+        return result
 
     def index_folder(
         self, folder: Path, *, format: str | None = None, progress: FileProgress | None = None
     ) -> IndexReport:
         """Add every transcript below `folder`; unchanged files are skipped, changed ones replaced.
 
-        A file that fails is reported and the others still go in. What is done is published
-        every `checkpoint_seconds`, so an interrupted run loses little and a rerun skips it.
+        Files are prepared and embedded a group at a time (one model call per group), and
+        committed per group. A file that fails is reported and the others still go in. What is
+        done is published every `checkpoint_seconds`, so an interrupted run loses little and a
+        rerun skips it.
         """
-        if format is not None and format not in FORMATS:
-            raise InvalidInput(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}")
-        if folder.is_file():
-            files = [(folder.name, folder)]
-        elif folder.is_dir():
-            files = list(walk(folder))
-        else:
-            raise InvalidInput(f"{folder} does not exist")
-        report = IndexReport(failed={})
+        files = folder_files(folder, format)
+        self._require_embedder()
+        run = FolderRun(len(files), progress)
+        group: list[Prepared] = []
         with self.batch():
-            for done, (doc_id, path) in enumerate(files, 1):
+            for doc_id, path in files:
                 try:
                     source = read_file(path, id=doc_id, format=format, max_bytes=self.max_document_bytes)
-                    result = self.add_source(source, format=format)
+                    if self.unchanged(source, format):
+                        run.skip(doc_id)
+                        continue
+                    group.append(prepare(source, self.chunking, format=format))
                 except InvalidInput as exc:
-                    report.failed[doc_id] = str(exc)  # type: ignore[index]
-                    status = f"failed: {exc}"
-                else:
-                    report.count(result)
-                    status = result.status
-                if progress:
-                    progress(done, len(files), doc_id, status)
-        return report
+                    run.fail(doc_id, str(exc))
+                    continue
+                run.wait(doc_id)
+                if sum(len(p.chunks) for p in group) >= _GROUP_CHUNKS:
+                    run.done(self.commit(self.embed(group)))
+                    group = []
+            run.done(self.commit(self.embed(group)) if group else [])
+        return run.report
 
     def remove(self, document_id: str) -> None:
-        with self._writing():
-            removed = self.store.delete(document_id)
-            if removed is None:
-                raise NotFound(f"no document with id {document_id!r}")
-            self._working().remove(np.array(removed, dtype=np.int64))
-            self._dirty = True
-            self._changed.add(document_id)
+        with self._writing() as session:
+            session.delete(document_id)
 
     def reindex(self, *, progress: ChunkProgress | None = None) -> int:
         """Re-embed every chunk with the current model (after a model change). Returns the count."""
         embedder = self._require_embedder()
-        with self._writing():
+        with self._writing() as session:
             total = self.store.chunk_count()
             ids: list[int] = []
             parts: list[np.ndarray] = []
             for batch_ids, texts in self.store.iter_embed_texts():
-                vectors = self._embed(embedder, texts)
+                vectors = self._vectors(embedder, texts)
                 self.store.remember_vectors(embedder.name, texts, vectors)
                 parts.append(vectors)
                 ids.extend(batch_ids)
@@ -546,10 +411,24 @@ class Library:
                     progress(len(ids), total)
             vectors = np.concatenate(parts) if parts else np.empty((0, embedder.dimension), np.float32)
             self.store.replace_vectors(ids, vectors, model=embedder.name, dimension=embedder.dimension)
-            index = VectorIndex(embedder.dimension)
+            index = new_index(embedder.dimension)
             index.add(np.array(ids, dtype=np.int64), vectors)
-            self._work, self._dirty = index, True
+            session.replace_vectors(index)
             return len(ids)
+
+    def _lookup(self, embedder: Embedder) -> CacheLookup:
+        def lookup(hashes: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+            with self._scope.view() as view:  # inside a batch: its own uncommitted texts too
+                return view.cached_vectors(embedder.name, hashes, embedder.dimension)
+
+        return lookup
+
+    def _vectors(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        """Vectors for bare texts (a reindex), through the embedding cache."""
+        lookup = self._lookup(embedder)
+        vectors, encoded = vectors_for(texts, embedder.embed_documents, lookup, embedder.dimension)
+        self.encoded += encoded
+        return vectors
 
     # -- reads ------------------------------------------------------------------------
 
@@ -595,7 +474,7 @@ class Library:
         mode = mode or self.retrieval.mode
         query = self._require_embedder().embed_query(question) if mode != "bm25" else None
         with self.store.reading() as view:
-            snap = self._snapshot(view)
+            snap = self._publisher.snapshot(view)
             retriever = Retriever(
                 view, snap.vectors, snap.lexical, self.retrieval, snap.cache, reranker=self.reranker
             )
@@ -636,7 +515,7 @@ class Library:
         where = document_filter(documents, date_from, date_to, kinds, tags)
         query = self._require_embedder().embed_query(text) if text and self.embedder is not None else None
         with self.store.reading() as view:
-            snap = self._snapshot(view)
+            snap = self._publisher.snapshot(view)
             retriever = Retriever(view, snap.vectors, snap.lexical, self.retrieval, snap.cache)
             return find_questions(retriever, text, query, k, where=where, speakers=speakers)
 
@@ -685,19 +564,19 @@ class Library:
         """The hybrid candidates of a question with the ranker's features, for training one."""
         query = self._require_embedder().embed_query(question)
         with self.store.reading() as view:
-            snap = self._snapshot(view)
+            snap = self._publisher.snapshot(view)
             retriever = Retriever(view, snap.vectors, snap.lexical, self.retrieval, snap.cache)
             return retriever.candidates(question, query, documents=documents, speakers=speakers)
 
     def status(self) -> LibraryStatus:
         """The published generation and its size, loading its search files if not yet loaded."""
         with self.store.reading() as view:
-            snap = self._snapshot(view)
+            snap = self._publisher.snapshot(view)
             return LibraryStatus(
                 generation=snap.generation,
                 documents=view.document_count(),
                 chunks=len(snap.vectors),
-                vector_index="ivf" if snap.vectors.is_ivf else "flat",
+                vector_index=snap.vectors.kind,
             )
 
     @property

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -144,10 +145,9 @@ class LinearRanker:
 class TreeRanker:
     """score = sigmoid(base + the sum of every tree's leaf): boosted regression trees.
 
-    All trees' nodes live in flat arrays (a leaf has feature -1), so a batch of candidates
-    walks every tree at once, one level per step: a few numpy operations per level rather
-    than a Python loop per tree. A row goes left where its feature is <= the threshold, as in
-    LightGBM, whose models `benchmarks/train_ranker.py` converts to this form.
+    All trees' nodes are stored in flat arrays (a leaf has feature -1). A row goes left where
+    its feature is <= the threshold, as in LightGBM, whose models `benchmarks/train_ranker.py`
+    converts to this form.
     """
 
     feature: tuple[int, ...]
@@ -173,31 +173,25 @@ class TreeRanker:
         linked = np.concatenate([np.asarray(self.roots, dtype=np.int64), left[inner], right[inner]])
         if (feature >= len(self.features)).any() or ((linked < 0) | (linked >= n)).any():
             raise ValueError("a tree names a feature or node that does not exist")
-        if (inner & ((left == np.arange(n)) | (right == np.arange(n)))).any():
-            raise ValueError("the tree nodes do not form a forest")
-        # a leaf goes to itself whatever the row holds, so every row takes `depth` steps
-        split = np.where(inner, feature, 0)
-        threshold = np.where(inner, np.asarray(self.threshold, dtype=np.float64), np.inf)
-        child = np.stack([np.where(inner, left, np.arange(n)), np.where(inner, right, np.arange(n))], axis=1)
-        arrays = (
-            split,
-            threshold,
-            child,
-            np.asarray(self.value, dtype=np.float64),
-            _depth(child, self.roots),
+        object.__setattr__(
+            self, "_arrays", _exit_leaves(self.feature, self.threshold, left, right, self.value, self.roots)
         )
-        object.__setattr__(self, "_arrays", arrays)
 
     def raw(self, x: np.ndarray) -> np.ndarray:
-        """The trees' sum per row, before the sigmoid (what LightGBM's `predict` returns)."""
-        split, threshold, child, value, depth = self._arrays
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        flat = x.ravel()
-        offset = (np.arange(len(x)) * x.shape[1])[:, None]
-        node = np.broadcast_to(np.asarray(self.roots, dtype=np.int64), (len(x), len(self.roots)))
-        for _ in range(depth):
-            node = child[node, (flat[offset + split[node]] > threshold[node]).astype(np.int64)]
-        return value[node].sum(axis=1) + self.base
+        """The trees' sum per row, before the sigmoid (what LightGBM's `predict` returns).
+
+        Every split of every tree is tested at once; a split a row passes to the right rules
+        out the leaves of its left subtree (a bit mask per split), and a row's leaf in a tree
+        is the leftmost one no split ruled out (QuickScorer, Lucchese et al. 2015). That is a
+        few numpy operations in all, however many trees, instead of a walk level by level."""
+        feature, threshold, masks, starts, values, constant = self._arrays
+        if not len(starts):
+            return np.full(len(x), constant + self.base)
+        right = np.asarray(x, dtype=np.float64)[:, feature] > threshold
+        alive = np.bitwise_and.reduceat(np.where(right, masks, _ALL), starts, axis=1)
+        lowest = alive & (~alive + np.uint64(1))  # the lowest bit still set
+        leaf = np.log2(lowest.astype(np.float64)).astype(np.int64)  # exact: powers of two
+        return values[np.arange(len(starts)), leaf].sum(axis=1) + constant + self.base
 
     def score(self, x: np.ndarray) -> np.ndarray:
         return _sigmoid(self.raw(x))
@@ -273,19 +267,65 @@ class TreeRanker:
         return cls(tuple(feature), tuple(threshold), tuple(left), tuple(right), tuple(value), tuple(roots))
 
 
-def _depth(child: np.ndarray, roots: Sequence[int]) -> int:
-    """The longest root-to-leaf path; a node reached twice means the arrays are no forest."""
-    seen = np.zeros(len(child), dtype=bool)
-    level, depth = np.asarray(roots, dtype=np.int64), 0
-    while len(level):
-        if seen[level].any() or len(np.unique(level)) < len(level):
+_ALL = np.uint64(2**64 - 1)
+
+
+def _exit_leaves(
+    feature: Sequence[int],
+    threshold: Sequence[float],
+    left: np.ndarray,
+    right: np.ndarray,
+    value: Sequence[float],
+    roots: Sequence[int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The forest as QuickScorer reads it: every split's feature, threshold and mask of the
+    leaves it leaves alive when a row goes right, grouped by tree (`starts`), and each tree's
+    leaf values left to right. Trees that are one leaf add a constant."""
+    splits: list[tuple[int, float, int]] = []
+    starts: list[int] = []
+    values: list[list[float]] = []
+    constant = 0.0
+    seen = np.zeros(len(feature), dtype=bool)
+
+    def walk(node: int, leaves: list[float], tree: list[tuple[int, float, int]], depth: int = 0) -> None:
+        if seen[node]:
             raise ValueError("the tree nodes do not form a forest")
-        seen[level] = True
-        kids = child[level]
-        inner = kids[:, 0] != level
-        level = kids[inner].ravel()
-        depth += int(inner.any())
-    return depth
+        if depth > 64:
+            raise ValueError("a tree is deeper than 64 levels")
+        seen[node] = True
+        if feature[node] < 0:
+            leaves.append(float(value[node]))
+            if len(leaves) > 64:
+                raise ValueError("a tree has more than 64 leaves")
+            return
+        first = len(leaves)
+        walk(int(left[node]), leaves, tree, depth + 1)
+        ruled_out = sum(1 << i for i in range(first, len(leaves)))  # its left subtree's leaves
+        tree.append((int(feature[node]), float(threshold[node]), ruled_out))
+        walk(int(right[node]), leaves, tree, depth + 1)
+
+    for root in roots:
+        leaves: list[float] = []
+        tree: list[tuple[int, float, int]] = []
+        walk(int(root), leaves, tree)
+        if not tree:
+            constant += leaves[0]
+            continue
+        starts.append(len(splits))
+        splits += tree
+        values.append(leaves)
+    width = max((len(v) for v in values), default=1)
+    table = np.zeros((len(values), width))
+    for i, leaves in enumerate(values):
+        table[i, : len(leaves)] = leaves
+    return (
+        np.array([f for f, _, _ in splits], dtype=np.int64),
+        np.array([t for _, t, _ in splits], dtype=np.float64),
+        np.array([(2**64 - 1) ^ m for _, _, m in splits], dtype=np.uint64),
+        np.array(starts, dtype=np.int64),
+        table,
+        constant,
+    )
 
 
 RANKERS: dict[str, type[LinearRanker] | type[TreeRanker]] = {"linear": LinearRanker, "trees": TreeRanker}
@@ -313,8 +353,13 @@ def log_chars(n: int) -> float:
     return math.log(max(n, 1) / 100.0)
 
 
+_ALL_FEATURES = operator.itemgetter(*FEATURES)
+
+
 def feature_rows(rows: Sequence[Mapping[str, float]]) -> np.ndarray:
     """Candidates' feature dicts as a matrix in `FEATURES` order (a missing feature is 0)."""
-    return np.array([[r.get(f, 0.0) for f in FEATURES] for r in rows], dtype=np.float64).reshape(
-        len(rows), len(FEATURES)
-    )
+    try:
+        table = [_ALL_FEATURES(r) for r in rows]  # the retriever's rows have every feature
+    except KeyError:
+        table = [[r.get(f, 0.0) for f in FEATURES] for r in rows]
+    return np.array(table, dtype=np.float64).reshape(len(rows), len(FEATURES))

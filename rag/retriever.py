@@ -16,9 +16,9 @@ from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
 from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
-from .ranker import Ranker, feature_rows, idf_coverage, log_chars
+from .ranker import Ranker, default_ranker, feature_rows, idf_coverage, log_chars
 from .store import ChunkRow, StoreView
-from .vectors import VectorIndex
+from .vectors import VectorIndex, search_exact
 from .verdict import VerdictModel, evidence
 
 __all__ = ["MODES", "Mode", "RetrievalConfig", "Retriever"]
@@ -54,10 +54,12 @@ class RetrievalConfig:
     passage asked for. Dev sets: quoting questions only after every matching answer gave QMSum
     val MRR 0.775, hit@5 0.925; weights 0.65-0.85 give 0.807-0.820, hit@5 0.955 (0.9 and 1.0
     cost the interview hit@5), the interview unchanged at 0.8."""
-    ranker: Ranker | None = None
-    """Scores hybrid candidates from their features (`rag.ranker`, e.g. `default_ranker()`);
-    None (the default): the convex fusion with the hand-set weights below. The learned one is
-    not yet ahead of them on any dev set at the passage level (README, Quality)."""
+    ranker: Ranker | None = field(default_factory=default_ranker)
+    """Scores hybrid candidates from their features (`rag.ranker`): by default the boosted
+    trees that ship (`rag/ranker.json`, fitted on public train splits). None: the convex
+    fusion with the hand-set weights here (`question_weight`, `epilogue_weight`,
+    `speaker_boost`), which then apply in every mode; with a ranker they apply to `dense` and
+    `bm25` only."""
     filler_weight: float = 0.01
     """Backchannels ("Yeah.", "Mm-hmm.") and the room's procedure ("Next question.") count this
     much: they are returned only when nothing else matches."""
@@ -209,8 +211,9 @@ class Retriever:
         """Both searches (those the mode uses), their fusion, and the candidates' rows."""
         allowed = None if filtered is None else filtered.ids
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        exact = lambda ids: self.store.chunk_vectors(ids, self.vectors.dimension)  # noqa: E731
         dense = (
-            self.vectors.search(query, want, allowed=allowed)
+            search_exact(self.vectors, query, want, allowed=allowed, vectors_of=exact)
             if mode != "bm25" and query is not None
             else empty
         )
@@ -249,6 +252,7 @@ class Retriever:
         named = named_speakers(question, (s for s in speakers if s)) if self.config.speaker_boost else set()
         asked = self._idf(tokenize([question])[0])
         last = self._cache.last_exchange
+        cited_of: dict[tuple[str, int], float] = {}
         out = []
         for i in ids:
             row = rows[i]
@@ -258,7 +262,12 @@ class Retriever:
                 last[row.document_id] = _last_exchange(turns)
             act = turn.act
             cosine, lexical_score = cos.get(i, floor), bm25.get(i, 0.0) / top
-            cited = idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0
+            key = (row.document_id, row.turn_index)
+            if key not in cited_of:  # chunks of one turn share the question it answers
+                cited_of[key] = (
+                    idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0
+                )
+            cited = cited_of[key]
             epilogue = act == "narration" and turn.speaker is None and row.turn_index > last[row.document_id]
             weighted = fused[i] * (
                 (self.config.question_weight if act == "question" else 1.0)

@@ -90,18 +90,22 @@ class Settings(BaseSettings):
         default=16, ge=1, description="HTTP writes (uploads, deletions, jobs) waiting at most; then 503 Busy."
     )
 
-    index: Literal["auto", "flat", "ivf"] = Field(
-        default="auto", description="Vector index: exact (flat), IVF, or chosen by size (auto)."
+    index: Literal["auto", "flat", "ivf", "ivfpq"] = Field(
+        default="auto", description="Vector index: exact (flat), IVF, IVF-PQ, or chosen by size (auto)."
     )
     ivf_min_chunks: int = Field(
         default=IndexPolicy().ivf_min_vectors, ge=1, description="Where auto turns to IVF."
     )
     nprobe: int = Field(default=IndexPolicy().nprobe, ge=1, description="IVF lists scanned per question.")
+    ivfpq_min_chunks: int = Field(
+        default=IndexPolicy().ivfpq_min_vectors, ge=1, description="Where auto turns to IVF-PQ."
+    )
 
     ranker: str = Field(
-        default="none",
-        description="`none` (the convex fusion with hand-set weights), `learned` (the learned "
-        "ranker's weights that ship), or a JSON file written by benchmarks/train_ranker.py.",
+        default="learned",
+        description="`learned` (the boosted trees that ship, fitted on public train splits), "
+        "`none` (the convex fusion with hand-set weights), or a JSON file written by "
+        "benchmarks/train_ranker.py.",
     )
     reranker_kind: str = Field(
         default="cross-encoder",
@@ -191,7 +195,7 @@ class Settings(BaseSettings):
         return {
             "lock_timeout": self.write_wait,
             "max_document_bytes": self.max_document_bytes,
-            "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe),
+            "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe, self.ivfpq_min_chunks),
             "reranker": load_reranker(self.reranker, self.reranker_kind) if rerank else None,
             "retrieval": RetrievalConfig(ranker=self._ranker()),
             "public_url": self.public_url or None,

@@ -219,6 +219,20 @@ class StoreView(CatalogView):
             ).fetchall()
         return {r[0]: ChunkRow(*r) for r in rows}
 
+    def chunk_vectors(self, ids: Sequence[int], dimension: int) -> np.ndarray:
+        """The stored vectors of these chunk ids, in order; zeros for an id with no row (a removed
+        chunk: it scores nothing, and the retriever drops ids without rows)."""
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = dict(
+                self._db.execute(
+                    f"SELECT id, vector FROM chunks WHERE id IN ({marks})", [int(i) for i in ids]
+                )
+            )
+        return np.frombuffer(b"".join(rows[int(i)] for i in ids), dtype=np.float32).reshape(
+            len(ids), dimension
+        )
+
     def iter_vectors(self, dimension: int, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (ids, vectors) in id order, a batch at a time."""
         last = -1

@@ -210,6 +210,60 @@ def test_index_skips_links_out_of_the_folder_unless_asked(tmp_path: Path) -> Non
     assert sorted(listed) == ["ferry.txt", "passwd.txt"]
 
 
+def test_serve_with_two_workers_shares_one_library(tmp_path: Path) -> None:
+    """`--workers 2`: two server processes over one data directory; a document one of them
+    adds is found by every later question, and a job one of them accepted is followed by
+    `GET /jobs/{id}` to `done`, whichever process answers the poll."""
+    import httpx
+
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [str(RAG), "serve", "--workers", "2", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stderr is not None
+        port, started, ready = None, set(), 0
+        for line in proc.stderr:
+            if "running on" in line.lower():
+                port = int(line.split("http://127.0.0.1:")[1].split()[0].rstrip('"'))
+            if "Started server process" in line:
+                started.add(line.split("[")[-1].split("]")[0])
+            ready += "startup complete" in line.lower()
+            if ready == 2:
+                break
+        assert port and len(started) == 2, started
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            r = client.post("/documents", json={"id": "ferry", "text": QA})
+            assert r.status_code == 201, r.text
+            r = client.post(
+                "/documents?background=true", json={"id": "pier", "text": QA.replace("ferry", "pier")}
+            )
+            assert r.status_code == 202, r.text
+            job = r.headers["location"]
+        # a connection per request, so the kernel hands each to either process
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=fresh) as client:
+            ran_here: set[bool] = set()  # whether the answering process is the one that ran the job
+            deadline = time.monotonic() + 120
+            while ran_here != {True, False}:
+                assert time.monotonic() < deadline, ran_here
+                r = client.get(job)
+                assert r.status_code == 200, r.text  # never a 404 from the other process
+                if r.json()["status"] != "done":
+                    time.sleep(0.05)
+                    continue
+                ran_here.add(
+                    'rag_job_duration_seconds_count{kind="upload",status="done"}'
+                    in client.get("/metrics").text
+                )
+            for _ in range(8):
+                r = client.post("/ask", json={"question": "What colour is the ferry?", "k": 1})
+                assert r.json()["passages"][0]["document_id"] == "ferry"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def test_ask_exports_csv_markdown_and_ris(tmp_path: Path) -> None:
     import csv
     import io

@@ -495,6 +495,28 @@ def test_a_damaged_sqlite_file_is_a_clear_error_and_left_alone(tmp_path: Path) -
     assert path.read_bytes() == damaged  # nothing overwritten or 'repaired'
 
 
+def test_an_ivfpq_library_answers_with_true_cosines(tmp_path: Path) -> None:
+    """A quantised index finds its candidates; their scores are the true cosines (re-scored
+    from SQLite), as exact search would give them."""
+    from rag import IndexPolicy
+
+    docs = {
+        f"f{i}": QA.replace("ferry", f"ferry number {i}").replace("yellow", f"shade {i}") for i in range(30)
+    }
+    scores = {}
+    for kind in ("flat", "ivfpq"):
+        lib = Library.open(tmp_path / kind, embedder=FakeEmbedder(), index_policy=IndexPolicy(kind=kind))
+        with lib.batch():
+            for doc_id, text in docs.items():
+                lib.add_text(text, id=doc_id)
+        assert lib.status().vector_index == kind
+        hits = lib.ask("what colour is ferry number 7 painted", k=3, mode="dense")
+        assert hits[0].document_id == "f7"
+        scores[kind] = [round(p.score, 5) for p in hits]  # ties below the first may order either way
+        lib.close()
+    assert scores["ivfpq"] == scores["flat"]
+
+
 def test_a_library_opens_and_answers_while_another_process_writes(tmp_path: Path) -> None:
     """Opening took SQLite's write lock (to create the schema), so a server could not start
     while `rag index` ran; at the current schema it takes none."""

@@ -46,15 +46,16 @@ Bill Morneau: The budget invests in people and in the economy.
 """
 
 
-def test_the_named_speaker_comes_first(tmp_path: Path) -> None:
+def test_the_named_speaker_comes_first_under_the_hand_set_weights(tmp_path: Path) -> None:
     question = "What did Morneau say about the public debt?"
     plain = Library.open(
-        tmp_path / "a", embedder=FakeEmbedder(), retrieval=RetrievalConfig(speaker_boost=0.0)
+        tmp_path / "a", embedder=FakeEmbedder(), retrieval=RetrievalConfig(speaker_boost=0.0, ranker=None)
     )
     plain.add_text(HEARING, id="hearing", format="labelled")
     assert plain.ask(question, k=3)[0].speaker == "Pierre Poilievre"  # more of the words
     plain.close()
-    lib = Library.open(tmp_path / "b", embedder=FakeEmbedder(), retrieval=RetrievalConfig(speaker_boost=1.0))
+    boosted = RetrievalConfig(speaker_boost=1.0, ranker=None)
+    lib = Library.open(tmp_path / "b", embedder=FakeEmbedder(), retrieval=boosted)
     lib.add_text(HEARING, id="hearing", format="labelled")
     assert lib.ask(question, k=3)[0].speaker == "Bill Morneau"
     lib.close()

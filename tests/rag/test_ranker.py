@@ -40,21 +40,23 @@ def test_json_round_trip_keeps_every_weight(tmp_path: Path):
 
 
 def test_a_ranker_for_other_features_or_versions_is_refused(tmp_path: Path):
-    data = json.loads(default_ranker().to_json())
-    with pytest.raises(ValueError, match="retrain"):
-        LinearRanker.from_json(json.dumps({**data, "features": data["features"][:-1]}))
-    with pytest.raises(ValueError, match="version"):
-        LinearRanker.from_json(json.dumps({**data, "version": 99}))
+    for ranker in (default_ranker(), _only("bm25")):
+        data = json.loads(ranker.to_json())
+        with pytest.raises(ValueError, match="retrain"):
+            parse_ranker(json.dumps({**data, "features": data["features"][:-1]}))
+        with pytest.raises(ValueError, match="version"):
+            parse_ranker(json.dumps({**data, "version": 99}))
     (tmp_path / "bad.json").write_text("{}")
     with pytest.raises(InvalidInput, match="RAG_RANKER"):
         Settings(ranker=str(tmp_path / "bad.json")).library_options(rerank=False)
 
 
-def test_the_shipped_ranker_loads_and_is_opt_in():
-    assert default_ranker().features == FEATURES
-    assert RetrievalConfig().ranker is None
-    assert Settings().library_options(rerank=False)["retrieval"].ranker is None
-    assert Settings(ranker="learned").library_options(rerank=False)["retrieval"].ranker is not None
+def test_the_shipped_trees_rank_by_default_and_none_turns_them_off():
+    shipped = default_ranker()
+    assert isinstance(shipped, TreeRanker) and shipped.features == FEATURES
+    assert RetrievalConfig().ranker == shipped
+    assert Settings().library_options(rerank=False)["retrieval"].ranker == shipped
+    assert Settings(ranker="none").library_options(rerank=False)["retrieval"].ranker is None
 
 
 def test_feature_rows_follow_the_feature_order():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rag.vectors import IndexPolicy, VectorIndex
+from rag.vectors.policy import restructured
 
 DIM = 16
 
@@ -105,9 +106,57 @@ def test_a_filtered_search_returns_only_allowed_ids(kind: str) -> None:
     index = VectorIndex(16)
     index.add(ids, vectors)
     if kind == "ivf":
-        index = index.restructured(8)
+        index = restructured(index, "ivf", 8)
     for allowed in (ids[:3], ids[::2], ids[-5:]):
         found, _ = index.search(vectors[0], 50, allowed=allowed)
         assert len(found) and set(found.tolist()) <= set(allowed.tolist())
     found, _ = index.search(vectors[0], 50, allowed=ids[::2])
     assert len(found) == 50  # a wide filter probes enough lists to fill k
+
+
+def test_ivfpq_past_its_threshold_keeps_ids_removal_filters_and_files(tmp_path: Path) -> None:
+    """Past `ivfpq_min_vectors` the policy quantises; ids, removal, filters and files work as
+    for the other backends, and a retrain reads the exact vectors, not the codes."""
+    flat, ids, vectors = _flat(6_000)
+    policy = IndexPolicy(ivf_min_vectors=1_000, ivfpq_min_vectors=5_000, nprobe=1_000, ivfpq_nprobe=1_000)
+    pq = policy.fit(flat.copy())
+    assert pq.kind == "ivfpq" and pq.lists == IndexPolicy.lists_for(6_000)
+    assert sorted(pq.ids().tolist()) == ids.tolist()
+    hits = sum(int(pq.search(q, 10)[0][0] == i) for q, i in zip(vectors[:50], ids[:50], strict=True))
+    assert hits >= 45  # its own vector is (nearly always) its nearest, though only approximated
+    assert pq.remove(ids[:2]) == 2 and ids[0] not in pq.search(vectors[0], 10)[0]
+    assert sorted(pq.search(vectors[0], 10, allowed=ids[-3:])[0].tolist()) == ids[-3:].tolist()
+    pq.save(tmp_path / "pq.faiss")
+    loaded = VectorIndex.load(tmp_path / "pq.faiss", DIM, nprobe=8)
+    assert loaded.kind == "ivfpq" and len(loaded) == 6_000 - 2
+    # shrinking well below: back to IVF-Flat, from the exact vectors it is handed
+    loaded.remove(ids[2:3_000])
+    asked = []
+    back = policy.fit(loaded, exact=lambda: asked.append(1) or (ids[3_000:], vectors[3_000:]))
+    assert back.kind == "ivf" and asked == [1]
+    np.testing.assert_allclose(back.reconstruct([int(ids[3_000])]), vectors[3_000:3_001])
+
+
+def test_an_approximate_index_is_rescored_with_the_true_vectors() -> None:
+    """IVF-PQ's candidates re-scored exactly: the exact top 10 (nearly always) and true cosines."""
+    from rag.vectors import search_exact
+
+    flat, ids, vectors = _flat(6_000)
+    pq = IndexPolicy(kind="ivfpq", ivfpq_nprobe=1_000).fit(flat.copy())
+    truth = dict(zip(ids.tolist(), vectors, strict=True))
+    exact = lambda found: np.stack([truth[int(i)] for i in found])  # noqa: E731
+    queries = _vectors(40, seed=1)
+    recall = []
+    for q in queries:
+        want_ids, _ = flat.search(q, 10)
+        got_ids, got_scores = search_exact(pq, q, 10, allowed=None, vectors_of=exact)
+        recall.append(len(set(want_ids.tolist()) & set(got_ids.tolist())) / 10)
+        np.testing.assert_allclose(got_scores, exact(got_ids) @ q, rtol=1e-5)
+    raw = np.mean(
+        [len(set(flat.search(q, 10)[0].tolist()) & set(pq.search(q, 10)[0].tolist())) / 10 for q in queries]
+    )
+    assert np.mean(recall) >= 0.95 > raw
+    assert (
+        search_exact(flat, queries[0], 5, allowed=None, vectors_of=exact)[0].tolist()
+        == flat.search(queries[0], 5)[0].tolist()
+    )
