@@ -25,6 +25,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check rag embeddings api tests benchmarks
+	$(BIN)/mypy
 
 test: install lint
 	$(BIN)/python -m pytest

@@ -23,7 +23,7 @@ from .guards import BodyLimit, HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
 from .keys import KeyRing
 from .metrics import Metrics, RequestObserver
-from .routes import ask, documents, health, jobs, page, schema
+from .routes import ask, documents, health, jobs, page, questions, schema, speakers
 from .security import Gate
 from .writes import WriteQueue
 
@@ -85,12 +85,21 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["X-Answerable", "Content-Disposition"],  # the exports of POST /ask
         )
     errors.install(app)
-    routers = [ask.router, documents.router, health.router, jobs.router, page.router, schema.router]
+    routers = [
+        ask.router,
+        documents.router,
+        health.router,
+        jobs.router,
+        speakers.router,
+        questions.router,
+        page.router,
+        schema.router,
+    ]
     if settings.docs:
         routers.append(schema.docs_router)
     for router in routers:

@@ -8,10 +8,8 @@ stdio by `rag mcp` and at `/mcp` (streamable HTTP) by `rag serve` (`api/mcphttp.
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any, TypeVar
 
 from mcp.server import MCPServer
@@ -26,7 +24,7 @@ from rag.library import Library
 from rag.model import Passage
 from rag.settings import Settings
 
-from .schemas import AskResponse, CitationOut, DocumentOut, DocumentSummary
+from .schemas import AskResponse, CitationOut, DocumentOut, DocumentSummary, SpeakerOut
 
 __all__ = ["INSTRUCTIONS", "build"]
 
@@ -75,12 +73,6 @@ class DocumentList(BaseModel):
     documents: list[DocumentSummary]
 
 
-class SpeakerOut(BaseModel):
-    name: str
-    turns: int = Field(description="Turns this speaker has, in all documents.")
-    documents: int = Field(description="Documents this speaker speaks in.")
-
-
 class SpeakerList(BaseModel):
     speakers: list[SpeakerOut]
 
@@ -115,15 +107,6 @@ def _tool(fn: _F) -> _F:
             raise ToolError(f"{type(exc).__name__}: {exc}") from exc
 
     return wrapper  # type: ignore[return-value]
-
-
-def _date_filters(lib: Library, date_from: str | None, date_to: str | None) -> dict[str, str]:
-    """Date filters go to the core when it has them; until then asking for one is an error,
-    never a silently unfiltered answer."""
-    wanted = {k: v for k, v in (("date_from", date_from), ("date_to", date_to)) if v}
-    if wanted and not set(wanted) <= set(inspect.signature(lib.ask).parameters):
-        raise InvalidInput("date_from and date_to are not supported by this server yet: leave them out")
-    return wanted
 
 
 def _fetched(p: Passage, metadata: dict[str, str]) -> FetchedPassage:
@@ -161,7 +144,9 @@ def build(library: Callable[[], Library], settings: Settings) -> MCPServer:
         if not 1 <= k <= settings.max_k:
             raise InvalidInput(f"k must be between 1 and {settings.max_k}")
         if any(len(f or ()) > settings.max_filter_items for f in filters):
-            raise InvalidInput(f"documents and speakers may list at most {settings.max_filter_items} items")
+            raise InvalidInput(
+                f"documents, speakers, kinds and tags may list at most {settings.max_filter_items} items"
+            )
 
     @server.tool(annotations=_READ_ONLY, title="Search quotes")
     @_tool
@@ -202,14 +187,25 @@ def build(library: Callable[[], Library], settings: Settings) -> MCPServer:
         speakers: list[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        kinds: list[str] | None = None,
+        tags: list[str] | None = None,
     ) -> AskResponse:
         """The k passages that best answer a question, as `POST /ask` returns them, with the
         verdict: `answerable` false means nothing here answers it (the passages are only the
-        nearest). `documents`/`speakers` restrict the search; dates are YYYY-MM-DD."""
-        limited(question, k, documents, speakers)
-        lib = library()
-        dates = _date_filters(lib, date_from, date_to)
-        answer = lib.ask(question, k=k, documents=documents or None, speakers=speakers or None, **dates)
+        nearest). `documents`, `speakers` (people, under any of their labels: `list_speakers`),
+        `date_from`/`date_to` (YYYY-MM-DD, inclusive; undated documents drop out), `kinds`
+        and `tags` restrict the search."""
+        limited(question, k, documents, speakers, kinds, tags)
+        answer = library().ask(
+            question,
+            k=k,
+            documents=documents or None,
+            speakers=speakers or None,
+            date_from=date_from or None,
+            date_to=date_to or None,
+            kinds=kinds or None,
+            tags=tags or None,
+        )
         return AskResponse.of(answer)
 
     @server.tool(annotations=_READ_ONLY, title="List documents")
@@ -221,9 +217,10 @@ def build(library: Callable[[], Library], settings: Settings) -> MCPServer:
     @server.tool(annotations=_READ_ONLY, title="List speakers")
     @_tool
     def list_speakers() -> SpeakerList:
-        """Everyone who speaks in the transcripts, with how many turns and documents, most first;
-        the names are what `ask` takes in `speakers`."""
-        return SpeakerList(speakers=[SpeakerOut(**asdict(s)) for s in library().speakers()])
+        """Everyone who speaks in the transcripts, by name: the labels that name them (`aliases`),
+        their turns, documents and parts (interviewer, guest …). A name or any alias is what
+        `ask` takes in `speakers`."""
+        return SpeakerList(speakers=[SpeakerOut.model_validate(p) for p in library().speakers()])
 
     @server.tool(annotations=_READ_ONLY, title="Read turns")
     @_tool

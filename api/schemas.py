@@ -27,6 +27,21 @@ class AskRequest(BaseModel):
         json_schema_extra={"minItems": 1},
     )
     mode: Literal["hybrid", "dense", "bm25"] | None = Field(default=None, description="Default: hybrid.")
+    date_from: str | None = Field(default=None, description="Only documents dated on or after (YYYY-MM-DD).")
+    date_to: str | None = Field(default=None, description="Only documents dated on or before (YYYY-MM-DD).")
+    kinds: list[str] | None = Field(
+        default=None,
+        description="Only these kinds: interview, briefing, hearing, meeting, podcast, other (not empty).",
+        json_schema_extra={"minItems": 1},
+    )
+    tags: list[str] | None = Field(
+        default=None,
+        description="Only documents with any of these tags (not empty).",
+        json_schema_extra={"minItems": 1},
+    )
+    group_by: Literal["document"] | None = Field(
+        default=None, description="Also return the passages grouped per document, in date order."
+    )
 
 
 NO_CONTROL = {"pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]+$"}  # in the schema; guards.PathGuard enforces it (400)
@@ -69,7 +84,8 @@ class PassageOut(_FromCore):
     highlight: SpanOut | None = None
     speakers: list[str] = Field(default=[], description="Everyone who speaks inside the quote, in order.")
     url: str = Field(default="", description="The permalink: the transcript opened at the quote.")
-    document_date: str | None = Field(default=None, description="The document's date, when it has one.")
+    document_date: str | None = Field(default=None, description="The document's date (YYYY-MM-DD).")
+    person: str | None = Field(default=None, description="The person the speaker label names.")
     media_url: str | None = Field(
         default=None, description="The recording at the quote (`#t=SECONDS`), when there is one."
     )
@@ -78,6 +94,13 @@ class PassageOut(_FromCore):
     @computed_field(description="The same as `act` (its name before acts and speakers' roles were split).")
     def role(self) -> str:
         return self.act
+
+
+class GroupOut(_FromCore):
+    document_id: str
+    document_title: str
+    document_date: str | None
+    passages: list[PassageOut]
 
 
 class EvidenceOut(_FromCore):
@@ -95,13 +118,22 @@ class AskResponse(_FromCore):
     )
     similarity: float | None = Field(description="The best passage's cosine similarity to the question.")
     evidence: EvidenceOut | None = Field(description="What the verdict rests on; null in bm25 mode.")
+    groups: list[GroupOut] | None = Field(
+        default=None, description='With "group_by": "document": the passages per document, by date.'
+    )
 
     @classmethod
-    def of(cls, answer: Answer) -> AskResponse:
-        """With each passage's citation line, which `rag.exports` writes."""
+    def of(cls, answer: Answer, *, grouped: bool = False) -> AskResponse:
+        """With each passage's citation line, which `rag.exports` writes; `groups` only when
+        the question asked for them (`group_by`), else null."""
         out = cls.model_validate(answer)
         for passage, core in zip(out.passages, answer, strict=True):
             passage.citation = exports.citation(core)
+        if not grouped:
+            out.groups = None
+        for group, core_group in zip(out.groups or (), answer.groups, strict=True):
+            for passage, core in zip(group.passages, core_group.passages, strict=True):
+                passage.citation = exports.citation(core)
         return out
 
 
@@ -126,6 +158,9 @@ class DocumentSummary(_FromCore):
     content_hash: str
     source: str | None
     added_at: str
+    date: str | None = None
+    kind: str | None = None
+    tags: list[str] = []
 
 
 class TurnOut(_FromCore):
@@ -154,6 +189,60 @@ class DocumentOut(_FromCore):
     speakers: list[str]
     roles: dict[str, str] = Field(description="Each speaker's part: interviewer, guest, reporter, official…")
     turns: list[TurnOut]
+
+
+class MetadataIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    metadata: dict[str, str | list[str] | None] = Field(
+        description="Keys to set (date YYYY-MM-DD, kind, tags, source_url, or any other); null removes one."
+    )
+
+
+class SpeakerOut(_FromCore):
+    name: str
+    aliases: list[str]
+    documents: int
+    turns: int
+    roles: list[str]
+
+
+class SpeakersOut(BaseModel):
+    speakers: list[SpeakerOut]
+
+
+class SpeakerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    aliases: list[str] = Field(min_length=1, description="Labels (or names) that name this person.")
+    document: str | None = Field(default=None, description="Only in this document; default: everywhere.")
+
+
+class AnswerStartOut(_FromCore):
+    quote: str
+    start: int
+    end: int
+    speaker: str | None
+    person: str | None = None
+
+
+class QuestionOut(_FromCore):
+    text: str
+    document_id: str
+    document_title: str
+    start: int
+    end: int
+    turn_index: int
+    speaker: str | None
+    person: str | None
+    date: str | None
+    score: float | None
+    timestamp: str | None = None
+    answer: AnswerStartOut | None
+
+
+class QuestionsOut(BaseModel):
+    questions: list[QuestionOut]
 
 
 class AddResponse(_FromCore):

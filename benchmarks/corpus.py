@@ -73,15 +73,16 @@ def questions(shared: Path) -> list[str]:
     return out
 
 
-def build(data_dir: Path, chunks: int, embedder) -> Library:  # type: ignore[no-untyped-def]
-    """Open `data_dir`, indexing the corpus into it first unless it already holds enough chunks."""
+def build(data_dir: Path, chunks: int, embedder, unique: int = 10_000) -> Library:  # type: ignore[no-untyped-def]
+    """Open `data_dir`, indexing the corpus into it first unless it already holds enough chunks
+    (real documents worth about `unique` chunks, then copies)."""
     lib = Library.open(data_dir, embedder=embedder)
     have = lib.status().chunks
     if have >= chunks * 0.95:
         return lib
     start, done = time.perf_counter(), 0
     with lib.batch():
-        for source, n in sources(shared_dir(), chunks):
+        for source, n in sources(shared_dir(), chunks, unique=unique):
             lib.add_source(source)
             done += n
             rate = done / (time.perf_counter() - start)

@@ -50,6 +50,17 @@ Model = Annotated[
 ]
 
 
+DateFrom = Annotated[
+    str | None, typer.Option("--date-from", help="Only documents dated on or after YYYY-MM-DD.")
+]
+DateTo = Annotated[
+    str | None, typer.Option("--date-to", help="Only documents dated on or before YYYY-MM-DD.")
+]
+Kinds = Annotated[
+    list[str] | None, typer.Option("--kind", help="Only these kinds (interview, briefing, hearing, …).")
+]
+Tags = Annotated[list[str] | None, typer.Option("--tag", help="Only documents with any of these tags.")]
+
 Backend = Annotated[
     str | None,
     typer.Option("--backend", help="onnx, onnx-int8 or torch [default: $RAG_BACKEND, else onnx]"),
@@ -267,6 +278,13 @@ def ask(
         list[str] | None, typer.Option("--speaker", "-s", help="Only passages spoken by these speakers.")
     ] = None,
     mode: Annotated[str | None, typer.Option(help=f"One of {', '.join(MODES)} [default: hybrid].")] = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    kind: Kinds = None,
+    tag: Tags = None,
+    group_by: Annotated[
+        str | None, typer.Option("--group-by", help="document: passages per document, in date order.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the same as --format json).")] = False,
     format: Annotated[
         str | None,
@@ -281,9 +299,26 @@ def ask(
         raise InvalidInput(f"unknown --format {format!r}; one of {', '.join(exports.FORMATS)}")
     with _open(_settings(data_dir, model, backend), with_model=mode != "bm25", rerank=True) as lib:
         chosen = cast(Mode | None, mode)  # Library.ask refuses a mode it does not know
-        answer = lib.ask(question, k=k, documents=document or None, speakers=speaker or None, mode=chosen)
+        answer = lib.ask(
+            question,
+            k=k,
+            documents=document or None,
+            speakers=speaker or None,
+            mode=chosen,
+            date_from=date_from,
+            date_to=date_to,
+            kinds=kind or None,
+            tags=tag or None,
+            group_by=group_by,
+        )
     if as_json or format is not None:  # json: the shape of HTTP's /ask
         typer.echo(exports.render(answer, format or "json"), nl=False)
+        return
+    if group_by:
+        for group in answer.groups:
+            out.print(f"[bold]{group.document_date or 'undated'}[/bold]  {escape(group.document_title)}")
+            for rank, p in enumerate(group.passages, 1):
+                _render(p, rank)
         return
     if not answer.passages:
         out.print("No passages found: the library is empty or nothing matches.")
@@ -295,10 +330,30 @@ def ask(
 
 @app.command()
 def documents(
+    document_id: Annotated[str | None, typer.Argument(help="With --set: the document to change.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE", help="Set metadata (date, kind, tags, source_url …)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """List indexed documents."""
+    """List indexed documents, or change one's metadata (`--set date=2023-06-05 ID`)."""
+    if set_:
+        if document_id is None:
+            raise InvalidInput("--set needs the id of the document to change")
+        changes: dict[str, str | list[str] | None] = {}
+        for item in set_:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise InvalidInput(f"--set {item!r}: expected KEY=VALUE (an empty VALUE removes the key)")
+            changes[key.strip()] = value.strip() or None
+        with _open(_settings(data_dir), with_model=False) as lib:
+            metadata = lib.set_metadata(document_id, changes)
+        typer.echo(json.dumps(metadata, ensure_ascii=False, indent=2))
+        return
+    if document_id is not None:
+        raise InvalidInput("a document id is only taken with --set KEY=VALUE")
     with _open(_settings(data_dir), with_model=False) as lib:
         infos = lib.documents()
     if as_json:
@@ -307,7 +362,101 @@ def documents(
     if not infos:
         out.print("No documents. Add some with `rag index PATH`.")
     for i in infos:
-        typer.echo(f"{i.id}\t{i.format}\t{i.turn_count} turns\t{i.chunk_count} chunks\t{i.title}")
+        typer.echo(
+            f"{i.id}\t{i.format}\t{i.turn_count} turns\t{i.chunk_count} chunks\t{i.date or '-'}\t"
+            f"{i.kind or '-'}\t{i.title}"
+        )
+
+
+speakers_app = typer.Typer(help="People who speak in the library, and their aliases.", no_args_is_help=False)
+app.add_typer(speakers_app, name="speakers")
+
+
+@speakers_app.callback(invoke_without_command=True)
+def speakers(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """List everyone who speaks: name, labels, documents, turns, parts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open(_settings(data_dir), with_model=False) as lib:
+        people = lib.speakers()
+    if as_json:  # the shape of HTTP's /speakers
+        typer.echo(json.dumps({"speakers": [asdict(p) for p in people]}, ensure_ascii=False, indent=2))
+        return
+    if not people:
+        out.print("No speakers yet. Add transcripts with `rag index PATH`.")
+    for p in people:
+        aliases = ", ".join(p.aliases)
+        typer.echo(f"{p.name}\t{p.documents} documents\t{p.turns} turns\t{', '.join(p.roles)}\t{aliases}")
+
+
+@speakers_app.command("alias")
+def speakers_alias(
+    label: Annotated[str, typer.Argument(help="A speaker label as written (`MR. KIRBY`) or a name.")],
+    name: Annotated[str, typer.Argument(help="The person it names (`John Kirby`).")],
+    document: Annotated[
+        str | None, typer.Option("--document", "-d", help="Only in this document [default: in all].")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Say that LABEL names NAME, in one document or in all (also those added later)."""
+    with _open(_settings(data_dir), with_model=False) as lib:
+        n = lib.alias(label, name, document=document)
+    err.print(f"{escape(label)} names {escape(name)}: {n} label{'s' if n != 1 else ''} linked")
+
+
+@app.command()
+def questions(
+    text: Annotated[
+        str | None, typer.Argument(help="Find questions like this [default: list by date].")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=100, help="How many questions.")] = 10,
+    speaker: Annotated[
+        list[str] | None, typer.Option("--speaker", "-s", help="Asked by this person or label.")
+    ] = None,
+    document: Annotated[
+        list[str] | None, typer.Option("--document", "-d", help="In these documents.")
+    ] = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    kind: Kinds = None,
+    tag: Tags = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = None,
+    model: Model = None,
+    backend: Backend = None,
+) -> None:
+    """Search the questions that were asked: who asked, where, when, and how the answer began."""
+    with _open(_settings(data_dir, model, backend), with_model=bool(text)) as lib:
+        found = lib.questions(
+            text,
+            k,
+            documents=document or None,
+            speakers=speaker or None,
+            date_from=date_from,
+            date_to=date_to,
+            kinds=kind or None,
+            tags=tag or None,
+        )
+    if as_json:  # the shape of HTTP's /questions
+        typer.echo(json.dumps({"questions": [asdict(q) for q in found]}, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        out.print("No questions found.")
+    for rank, q in enumerate(found, 1):
+        who = escape(q.person or q.speaker or "unknown")
+        out.print(
+            f"[bold]{rank}.[/bold] {who} [dim]{q.date or 'undated'} {escape(q.document_id)} "
+            f"{q.start}–{q.end}[/dim]"
+        )
+        out.print(f"   [cyan]Q[/cyan] [italic]{escape(' '.join(q.text.split()))}[/italic]")
+        if q.answer is not None:
+            answerer = escape(q.answer.person or q.answer.speaker or "")
+            out.print(f"   [green]A[/green] {answerer}: “{escape(' '.join(q.answer.quote.split()))}”")
+        out.print("")
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """`Client(url)`: a remote server used like a local `Library`.
 
 The same methods and return types (an `Answer` of `Passage`s, `Document`, `DocumentInfo`,
-`AddResult`), and the server's errors raised as the same `rag.errors` types, so code written
+`Person`, `AddResult`), and the server's errors raised as the same `rag.errors` types, so code written
 against a `Library` runs against a server by changing one line.
 """
 
@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 import httpx
 
+from .catalog import Person
 from .errors import Busy, Damaged, IndexMismatch, InvalidInput, NotFound, RagError
 from .library import AddResult
-from .model import Answer, Citation, Document, DocumentInfo, Evidence, Passage, Span, Turn
+from .model import Answer, Citation, Document, DocumentGroup, DocumentInfo, Evidence, Passage, Span, Turn
 
 __all__ = ["Client", "Unauthorized"]
 
@@ -72,16 +73,23 @@ class Client:
         documents: Collection[str] | None = None,
         speakers: Collection[str] | None = None,
         mode: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        kinds: Collection[str] | None = None,
+        tags: Collection[str] | None = None,
+        group_by: str | None = None,
     ) -> Answer:
         """As `Library.ask`: the passages that best answer `question`, with the verdict."""
         body: dict[str, Any] = {"question": question, "k": k}
-        if documents is not None:
-            body["documents"] = list(documents)
-        if speakers is not None:
-            body["speakers"] = list(speakers)
-        if mode is not None:
-            body["mode"] = mode
+        lists = {"documents": documents, "speakers": speakers, "kinds": kinds, "tags": tags}
+        body.update({name: list(items) for name, items in lists.items() if items is not None})
+        values = {"mode": mode, "date_from": date_from, "date_to": date_to, "group_by": group_by}
+        body.update({name: value for name, value in values.items() if value is not None})
         return _answer(self._call("POST", "/ask", json=body).json())
+
+    def speakers(self) -> list[Person]:
+        """As `Library.speakers`: everyone who speaks, by name, with their labels."""
+        return [_person(d) for d in self._call("GET", "/speakers").json()["speakers"]]
 
     def documents(self) -> list[DocumentInfo]:
         return [_info(d) for d in self._call("GET", "/documents").json()]
@@ -168,8 +176,9 @@ def _passage(d: dict[str, Any]) -> Passage:
         highlight=Span(highlight["start"], highlight["end"]) if highlight else None,
         speakers=tuple(d.get("speakers", ())),
         url=d.get("url", ""),
-        document_date=d.get("document_date"),
         media_url=d.get("media_url"),
+        document_date=d.get("document_date"),
+        person=d.get("person"),
     )
 
 
@@ -181,7 +190,20 @@ def _answer(d: dict[str, Any]) -> Answer:
         answerable=d["answerable"],
         confidence=d.get("confidence"),
         evidence=Evidence(e["similarity"], e["coverage"], e["unknown"]) if e else None,
+        groups=tuple(
+            DocumentGroup(
+                g["document_id"],
+                g["document_title"],
+                g.get("document_date"),
+                tuple(_passage(p) for p in g["passages"]),
+            )
+            for g in d.get("groups") or ()
+        ),
     )
+
+
+def _person(d: dict[str, Any]) -> Person:
+    return Person(d["name"], tuple(d["aliases"]), d["documents"], d["turns"], tuple(d["roles"]))
 
 
 def _info(d: dict[str, Any]) -> DocumentInfo:
@@ -194,6 +216,9 @@ def _info(d: dict[str, Any]) -> DocumentInfo:
         chunk_count=d["chunk_count"],
         source=d.get("source"),
         added_at=d.get("added_at", ""),
+        date=d.get("date"),
+        kind=d.get("kind"),
+        tags=tuple(d.get("tags", ())),
     )
 
 

@@ -23,6 +23,7 @@ __all__ = ["COLUMNS", "FORMATS", "NOT_ANSWERED", "Export", "citation", "render"]
 COLUMNS = (
     "quote",
     "speaker",
+    "person",
     "question",
     "question_speaker",
     "document_id",
@@ -46,8 +47,9 @@ def _oneline(text: str) -> str:
 
 def citation(p: Passage) -> str:
     """`Speaker, answering Asker: “question” — Title, date, timestamp, link`: what a quote is
-    cited with (the page's Copy citation, the Markdown sheet)."""
-    who = p.speaker or ""
+    cited with (the page's Copy citation, the Markdown sheet). The speaker by the person their
+    label names (`rag.people`), where known: "Mira Holt" rather than "MS. HOLT"."""
+    who = p.person or p.speaker or ""
     if p.question is not None:
         asker = f" {p.question.speaker}" if p.question.speaker else ""
         who = f"{who}, answering{asker}" if who else f"Answering{asker}"
@@ -58,16 +60,19 @@ def citation(p: Passage) -> str:
 
 
 def to_json(answer: Answer) -> str:
-    """The shape of HTTP's `/ask` body (less the page-only fields)."""
-    return (
-        json.dumps({**asdict(answer), "similarity": answer.similarity}, ensure_ascii=False, indent=2) + "\n"
-    )
+    """The shape of HTTP's `/ask` body (less the page-only fields); `groups` only when the
+    answer was grouped (`group_by`)."""
+    body = {**asdict(answer), "similarity": answer.similarity}
+    if not answer.groups:
+        body.pop("groups")
+    return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
 
 
 def _row(p: Passage, answerable: bool) -> dict[str, object]:
     return {
         "quote": p.quote,
         "speaker": p.speaker or "",
+        "person": p.person or "",
         "question": p.question.text if p.question else "",
         "question_speaker": (p.question.speaker or "") if p.question else "",
         "document_id": p.document_id,
@@ -120,8 +125,8 @@ def to_ris(answer: Answer) -> str:
     records = []
     for p in answer:
         lines = ["TY  - GEN", f"TI  - {_oneline(p.document_title or p.document_id)}"]
-        if p.speaker:
-            lines.append(f"AU  - {p.speaker}")
+        if p.person or p.speaker:
+            lines.append(f"AU  - {p.person or p.speaker}")
         lines += _ris_date(p.document_date)
         lines.append(f"N1  - {_oneline(p.quote)}")
         if p.question is not None:

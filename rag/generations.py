@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,6 +66,8 @@ class ReadCache:
     """Question turns as cited: the same questions are cited again and again."""
     cited_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
     """The tokens of each answer turn's thread of questions, for the ranker."""
+    chunks: dict[str, Any] = field(default_factory=dict)
+    """Each document's chunks as arrays (`rag.filters.ChunkTable`): what filters select from."""
 
     def without(self, changed: set[str]) -> ReadCache:
         """A copy for the next generation, less the `changed` documents' entries.
@@ -89,6 +92,7 @@ class ReadCache:
             {d: i for d, i in last_exchange.items() if d not in changed},
             {k: v for k, v in citations.items() if k[0] not in changed},
             {k: v for k, v in cited_terms.items() if k[0] not in changed},
+            {d: c for d, c in self.chunks.copy().items() if d not in changed},
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +18,16 @@ import numpy as np
 from embeddings import Embedder
 
 from . import links
+from .catalog import Person
 from .chunking import ChunkingConfig
+from .docmeta import edit
 from .errors import IndexMismatch, InvalidInput, NotFound, RagError
+from .filters import document_filter
 from .ingest import DEFAULT_MAX_BYTES, Source, from_text, read_file, walk
-from .model import Answer, Document, DocumentInfo, Passage, SpeakerInfo
+from .model import Answer, Document, DocumentInfo, Passage, group_by_document
 from .prepare import AddResult, CacheLookup, ChunkProgress, Encode, Prepared, embed, prepare, vectors_for
 from .publisher import Publisher
+from .questions import AskedQuestion, find_questions
 from .rerank import Reranker
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
 from .store import ChunkRow, Store
@@ -447,9 +451,16 @@ class Library:
         documents: Collection[str] | None = None,
         speakers: Collection[str] | None = None,
         mode: Mode | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        kinds: Collection[str] | None = None,
+        tags: Collection[str] | None = None,
+        group_by: str | None = None,
     ) -> Answer:
         """The `k` passages that best answer `question`, each quoted exactly and cited, with a
-        verdict on whether they answer it. `documents` and `speakers` restrict the search."""
+        verdict on whether they answer it. `documents`, `speakers` (people, through all their
+        labels), `date_from`/`date_to` (inclusive `YYYY-MM-DD`), `kinds` and `tags` restrict
+        the search; `group_by="document"` also returns the passages per document, by date."""
         question = question.strip() if question else ""
         if not question:
             raise InvalidInput("the question is empty")
@@ -457,6 +468,9 @@ class Library:
             raise InvalidInput(f"k must be at least 1, got {k}")
         if mode is not None and mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if group_by not in (None, "document"):
+            raise InvalidInput(f"group_by must be 'document', got {group_by!r}")
+        where = document_filter(documents, date_from, date_to, kinds, tags)
         mode = mode or self.retrieval.mode
         query = self._require_embedder().embed_query(question) if mode != "bm25" else None
         with self.store.reading() as view:
@@ -464,18 +478,81 @@ class Library:
             retriever = Retriever(
                 view, snap.vectors, snap.lexical, self.retrieval, snap.cache, reranker=self.reranker
             )
-            answer = retriever.search(question, query, k, documents=documents, speakers=speakers, mode=mode)
+            answer = retriever.search(question, query, k, speakers=speakers, mode=mode, where=where)
             metadata = {d: view.metadata(d) for d in {p.document_id for p in answer}}
-        return links.annotate(answer, metadata, self.public_url)
+        answer = links.annotate(answer, metadata, self.public_url)
+        if group_by == "document":  # after the links, so the grouped passages carry them too
+            answer = replace(answer, groups=group_by_document(answer.passages))
+        return answer
 
     def passage(self, document_id: str, start: int, end: int) -> Passage:
         """The quote `start..end` of a document, cited as `ask` cites it (for a passage id)."""
-        return links.at_span(self.document(document_id), start, end, base=self.public_url)
-
-    def speakers(self) -> list[SpeakerInfo]:
-        """Everyone who speaks in the library, with their turns and documents counted."""
         with self.store.reading() as view:
-            return view.speakers()
+            doc = view.document(document_id)
+            if doc is None:
+                raise NotFound(f"no document with id {document_id!r}")
+            names = view.speaker_names(document_id)
+        passage = links.at_span(doc, start, end, base=self.public_url)
+        return replace(passage, person=names.get(passage.speaker) if passage.speaker else None)
+
+    def questions(
+        self,
+        text: str | None = None,
+        k: int = 10,
+        *,
+        documents: Collection[str] | None = None,
+        speakers: Collection[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        kinds: Collection[str] | None = None,
+        tags: Collection[str] | None = None,
+    ) -> list[AskedQuestion]:
+        """The questions asked (`rag.questions`): the `k` closest to `text`, or without it the
+        first `k` in date order; `speakers` are the askers."""
+        text = (text or "").strip() or None
+        if k < 1:
+            raise InvalidInput(f"k must be at least 1, got {k}")
+        where = document_filter(documents, date_from, date_to, kinds, tags)
+        query = self._require_embedder().embed_query(text) if text and self.embedder is not None else None
+        with self.store.reading() as view:
+            snap = self._publisher.snapshot(view)
+            retriever = Retriever(view, snap.vectors, snap.lexical, self.retrieval, snap.cache)
+            return find_questions(retriever, text, query, k, where=where, speakers=speakers)
+
+    def speakers(self) -> list[Person]:
+        """Everyone who speaks in the library, as people: names, labels, counts, parts."""
+        with self.store.reading() as view:
+            return view.people()
+
+    def alias(self, label: str, name: str, *, document: str | None = None) -> int:
+        """Say that `label` names the person `name`, in `document` or in every document (now
+        and when documents are added later). Returns how many labels now name them."""
+        label, name = " ".join(label.split()), " ".join(name.split())
+        for text in (label, name, document or ""):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput(f"{text!r} holds an unpaired surrogate") from None
+        if not label or not name:
+            raise InvalidInput("a speaker alias needs a label and a name")
+        if len(label) > 200 or len(name) > 200:
+            raise InvalidInput("a speaker label or name is longer than 200 characters")
+        with self._writing():
+            if document is not None and self.store.fingerprint(document) is None:
+                raise NotFound(f"no document with id {document!r}")
+            return self.store.alias(label, name, document)
+
+    def set_metadata(self, document_id: str, changes: dict[str, str | list[str] | None]) -> dict[str, str]:
+        """Change a document's metadata (`date`, `kind`, `tags`, `source_url`, or any other
+        key; None removes one). Kept when the document is replaced. Returns the metadata."""
+        with self._writing():
+            doc = self.store.document(document_id)
+            if doc is None:
+                raise NotFound(f"no document with id {document_id!r}")
+            metadata = edit(doc.metadata, changes)
+            stored = {k: (None if v is None else metadata.get(k)) for k, v in changes.items()}
+            self.store.set_metadata(document_id, metadata, stored)
+            return metadata
 
     def candidates(
         self,

@@ -87,8 +87,9 @@ def parse_passage_id(value: str) -> tuple[str, int, int]:
 
 
 def annotate(answer: Answer, metadata: dict[str, dict[str, str]], base: str | None = None) -> Answer:
-    """Each passage with its permalink, its document's date and its moment in the recording;
-    `metadata` holds each cited document's metadata by id."""
+    """Each passage with its permalink and its moment in the recording; `metadata` holds each
+    cited document's metadata by id. (The document's date comes with the passage, from the
+    catalogue: `rag.catalog`.)"""
     return replace(answer, passages=tuple(link(p, metadata.get(p.document_id, {}), base) for p in answer))
 
 
@@ -97,7 +98,6 @@ def link(passage: Passage, metadata: dict[str, str], base: str | None = None) ->
     return replace(
         passage,
         url=permalink(passage.document_id, passage.start, passage.end, asked=asked, base=base),
-        document_date=metadata.get("date") or None,
         media_url=moment(metadata.get("media_url"), passage.timestamp),
     )
 
@@ -129,6 +129,7 @@ def at_span(doc: Document, start: int, end: int, *, base: str | None = None) -> 
         question=cites[-1] if cites else None,
         thread=cites,
         timestamp=turn.timestamp,
+        document_date=doc.metadata.get("date") or None,  # as `rag.docmeta.describe` set it
         speakers=tuple(
             dict.fromkeys(
                 t.speaker

@@ -13,12 +13,13 @@ __all__ = [
     "Chunk",
     "Citation",
     "Document",
+    "DocumentGroup",
     "DocumentInfo",
     "Evidence",
     "Passage",
     "Span",
-    "SpeakerInfo",
     "Turn",
+    "group_by_document",
     "thread",
 ]
 
@@ -145,10 +146,12 @@ class Passage:
     speakers: tuple[str, ...] = ()
     """Everyone who speaks inside the quote, in order: a passage may join the short turns of
     one exchange (several people answering one question in a meeting)."""
+    document_date: str | None = None
+    """The document's date (`YYYY-MM-DD`), where known."""
+    person: str | None = None
+    """The person the speaker's label names (`rag.people`), where known."""
     url: str = ""
     """The permalink: the transcript opened at the quote (`rag.links.permalink`)."""
-    document_date: str | None = None
-    """The document's `date` metadata, when it has one."""
     media_url: str | None = None
     """The recording at the quote's moment (`…#t=SECONDS`), when the document has a recording
     and the turn a timestamp."""
@@ -167,6 +170,31 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentGroup:
+    """One document's passages of an answer: a person's words on a topic, over time."""
+
+    document_id: str
+    document_title: str
+    document_date: str | None
+    passages: tuple[Passage, ...]
+
+
+def group_by_document(passages: Sequence[Passage]) -> tuple[DocumentGroup, ...]:
+    """Passages per document, documents in date order (undated ones last, by best passage),
+    each document's passages in the order they are said."""
+    by_doc: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.document_id, []).append(p)
+    best = {d: max(p.score for p in ps) for d, ps in by_doc.items()}
+    groups = [
+        DocumentGroup(d, ps[0].document_title, ps[0].document_date, tuple(sorted(ps, key=lambda p: p.start)))
+        for d, ps in by_doc.items()
+    ]
+    groups.sort(key=lambda g: (g.document_date is None, g.document_date or "", -best[g.document_id]))
+    return tuple(groups)
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What `ask` returns: the passages, and whether they answer the question at all.
 
@@ -181,6 +209,8 @@ class Answer:
     without dense scores."""
     evidence: Evidence | None = None
     """What the verdict rests on; None without dense scores."""
+    groups: tuple[DocumentGroup, ...] = ()
+    """With `group_by="document"`: the passages per document, in date order (undated last)."""
 
     @property
     def similarity(self) -> float | None:
@@ -209,12 +239,7 @@ class DocumentInfo:
     chunk_count: int
     source: str | None = None
     added_at: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class SpeakerInfo:
-    """A speaker as the store knows them: how many turns, in how many documents."""
-
-    name: str
-    turns: int
-    documents: int
+    date: str | None = None
+    """When the conversation took place or was published (`YYYY-MM-DD`), where known."""
+    kind: str | None = None
+    tags: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ import numpy as np
 from embeddings import Progress
 
 from .chunking import ChunkingConfig, chunk_document
+from .docmeta import describe
 from .ingest import Source, read_file
 from .model import Chunk, Document
 from .store import text_hash
@@ -73,8 +74,12 @@ class Prepared:
 
 
 def prepare(source: Source, chunking: ChunkingConfig, *, format: str | None = None) -> Prepared:
-    """Chunk a parsed source (no vectors yet)."""
-    return Prepared(source, tuple(chunk_document(source.document, chunking)), format)
+    """Chunk a parsed source (no vectors yet), its metadata described first (`date`, `kind`,
+    `tags`, `source_url`: `rag.docmeta`), wherever it is prepared."""
+    doc = source.document
+    doc = replace(doc, metadata=describe(doc.metadata, title=doc.title, name=doc.id, roles=doc.roles))
+    source = replace(source, document=doc)
+    return Prepared(source, tuple(chunk_document(doc, chunking)), format)
 
 
 def prepare_file(

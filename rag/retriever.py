@@ -10,6 +10,7 @@ import numpy as np
 
 from . import rerank
 from .chunking import sentences
+from .filters import Allowed, DocumentFilter, allowed_chunks
 from .fusion import FUSIONS, Ranked
 from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
@@ -124,12 +125,16 @@ class Retriever:
         documents: Collection[str] | None = None,
         speakers: Collection[str] | None = None,
         mode: Mode | None = None,
+        where: DocumentFilter | None = None,
     ) -> Answer:
+        """`documents`, `where` (dates, kinds, tags) and `speakers` (people, through all their
+        labels) restrict the search."""
         mode = mode or self.config.mode
         if mode != "bm25" and query is None:
             raise ValueError(f"mode {mode!r} needs a query vector")
         want = max(self.config.candidates, k * 10)
-        dense, lexical, fused, rows = self._gather(question, query, want, documents, speakers, mode)
+        allowed = self.allowed(documents, speakers, where)
+        dense, lexical, fused, rows = self._gather(question, query, want, allowed, mode)
         if mode == "hybrid" and self.config.ranker is not None:
             ids, features = self._features(question, dense, lexical, fused, rows)
             scores = self.config.ranker.score(feature_rows(features))
@@ -143,10 +148,22 @@ class Retriever:
         hits = [(rows[i], s) for i, s in fused.items() if i in rows]
         spans = self._assemble(hits)
         spans.sort(key=lambda s: -s.score)
-        spans = self._shown_once(self._diversify(self._grow(spans[: k * 3])), question, speakers)
+        spans = self._shown_once(self._diversify(self._grow(spans[: k * 3])), question, allowed)
         spans = rerank.rerank(self.reranker, question, spans, self.store.text_span)
         terms, passages, passage_terms = self._highlight(self._passages(spans[:k]), question)
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
+
+    def allowed(
+        self,
+        documents: Collection[str] | None = None,
+        speakers: Collection[str] | None = None,
+        where: DocumentFilter | None = None,
+        acts: Collection[str] | None = None,
+    ) -> Allowed | None:
+        """The chunks a filtered search may return (None: all of them)."""
+        if documents is not None:
+            where = replace(where or DocumentFilter(), documents=documents)
+        return allowed_chunks(self.store, self._cache, where, speakers, acts)
 
     def _reweigh(self, fused: dict[int, float], rows: dict[int, ChunkRow]) -> None:
         """Questions, backchannels and procedure, and commentary after the interview's last
@@ -175,7 +192,7 @@ class Retriever:
     ) -> list[tuple[ChunkRow, dict[str, float]]]:
         """Every hybrid candidate chunk with the ranker's features: what a ranker learns from."""
         dense, lexical, fused, rows = self._gather(
-            question, query, self.config.candidates, documents, speakers, "hybrid"
+            question, query, self.config.candidates, self.allowed(documents, speakers), "hybrid"
         )
         ids, features = self._features(question, dense, lexical, fused, rows)
         return [(rows[i], f) for i, f in zip(ids, features, strict=True)]
@@ -185,14 +202,11 @@ class Retriever:
         question: str,
         query: np.ndarray | None,
         want: int,
-        documents: Collection[str] | None,
-        speakers: Collection[str] | None,
+        filtered: Allowed | None,
         mode: Mode,
     ) -> tuple[Ranked, Ranked, dict[int, float], dict[int, ChunkRow]]:
         """Both searches (those the mode uses), their fusion, and the candidates' rows."""
-        allowed = (
-            self.store.chunk_ids(documents=documents, speakers=speakers) if documents or speakers else None
-        )
+        allowed = None if filtered is None else filtered.ids
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
         exact = lambda ids: self.store.chunk_vectors(ids, self.vectors.dimension)  # noqa: E731
         dense = (
@@ -343,6 +357,10 @@ class Retriever:
             evidence=Evidence(*(round(v, 4) for v in (found.similarity, found.coverage, found.unknown))),
         )
 
+    def turns(self, document_id: str) -> tuple[Turn, ...]:
+        """A document's turns, cached for the generation."""
+        return self._turns(document_id)
+
     def _turns(self, document_id: str) -> tuple[Turn, ...]:
         turns = self._cache.turns.get(document_id)
         if turns is None:
@@ -468,9 +486,7 @@ class Retriever:
                 end = nxt.end
         return replace(span, end=end) if end != span.end else span
 
-    def _shown_once(
-        self, spans: list[_Span], question: str, speakers: Collection[str] | None = None
-    ) -> list[_Span]:
+    def _shown_once(self, spans: list[_Span], question: str, allowed: Allowed | None = None) -> list[_Span]:
         """A question whose answer ranks above it is shown already, as that answer's citation;
         one that only asks (every sentence a question) gives its place to its answer: who asks
         what was asked wants what was said back (within the speakers asked for). A question
@@ -497,7 +513,8 @@ class Retriever:
                     else:
                         answer = self._answer_of(span, turns)
                         if answer is not None and (
-                            not speakers or turns[answer.turn_index].speaker in speakers
+                            allowed is None
+                            or allowed.speaks(answer.document_id, turns[answer.turn_index].speaker)
                         ):
                             if any(_overlap(answer, o) for o in spans if o is not span):
                                 continue  # its answer is quoted already
@@ -575,6 +592,8 @@ class Retriever:
 
     def _passages(self, spans: list[_Span]) -> list[Passage]:
         titles: dict[str, str] = {}
+        dates = self.store.dates(s.document_id for s in spans)
+        names = {d: self.store.speaker_names(d) for d in dates}
         out = []
         for span in spans:
             doc_turns = self._turns(span.document_id)
@@ -596,6 +615,8 @@ class Retriever:
                     question=cites[-1] if cites else None,
                     thread=cites,
                     timestamp=turn.timestamp,
+                    document_date=dates.get(span.document_id),
+                    person=names[span.document_id].get(turn.speaker) if turn.speaker else None,
                     speakers=tuple(
                         dict.fromkeys(
                             t.speaker

@@ -13,7 +13,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,12 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
+from . import docmeta, people
+from .catalog import CatalogView, CatalogWriter, to_v6
 from .errors import Damaged, IndexMismatch
-from .model import Chunk, Document, DocumentInfo, SpeakerInfo, Turn
+from .model import Chunk, Document, DocumentInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
+"""v5 was never released (jobs live in their own file, `rag.jobstore`): a v1-v5 file goes
+through `_to_v4` and `_to_v6`, each idempotent."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -108,7 +112,7 @@ class ChunkRow:
     end: int
 
 
-class StoreView:
+class StoreView(CatalogView):
     """Reads on one connection. Inside `Store.reading()` every read sees the same snapshot."""
 
     def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
@@ -137,7 +141,7 @@ class StoreView:
             rows = self._db.execute(
                 "SELECT d.id, d.title, d.format, d.content_hash, d.source, d.added_at,"
                 " (SELECT COUNT(*) FROM turns t WHERE t.document_id = d.id),"
-                " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id)"
+                " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.date, d.kind, d.tags"
                 " FROM documents d ORDER BY d.id"
             ).fetchall()
         return [
@@ -150,6 +154,9 @@ class StoreView:
                 added_at=r[5],
                 turn_count=r[6],
                 chunk_count=r[7],
+                date=r[8],
+                kind=r[9],
+                tags=tuple(json.loads(r[10] or "[]")),
             )
             for r in rows
         ]
@@ -187,15 +194,6 @@ class StoreView:
             row = self._db.execute("SELECT metadata FROM documents WHERE id = ?", (document_id,)).fetchone()
         return json.loads(row[0]) if row else {}
 
-    def speakers(self) -> list[SpeakerInfo]:
-        """Everyone who speaks anywhere, most turns first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT speaker, COUNT(*), COUNT(DISTINCT document_id) FROM turns"
-                " WHERE speaker IS NOT NULL AND speaker != '' GROUP BY speaker ORDER BY 2 DESC, 1"
-            ).fetchall()
-        return [SpeakerInfo(*r) for r in rows]
-
     def title(self, document_id: str) -> str:
         with self._lock:
             row = self._db.execute("SELECT title FROM documents WHERE id = ?", (document_id,)).fetchone()
@@ -220,26 +218,6 @@ class StoreView:
                 [int(i) for i in ids],
             ).fetchall()
         return {r[0]: ChunkRow(*r) for r in rows}
-
-    def chunk_ids(
-        self, *, documents: Collection[str] | None = None, speakers: Collection[str] | None = None
-    ) -> np.ndarray:
-        """Ids of the chunks in these documents and spoken by these speakers (None: any)."""
-        sql = "SELECT c.id FROM chunks c"
-        where: list[str] = []
-        args: list[object] = []
-        if speakers:
-            sql += " JOIN turns t ON t.document_id = c.document_id AND t.idx = c.turn_index"
-            where.append(f"t.speaker IN ({','.join('?' * len(speakers))})")
-            args.extend(speakers)
-        if documents:
-            where.append(f"c.document_id IN ({','.join('?' * len(documents))})")
-            args.extend(documents)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def chunk_vectors(self, ids: Sequence[int], dimension: int) -> np.ndarray:
         """The stored vectors of these chunk ids, in order; zeros for an id with no row (a removed
@@ -310,7 +288,7 @@ class StoreView:
             return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
 
-class Store(StoreView):
+class Store(CatalogWriter, StoreView):
     """One SQLite file: a writer connection (used by one writer at a time, inside
     `begin()`..`commit()`) and a read-only connection per reading thread."""
 
@@ -379,19 +357,42 @@ class Store(StoreView):
                 self._db.execute(statement)
         version = self.meta("schema_version")
         if version is None:
+            self._to_v4()
+            to_v6(self._db, self._add_column)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
             self._set_meta("generation", "0")
-        elif version in ("1", "2", "3"):
-            # v2 added turns.timestamp, v3 embedding_cache, v4 turns.page and documents.roles
-            self._add_column("turns", "timestamp", "TEXT")
-            self._add_column("turns", "page", "INTEGER")
-            self._add_column("documents", "roles", "TEXT NOT NULL DEFAULT '{}'")
+        elif version.isdigit() and int(version) < SCHEMA_VERSION:
+            self._to_v4()
+            self._to_v6()
             self._set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) != SCHEMA_VERSION:
+        elif version != str(SCHEMA_VERSION):
             raise IndexMismatch(
                 f"{self.path} has schema version {version}, this program reads {SCHEMA_VERSION}"
             )
         self._backfill_cache()
+
+    def _to_v4(self) -> None:
+        """v2 added turns.timestamp, v3 embedding_cache, v4 turns.page and documents.roles."""
+        self._add_column("turns", "timestamp", "TEXT")
+        self._add_column("turns", "page", "INTEGER")
+        self._add_column("documents", "roles", "TEXT NOT NULL DEFAULT '{}'")
+
+    def _to_v6(self) -> None:
+        """v6: the catalogue (dates, kinds, tags, speakers as people), filled in for the
+        documents already stored from what they say."""
+        to_v6(self._db, self._add_column)
+        ids = [r[0] for r in self._db.execute("SELECT id FROM documents WHERE date IS NULL AND kind IS NULL")]
+        for document_id in ids:
+            doc = self.document(document_id)
+            if doc is None:
+                continue
+            meta = docmeta.describe(doc.metadata, title=doc.title, name=doc.id, roles=doc.roles)
+            self._db.execute(
+                "UPDATE documents SET metadata = ? WHERE id = ?",
+                (json.dumps(meta, ensure_ascii=False), doc.id),
+            )
+            self._catalogue(doc.id, meta)
+            self.link_speakers(doc.id, people.link_speakers(doc))
 
     def _backfill_cache(self) -> None:
         """Indexes made before the embedding cache existed: their vectors seed it, once."""
@@ -486,10 +487,13 @@ class Store(StoreView):
         vectors: np.ndarray,
         model: str,
         dimension: int,
+        links: Sequence[people.Link] | None = None,
     ) -> tuple[list[int], list[int]]:
         """Insert or replace a document. Returns (removed chunk ids, new chunk ids).
 
-        The first write records the model that made the vectors.
+        The first write records the model that made the vectors. `links`: who each speaker
+        label names (`rag.people`; by default what the document says). The user's metadata
+        edits and aliases outlive a replace.
         """
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
@@ -500,10 +504,12 @@ class Store(StoreView):
             if self.meta("model") is None:
                 self._set_meta("model", model)
                 self._set_meta("dimension", str(dimension))
+            edits = self.edits(doc.id)
+            metadata = {k: v for k, v in {**doc.metadata, **edits}.items() if v is not None}
             removed = self._delete(doc.id)
             db.execute(
                 "INSERT INTO documents(id, title, text, content_hash, format, source, metadata, added_at,"
-                " roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " roles, edits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id,
                     doc.title,
@@ -511,11 +517,14 @@ class Store(StoreView):
                     content_hash,
                     doc.format,
                     source,
-                    json.dumps(doc.metadata, ensure_ascii=False),
+                    json.dumps(metadata, ensure_ascii=False),
                     now,
                     json.dumps(doc.roles, ensure_ascii=False),
+                    json.dumps(edits, ensure_ascii=False),
                 ),
             )
+            self._catalogue(doc.id, metadata)
+            self.link_speakers(doc.id, people.link_speakers(doc) if links is None else links)
             db.executemany(
                 "INSERT INTO turns(document_id, idx, role, speaker, start, end, question_index, timestamp,"
                 " page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

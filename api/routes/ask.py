@@ -72,7 +72,13 @@ def ask(
     if body.k > settings.max_k:
         raise HTTPProblem(422, "KTooLarge", f"k must be at most {settings.max_k}")
     _check_text("question", body.question)
-    for name, items in (("documents", body.documents), ("speakers", body.speakers)):
+    lists = (
+        ("documents", body.documents),
+        ("speakers", body.speakers),
+        ("kinds", body.kinds),
+        ("tags", body.tags),
+    )
+    for name, items in lists:
         if items is None:
             continue
         if not items:
@@ -88,7 +94,16 @@ def ask(
         for i, item in enumerate(items):
             _check_text(f"{name}[{i}]", item)
     answer = lib.ask(
-        body.question, k=body.k, documents=body.documents, speakers=body.speakers, mode=body.mode
+        body.question,
+        k=body.k,
+        documents=body.documents,
+        speakers=body.speakers,
+        mode=body.mode,
+        date_from=body.date_from,
+        date_to=body.date_to,
+        kinds=body.kinds,
+        tags=body.tags,
+        group_by=body.group_by,
     )
     export = _wanted(request.headers.get("accept", ""))
     if export is not None:
@@ -100,4 +115,4 @@ def ask(
                 "X-Answerable": "true" if answer.answerable else "false",
             },
         )
-    return AskResponse.of(answer)
+    return AskResponse.of(answer, grouped=body.group_by is not None)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from rag.errors import RagError
@@ -15,7 +16,16 @@ from rag.library import Library
 from ..deps import JobsDep, LibraryDep, SettingsDep, WritesDep
 from ..errors import HTTPProblem
 from ..jobs import Progress
-from ..schemas import AddResponse, DocumentIn, DocumentOut, DocumentSummary, JobOut, PathId, problems
+from ..schemas import (
+    AddResponse,
+    DocumentIn,
+    DocumentOut,
+    DocumentSummary,
+    JobOut,
+    MetadataIn,
+    PathId,
+    problems,
+)
 from ..security import ReaderDep, WriterDep
 from .jobs import accepted
 
@@ -62,6 +72,24 @@ def get_document(document_id: PathId, lib: LibraryDep, _: ReaderDep) -> Document
     for turn, core in zip(out.turns, doc.turns, strict=True):
         turn.answers = answers.get(core.index, [])
     return out
+
+
+@router.patch(
+    "/documents/{document_id:path}",
+    response_model=DocumentOut,
+    responses=problems(400, 401, 403, 404, 413, 422, 503),
+)
+async def patch_document(
+    document_id: PathId,
+    body: MetadataIn,
+    lib: LibraryDep,
+    settings: SettingsDep,
+    writes: WritesDep,
+    _: WriterDep,
+) -> DocumentOut:
+    """Change a document's metadata (date, kind, tags, source_url …); kept when it is replaced."""
+    await writes.run(lambda: lib.set_metadata(document_id, dict(body.metadata)), settings.write_wait)
+    return await run_in_threadpool(get_document, document_id, lib, None)
 
 
 def _too_large(limit: int) -> HTTPProblem:

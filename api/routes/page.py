@@ -26,6 +26,11 @@ def manage() -> FileResponse:
     return _page()
 
 
+@router.get("/asked")
+def asked() -> FileResponse:
+    return _page()
+
+
 @router.get("/view/{document_id:path}")
 def view(document_id: str) -> FileResponse:
     return _page()

@@ -30,7 +30,7 @@ def with_limits(app: FastAPI, settings: Settings) -> dict[str, Any]:
         ask = schema["components"]["schemas"]["AskRequest"]["properties"]
         ask["question"]["maxLength"] = settings.max_question_chars
         ask["k"]["maximum"] = settings.max_k
-        for name in ("documents", "speakers"):
+        for name in ("documents", "speakers", "kinds", "tags"):
             ask[name]["maxItems"] = settings.max_filter_items
         app.openapi_schema = schema
     return app.openapi_schema

@@ -42,8 +42,8 @@ async function api(path, options = {}) {
 // -- views ----------------------------------------------------------------------------
 
 function show(view) {
-  for (const id of ["ask-view", "doc-view", "manage-view"]) $(`#${id}`).hidden = id !== view;
-  const nav = view === "manage-view" ? "manage" : "ask";
+  for (const id of ["ask-view", "asked-view", "doc-view", "manage-view"]) $(`#${id}`).hidden = id !== view;
+  const nav = { "manage-view": "manage", "asked-view": "asked" }[view] || "ask";
   for (const link of document.querySelectorAll("[data-nav]")) {
     if (link.dataset.nav === nav) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -55,6 +55,13 @@ function route() {
   if (location.pathname.startsWith("/view/")) {
     show("doc-view");
     openDocument(decodeURIComponent(location.pathname.slice("/view/".length)), params);
+  } else if (location.pathname === "/asked") {
+    show("asked-view");
+    document.title = "Questions · interview-rag";
+    fillChoices();
+    setFilters($("#asked-filters"), params);
+    $("#asked-q").value = params.get("q") || "";
+    runQuestions(params);
   } else if (location.pathname === "/manage") {
     show("manage-view");
     document.title = "Documents · interview-rag";
@@ -62,11 +69,59 @@ function route() {
   } else {
     show("ask-view");
     document.title = "interview-rag";
+    fillChoices();
+    setFilters($("#ask-filters"), params);
     const question = params.get("q");
     $("#question").value = question || "";
-    if (question) runAsk(question);
+    if (question) runAsk(question, params);
     else $("#question").focus();
   }
+}
+
+// -- filters: speaker, date range, document --------------------------------------------
+
+const FILTERS = ["speaker", "from", "to", "document"];
+let choicesLoaded = false;
+
+async function fillChoices() {
+  if (choicesLoaded) return;
+  choicesLoaded = true;
+  try {
+    const [people, docs] = await Promise.all([api("/speakers"), api("/documents")]);
+    $("#speaker-names").replaceChildren(...people.speakers.map((p) => el("option", { value: p.name })));
+    for (const select of document.querySelectorAll('select[name="document"]')) {
+      const chosen = select.dataset.chosen || select.value;
+      const options = docs.map((d) => el("option", { value: d.id }, d.date ? `${d.date} · ${d.title}` : d.title));
+      select.replaceChildren(el("option", { value: "" }, "All documents"), ...options);
+      select.value = chosen;
+    }
+  } catch (error) {
+    choicesLoaded = false; // a key may come later; the filters still take typed values
+  }
+}
+
+function setFilters(box, params) {
+  for (const name of FILTERS) {
+    const field = box.querySelector(`[name="${name}"]`);
+    const value = params.get(name) || "";
+    if (field.tagName === "SELECT") {
+      field.dataset.chosen = value;
+      if (value && ![...field.options].some((o) => o.value === value)) field.append(el("option", { value }, value));
+    }
+    field.value = value;
+  }
+  const timeline = box.querySelector('[name="timeline"]');
+  if (timeline) timeline.checked = params.get("timeline") === "1";
+}
+
+function filterParams(box, params) {
+  for (const name of FILTERS) {
+    const value = box.querySelector(`[name="${name}"]`).value.trim();
+    if (value) params.set(name, value);
+  }
+  const timeline = box.querySelector('[name="timeline"]');
+  if (timeline && timeline.checked) params.set("timeline", "1");
+  return params;
 }
 
 // -- asking ---------------------------------------------------------------------------
@@ -95,8 +150,9 @@ function renderPassage(passage, question, answerable) {
   const meta = el(
     "div",
     { class: "meta" },
-    el("span", { class: "speaker" }, passage.speaker || ROLE_NAMES[passage.act] || passage.act),
+    el("span", { class: "speaker" }, passage.person || passage.speaker || ROLE_NAMES[passage.act] || passage.act),
     el("span", {}, passage.document_title || passage.document_id),
+    passage.document_date ? el("time", { datetime: passage.document_date }, passage.document_date) : null,
     passage.timestamp ? el("span", {}, `at ${passage.timestamp}`) : null,
   );
   const cited = el("p", { class: "cited" });
@@ -145,15 +201,16 @@ const EXPORTS = {
   ris: ["application/x-research-info-systems", "answer.ris"],
 };
 
-// The server renders every export (rag/exports.py); the page only saves what it sends.
-async function exportAnswer(question, format) {
+// The server renders every export (rag/exports.py); the page only saves what it sends: the
+// answer to the same body as the one shown, filters and all.
+async function exportAnswer(body, format) {
   const [type, name] = EXPORTS[format];
   const headers = { "Content-Type": "application/json", Accept: type };
   const key = sessionStorage.getItem(KEY);
   if (key) headers.Authorization = `Bearer ${key}`;
   const status = $("#ask-status");
   try {
-    const response = await fetch("/ask", { method: "POST", headers, body: JSON.stringify({ question, k: 5 }) });
+    const response = await fetch("/ask", { method: "POST", headers, body: JSON.stringify(body) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
     document.body.append(link);
@@ -165,29 +222,60 @@ async function exportAnswer(question, format) {
   }
 }
 
-function exportBar(question) {
+function exportBar(body) {
   const buttons = Object.keys(EXPORTS).map((format) => {
     const label = { csv: "CSV", markdown: "Markdown", ris: "RIS" }[format];
     const button = el("button", { type: "button", class: "quiet", "data-format": format }, label);
-    button.addEventListener("click", () => exportAnswer(question, format));
+    button.addEventListener("click", () => exportAnswer(body, format));
     return button;
   });
   return el("div", { class: "export", role: "group", "aria-label": "Export" }, el("span", {}, "Export: "), ...buttons);
 }
 
-async function runAsk(question) {
+function askBody(question, params) {
+  const body = { question, k: 5 };
+  if (params.get("speaker")) body.speakers = [params.get("speaker")];
+  if (params.get("document")) body.documents = [params.get("document")];
+  if (params.get("from")) body.date_from = params.get("from");
+  if (params.get("to")) body.date_to = params.get("to");
+  if (params.get("timeline") === "1") {
+    body.group_by = "document";
+    body.k = 10;
+  }
+  return body;
+}
+
+function renderTimeline(groups, question, answerable) {
+  return groups.map((g) =>
+    el(
+      "li",
+      { class: "group", "data-document": g.document_id },
+      el(
+        "h2",
+        {},
+        el("time", g.document_date ? { datetime: g.document_date } : {}, g.document_date || "undated"),
+        el("a", { href: `/view/${encodeURIComponent(g.document_id)}` }, g.document_title || g.document_id),
+      ),
+      el("ol", { class: "results" }, ...g.passages.map((p) => renderPassage(p, question, answerable))),
+    ),
+  );
+}
+
+async function runAsk(question, params = new URLSearchParams()) {
   const status = $("#ask-status");
   const results = $("#results");
   const verdict = $("#verdict");
   status.textContent = "Searching…";
   results.replaceChildren();
+  results.className = "results";
   verdict.hidden = true;
   $("#export").replaceChildren();
+  const body = askBody(question, params);
   try {
     const answer = await api("/ask", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, k: 5 }),
+      body: JSON.stringify(body),
     });
     status.textContent = "";
     verdict.hidden = false;
@@ -204,10 +292,63 @@ async function runAsk(question) {
       verdict.textContent =
         "No passage clearly answers this question. These are the nearest passages, shown as such.";
     }
-    results.replaceChildren(...answer.passages.map((p) => renderPassage(p, question, answer.answerable)));
-    $("#export").replaceChildren(exportBar(question));
+    if (answer.groups) {
+      results.className = "timeline";
+      results.setAttribute("aria-label", "Passages by document, in date order");
+      results.replaceChildren(...renderTimeline(answer.groups, question, answer.answerable));
+    } else {
+      results.setAttribute("aria-label", "Passages");
+      results.replaceChildren(...answer.passages.map((p) => renderPassage(p, question, answer.answerable)));
+    }
+    $("#export").replaceChildren(exportBar(body));
   } catch (error) {
     status.textContent = `Could not ask: ${error.message}`;
+  }
+}
+
+// -- the questions that were asked ----------------------------------------------------------
+
+function renderQuestion(q) {
+  const params = new URLSearchParams({ start: q.start, end: q.end, asked: q.turn_index });
+  const href = `/view/${encodeURIComponent(q.document_id)}?${params}`;
+  const meta = el(
+    "div",
+    { class: "meta" },
+    el("span", { class: "speaker" }, q.person || q.speaker || "Unknown asker"),
+    el("span", {}, q.document_title || q.document_id),
+    q.date ? el("time", { datetime: q.date }, q.date) : null,
+  );
+  const answer = q.answer
+    ? el(
+        "p",
+        { class: "answer-start" },
+        el("span", { class: "label" }, `${q.answer.person || q.answer.speaker || "Answer"}: `),
+        `“${q.answer.quote}”`,
+      )
+    : el("p", { class: "answer-start" }, "No answer follows.");
+  const link = el("p", { class: "cited" }, el("a", { href, class: "citation" }, "Read in context"));
+  return el("li", { class: "result asked-item" }, el("blockquote", {}, q.text), meta, answer, link);
+}
+
+async function runQuestions(params) {
+  const status = $("#asked-status");
+  const results = $("#asked-results");
+  status.textContent = "Searching…";
+  results.replaceChildren();
+  const query = new URLSearchParams({ k: 20 });
+  if (params.get("q")) query.set("q", params.get("q"));
+  if (params.get("speaker")) query.set("speaker", params.get("speaker"));
+  if (params.get("document")) query.set("document", params.get("document"));
+  if (params.get("from")) query.set("date_from", params.get("from"));
+  if (params.get("to")) query.set("date_to", params.get("to"));
+  try {
+    const body = await api(`/questions?${query}`);
+    status.textContent = body.questions.length
+      ? `${body.questions.length} questions${params.get("q") ? ", closest first" : ", in date order"}.`
+      : "No questions match.";
+    results.replaceChildren(...body.questions.map(renderQuestion));
+  } catch (error) {
+    status.textContent = `Could not search the questions: ${error.message}`;
   }
 }
 
@@ -454,8 +595,18 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     const question = $("#question").value.trim();
     if (!question) return;
-    history.pushState({}, "", `/?q=${encodeURIComponent(question)}`);
-    runAsk(question);
+    const params = filterParams($("#ask-filters"), new URLSearchParams({ q: question }));
+    history.pushState({}, "", `/?${params}`);
+    runAsk(question, params);
+  });
+  $("#asked-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const params = new URLSearchParams();
+    const q = $("#asked-q").value.trim();
+    if (q) params.set("q", q);
+    filterParams($("#asked-filters"), params);
+    history.pushState({}, "", `/asked?${params}`);
+    runQuestions(params);
   });
   wireManage();
   window.addEventListener("popstate", route);

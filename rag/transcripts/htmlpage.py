@@ -15,6 +15,14 @@ __all__ = ["looks_like_html", "read_html"]
 _TAGS = re.compile(r"<(?:html|body|p|cite|time|div|span|br|h[1-6])\b", re.IGNORECASE)
 _BLOCK = {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr"}
 _SKIP = {"script", "style", "head", "template", "noscript"}
+_PUBLISHED = {
+    "article:published_time",
+    "datepublished",
+    "date",
+    "dc.date",
+    "dcterms.date",
+    "og:published_time",
+}
 
 
 def looks_like_html(text: str) -> bool:
@@ -32,6 +40,10 @@ class _Reader(HTMLParser):
         self._skip = 0
         self._title: list[str] | None = None
         self.title = ""
+        self.published: str | None = None
+        """The page's publication date: `article:published_time` (or a like meta), else the
+        first `<time datetime>`."""
+        self._meta_published = False
         self.media_url = ""
         self._in_media = False
 
@@ -42,7 +54,18 @@ class _Reader(HTMLParser):
             self.segments.append(Segment(words, self.speaker, self.timestamp))
             self.speaker = self.timestamp = None
 
+    def _dated(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): v for k, v in attrs if v}
+        if tag == "meta":
+            name = (values.get("property") or values.get("name") or values.get("itemprop") or "").lower()
+            if name in _PUBLISHED and values.get("content") and not self._meta_published:
+                self.published, self._meta_published = values["content"].strip(), True
+        elif tag == "time" and values.get("datetime") and self.published is None:
+            self.published = values["datetime"].strip()
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("meta", "time"):
+            self._dated(tag, attrs)
         if tag in ("audio", "video", "source"):
             self._media(tag, dict(attrs).get("src"))
         if tag in _SKIP:
@@ -102,6 +125,8 @@ def read_html(text: str) -> Rendered:
     reader.feed(text)
     reader.close()
     meta = {"title": reader.title} if reader.title else {}
+    if reader.published:
+        meta["published_time"] = reader.published
     if reader.media_url:
         meta["media_url"] = reader.media_url
-    return render(reader.segments, format="HTML", metadata=meta)
+    return render(reader.segments, format="HTML", metadata=meta or None)

@@ -19,6 +19,7 @@ __all__ = ["looks_like_json", "read_json"]
 _LISTS = ("turns", "meeting_transcripts", "transcript", "segments", "utterances")
 _WORDS = ("text", "content", "body")
 _STARTS = ("start", "timestamp", "startTime")
+_DATES = ("date", "published", "published_time", "datePublished", "recorded", "recorded_at")
 _MEDIA = ("media_url", "audio_url", "video_url", "audio", "video")  # the recording, at the top level
 
 
@@ -74,11 +75,16 @@ def read_json(text: str) -> Rendered:
             )
         )
     meta = {}
-    if isinstance(data, dict) and isinstance(data.get("title"), str):
-        meta["title"] = data["title"]
-    media = next((data[k] for k in _MEDIA if isinstance(data, dict) and isinstance(data.get(k), str)), None)
-    if media and media.strip():
-        meta["media_url"] = media.strip()
+    if isinstance(data, dict):
+        for key in ("title", *_DATES, "source_url", "url", "kind", "tags"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                meta[key] = value.strip()
+            elif key == "tags" and isinstance(value, list):
+                meta[key] = ", ".join(str(v) for v in value if isinstance(v, (str, int)))
+        media = next((data[k] for k in _MEDIA if isinstance(data.get(k), str)), None)
+        if media and media.strip():
+            meta["media_url"] = media.strip()
     # Podcasting 2.0 splits speech into short segments: one speaker's run of them is one turn
     podcast = isinstance(data, dict) and isinstance(data.get("segments"), list) and "version" in data
     return render(segments, format="JSON", merge=podcast, metadata=meta)

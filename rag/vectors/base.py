@@ -21,6 +21,18 @@ DEFAULT_NPROBE = 64
 """IVF lists scanned per question by default (recall on real embeddings: see IndexPolicy)."""
 
 
+def _bitmap(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
+    """A selector of these ids (and the bits it reads): a bit test per scanned vector, much
+    cheaper than `IDSelectorBatch`'s hash set when many ids are allowed (36 ms against 131 ms
+    for 50k of 100k, every IVF list scanned)."""
+    ids = np.asarray(allowed, dtype=np.int64)
+    top = int(ids.max()) + 1 if len(ids) else 1
+    flags = np.zeros(top, dtype=bool)
+    flags[ids] = True
+    bits = np.packbits(flags, bitorder="little")
+    return faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits)), bits  # n counts bytes
+
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """`write` a temporary file, fsync it, rename it over `path`, fsync the folder: a reader
     finds the old file or the whole new one."""
@@ -168,7 +180,8 @@ class VectorIndex:
             out[row] = self._index.reconstruct(int(i))
         return out
 
-    def _params(self, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:
+    def _params(self, selector: faiss.IDSelector | None, share: float) -> faiss.SearchParameters | None:
+        """How to search: `share` is the part of the index the filter allows (1 unfiltered)."""
         return None if selector is None else faiss.SearchParameters(sel=selector)
 
     def search(
@@ -178,8 +191,10 @@ class VectorIndex:
         if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        selector = None if allowed is None else faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
-        scores, ids = self._index.search(q, min(k, len(self)), params=self._params(selector))
+        selector, bits = (None, None) if allowed is None else _bitmap(allowed)
+        share = 1.0 if allowed is None else max(len(allowed) / len(self), 1e-9)
+        scores, ids = self._index.search(q, min(k, len(self)), params=self._params(selector, share))
+        del bits  # the selector reads it during the search only
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 

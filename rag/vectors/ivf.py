@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import faiss
@@ -14,7 +15,8 @@ __all__ = ["IvfFlatIndex"]
 
 class IvfFlatIndex(VectorIndex):
     """`IndexIVFFlat` with a hash-table direct map (for removal and reconstruct). A filtered
-    question scans every list: its few allowed ids may sit in lists the probe skips."""
+    question scans more lists the narrower its filter (every list for a few ids, which may
+    sit in lists the probe skips)."""
 
     kind: ClassVar[str] = "ivf"
 
@@ -51,7 +53,10 @@ class IvfFlatIndex(VectorIndex):
         out.add(ids, vectors)
         return out
 
-    def _params(self, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:
+    def _params(self, selector: faiss.IDSelector | None, share: float) -> faiss.SearchParameters | None:
         assert self._ivf is not None
-        nprobe = self._ivf.nlist if selector is not None else min(self.nprobe, self._ivf.nlist)
+        # the probe reaches about as many allowed vectors as an unfiltered one reaches vectors
+        # when it scans 1/share more lists; a small share scans every list, where the bitmap
+        # skips the others before any distance is computed
+        nprobe = min(self._ivf.nlist, math.ceil(min(self.nprobe, self._ivf.nlist) / share))
         return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)

@@ -29,7 +29,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory):
     [
         ("OPTIONS", "/documents", {"GET", "HEAD", "POST"}),
         ("PUT", "/documents", {"GET", "HEAD", "POST"}),
-        ("PATCH", "/documents/ferry", {"GET", "HEAD", "DELETE"}),
+        ("PUT", "/documents/ferry", {"GET", "HEAD", "DELETE", "PATCH"}),
+        ("POST", "/speakers/Ana", {"PUT"}),
         ("GET", "/ask", {"POST"}),
         ("DELETE", "/reindex", {"POST"}),
     ],
@@ -54,6 +55,10 @@ def test_every_error_status_is_documented_in_the_error_shape(app_url) -> None:
         ("POST", "/documents"): {"400", "401", "403", "413", "415", "422", "429", "503"},
         ("GET", "/jobs/{job_id}"): {"400", "401", "404", "422"},
         ("POST", "/reindex"): {"401", "403", "503"},
+        ("PATCH", "/documents/{document_id}"): {"400", "401", "403", "404", "422", "503"},
+        ("GET", "/speakers"): {"401", "503"},
+        ("PUT", "/speakers/{name}"): {"400", "401", "403", "404", "422", "503"},
+        ("GET", "/questions"): {"400", "401", "422", "503"},
     }
     for op, statuses in expected.items():
         documented = set(ops[op]["responses"])

@@ -35,6 +35,11 @@ place: Harbour Road
 [00:01:30] Mira Holt: What glaze do you use most?
 [00:01:34] Tomas Reed: A blue ash glaze. I mix it from the ash of our own apple wood.
 """
+PAINT = """Ada Quill: When is the ferry painted?
+Tom: The ferry is painted yellow every spring.
+Ada Quill: Which colour?
+Tom: Yellow, always yellow.
+"""
 TOOLS = {"search", "fetch", "ask", "list_documents", "list_speakers", "get_turn"}
 
 
@@ -73,7 +78,7 @@ def test_tools_are_read_only_and_typed(lib: Library, tmp_path: Path) -> None:
         assert tool.annotations.destructive_hint is False
         assert tool.output_schema and tool.output_schema.get("type") == "object", tool.name
     ask = next(t for t in listed.tools if t.name == "ask")
-    assert {"question", "k", "documents", "speakers", "date_from", "date_to"} <= set(
+    assert {"question", "k", "documents", "speakers", "date_from", "date_to", "kinds", "tags"} <= set(
         ask.input_schema["properties"]
     )
     assert [t.uri_template for t in templates.resource_templates] == ["interview://documents/{id}"]
@@ -133,9 +138,12 @@ def test_filters_turns_speakers_documents_and_resources(lib: Library, tmp_path: 
         lambda c: c.read_resource("interview://documents/kiln.md"),
     )
     assert {p["speaker"] for p in by_speaker.structured_content["passages"]} == {"Tomas Reed"}
-    assert speakers.structured_content["speakers"] == [
-        {"name": "Mira Holt", "turns": 2, "documents": 1},
-        {"name": "Tomas Reed", "turns": 2, "documents": 1},
+    assert [
+        {k: s[k] for k in ("name", "turns", "documents", "aliases")}
+        for s in speakers.structured_content["speakers"]
+    ] == [
+        {"name": "Mira Holt", "turns": 2, "documents": 1, "aliases": []},
+        {"name": "Tomas Reed", "turns": 2, "documents": 1, "aliases": []},
     ]
     assert [d["id"] for d in documents.structured_content["documents"]] == ["ferry.txt", "kiln.md"]
     turns = window.structured_content["turns"]
@@ -154,7 +162,7 @@ def test_core_errors_are_tool_errors_that_say_why(lib: Library, tmp_path: Path) 
         _tool("get_turn", document_id="kiln.md", turn_index=99),
         _tool("ask", question="   "),
         _tool("ask", question="kiln", k=6),
-        _tool("ask", question="kiln", date_from="2024-01-01"),
+        _tool("ask", question="kiln", date_from="June 2024"),
     )
     texts = [r.content[0].text for r in results]
     assert all(r.is_error for r in results), texts
@@ -163,7 +171,34 @@ def test_core_errors_are_tool_errors_that_say_why(lib: Library, tmp_path: Path) 
     assert "has turns 0 to 3" in texts[2]
     assert "the question is empty" in texts[3]
     assert "k must be between 1 and 5" in texts[4]
-    assert "not supported by this server yet" in texts[5]
+    assert "InvalidInput: date_from must be a date as YYYY-MM-DD" in texts[5]
+
+
+def test_ask_filters_by_date_and_finds_a_person_under_their_alias(lib: Library, tmp_path: Path) -> None:
+    """The dates reach `Library.ask` (the undated ferry drops out); an alias set on the library
+    shows in `list_speakers` and works as `ask`'s speaker filter."""
+    lib.alias("Tom", "Tomas Reed")
+    lib.add_text(PAINT, id="paint.txt")
+    server = build(lambda: lib, Settings(data_dir=tmp_path))
+    dated, before, everything, by_alias, speakers = _call(
+        server,
+        _tool("ask", question="ferry", k=5, date_from="2024-06-01", date_to="2024-06-30"),
+        _tool("ask", question="ferry", k=5, date_to="2024-06-01"),
+        _tool("ask", question="ferry", k=5),
+        _tool("ask", question="ferry", k=5, speakers=["Tom"]),
+        _tool("list_speakers"),
+    )
+    assert not dated.is_error, dated.content
+    assert {p["document_id"] for p in dated.structured_content["passages"]} == {"kiln.md"}
+    assert {p["document_date"] for p in dated.structured_content["passages"]} == {"2024-06-02"}
+    assert before.structured_content["passages"] == []
+    assert "ferry.txt" in {p["document_id"] for p in everything.structured_content["passages"]}
+    assert {(p["speaker"], p["person"]) for p in by_alias.structured_content["passages"]} >= {
+        ("Tom", "Tomas Reed")
+    }
+    assert {p["person"] for p in by_alias.structured_content["passages"]} == {"Tomas Reed"}
+    tomas = next(s for s in speakers.structured_content["speakers"] if s["name"] == "Tomas Reed")
+    assert tomas["aliases"] == ["Tom"] and tomas["documents"] == 2 and tomas["turns"] == 4
 
 
 def _over_http(url: str, headers: dict[str, str] | None = None):

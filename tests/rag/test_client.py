@@ -42,6 +42,8 @@ QUESTIONS = [
     ("Quarterly zinc tariffs in Luxembourg?", {"k": 2}),
     ("kiln", {"speakers": ["Tomas Reed"]}),
     ("ferry", {"documents": ["boats/ferry.txt"], "mode": "bm25"}),
+    ("kiln", {"date_from": "2024-06-01", "date_to": "2024-06-30", "group_by": "document"}),
+    ("ferry", {"kinds": ["other"], "tags": ["boats"]}),
 ]
 
 
@@ -54,6 +56,15 @@ def test_client_and_library_give_equal_answers(served, question: str, options: d
     assert remote == local
     assert remote.answerable is local.answerable
     assert all(p.url.startswith("https://quotes.example.org/view/") for p in remote)
+
+
+def test_speakers_and_grouped_answers_are_the_librarys(served) -> None:
+    lib, url = served
+    with Client(url) as client:
+        assert client.speakers() == lib.speakers()
+        grouped = client.ask("kiln", group_by="document")
+    assert grouped.groups and grouped.groups == lib.ask("kiln", group_by="document").groups
+    assert {p.person for p in grouped if p.speaker} <= {"Mira Holt", "Tomas Reed"}
 
 
 def test_the_verdict_comes_through(served) -> None:
