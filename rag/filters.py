@@ -17,8 +17,8 @@ import numpy as np
 from .catalog import DocumentFilter
 from .docmeta import KINDS, iso_date
 from .errors import InvalidInput
-from .generations import ReadCache
 from .model import Turn
+from .readcache import ReadCache
 from .store import StoreView
 
 __all__ = ["Allowed", "DocumentFilter", "allowed_chunks", "document_filter"]

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import os
-import shutil
-import sys
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -14,6 +9,8 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+
+from .atomic import write_folder_atomic
 
 __all__ = ["LexicalIndex", "tokenize"]
 
@@ -44,54 +41,6 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(
         list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
     )
-
-
-_RENAME_EXCHANGE = 2  # linux/fs.h
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`); False where the
-    system or the file system cannot."""
-    renameat2 = getattr(_libc(), "renameat2", None) if sys.platform.startswith("linux") else None
-    if renameat2 is None:
-        return False
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-_LIBC: list[ctypes.CDLL] = []
-
-
-def _libc() -> ctypes.CDLL:
-    if not _LIBC:
-        _LIBC.append(ctypes.CDLL(None, use_errno=True))
-    return _LIBC[0]
-
-
-def _swap_in(tmp: Path, path: Path) -> None:
-    """Put the folder `tmp` at `path`. A rename when `path` is free; over an existing folder
-    an exchange, then the old one (now at `tmp`) is deleted: a directory cannot be renamed
-    over a non-empty one, and deleting first would leave readers with no folder at all."""
-    try:
-        os.rename(tmp, path)  # fails (ENOTEMPTY/EEXIST) if a folder is there
-        return
-    except OSError as exc:
-        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not path.is_dir():
-            raise
-    if not _exchange(tmp, path):
-        # no atomic exchange here: move the old folder aside first (readers may find no folder
-        # between the two renames, and then rebuild from SQLite or use an older generation)
-        aside = tmp.with_name(tmp.name + ".old")
-        shutil.rmtree(aside, ignore_errors=True)
-        os.rename(path, aside)
-        os.rename(tmp, path)
-        tmp = aside
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 class LexicalIndex:
@@ -145,21 +94,17 @@ class LexicalIndex:
         return out
 
     def save(self, path: Path) -> None:
-        """Write a folder atomically: a temporary folder, fsynced, renamed into place (or
-        exchanged with the folder already there), so a reader finds the old folder or the new
-        one, whole, at every moment."""
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        np.save(tmp / "ids.npy", self.ids)
-        if self._bm25 is not None:
-            self._bm25.save(str(tmp))
-        elif len(self.ids):
-            (tmp / _NO_TERMS).touch()  # chunks, none with a word: not a folder missing its BM25
-        for child in tmp.iterdir():
-            with child.open("rb") as fh:
-                os.fsync(fh.fileno())
-        _swap_in(tmp, path)
+        """Write the folder atomically (`rag.atomic`): a reader finds the old folder or the
+        new one, whole, at every moment."""
+
+        def write(tmp: Path) -> None:
+            np.save(tmp / "ids.npy", self.ids)
+            if self._bm25 is not None:
+                self._bm25.save(str(tmp))
+            elif len(self.ids):
+                (tmp / _NO_TERMS).touch()  # chunks, none with a word: not a folder missing its BM25
+
+        write_folder_atomic(path, write)
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:

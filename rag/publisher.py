@@ -15,7 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from .catchup import CatchUp
-from .generations import Generations, ReadCache, Snapshot, build_lexical, exact_vectors
+from .generations import Generations, Snapshot, build_lexical, exact_vectors
+from .readcache import ReadCache
 from .store import Store, StoreView
 from .vectors import IndexPolicy, VectorIndex, new_index
 

@@ -12,11 +12,11 @@ from . import rerank
 from .chunking import sentences
 from .filters import Allowed, DocumentFilter, allowed_chunks
 from .fusion import FUSIONS, Ranked
-from .generations import ReadCache
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
 from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
 from .ranker import Ranker, default_ranker, feature_rows, idf_coverage, log_chars
+from .readcache import ReadCache
 from .store import ChunkRow, StoreView
 from .vectors import VectorIndex, search_exact
 from .verdict import VerdictModel, evidence

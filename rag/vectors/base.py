@@ -7,13 +7,13 @@ removal supported (replacing or deleting a document must stay cheap).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
 import faiss
 import numpy as np
+
+from ..atomic import write_atomic
 
 __all__ = ["DEFAULT_NPROBE", "VectorBackend", "VectorIndex", "write_atomic"]
 
@@ -31,24 +31,6 @@ def _bitmap(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
     flags[ids] = True
     bits = np.packbits(flags, bitorder="little")
     return faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits)), bits  # n counts bytes
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """`write` a temporary file, fsync it, rename it over `path`, fsync the folder: a reader
-    finds the old file or the whole new one."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write(tmp)
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 @runtime_checkable
