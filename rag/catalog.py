@@ -150,7 +150,7 @@ class CatalogView:
 
     def speaker_labels(self, names: Collection[str]) -> dict[str, set[str]]:
         """Per document, the labels that name these people. A name matches a person by their
-        name, any label or the label's short form (`Jean-Pierre`); a role label (`THE CHAIR`)
+        name, any label or the label's short form (`Dubois-Lane`); a role label (`THE CHAIR`)
         matches that label only, since it names someone else in each document."""
         keys = {label_key(n) for n in names} - {""}
         role_keys = {label_key(n) for n in names if normalise(n)[1]}
@@ -284,7 +284,7 @@ class CatalogWriter(CatalogView):
             self._merge_surnames([r[5] for r in rows])
 
     def _merge_surnames(self, names: list[str]) -> None:
-        """A label that gives only a surname (`Musk`, source `label`) names the one person in
+        """A label that gives only a surname (`Vance`, source `label`) names the one person in
         the library with that surname, once another document gives the full name."""
         surnames = {n.split()[-1].casefold() for n in names if n.split()}
         for surname in surnames:

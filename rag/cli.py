@@ -395,8 +395,8 @@ def speakers(
 
 @speakers_app.command("alias")
 def speakers_alias(
-    label: Annotated[str, typer.Argument(help="A speaker label as written (`MR. KIRBY`) or a name.")],
-    name: Annotated[str, typer.Argument(help="The person it names (`John Kirby`).")],
+    label: Annotated[str, typer.Argument(help="A speaker label as written (`MR. OKAFOR`) or a name.")],
+    name: Annotated[str, typer.Argument(help="The person it names (`Ada Okafor`).")],
     document: Annotated[
         str | None, typer.Option("--document", "-d", help="Only in this document [default: in all].")
     ] = None,

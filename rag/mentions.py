@@ -1,4 +1,4 @@
-"""Speakers a question names: "What did Morneau say about the debt?" is about Morneau's turns."""
+"""Speakers a question names: "What did Lindqvist say about the debt?" is about Lindqvist's turns."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Speakers as people: each document's speaker labels (`MR. MUSK`, `THE PRESIDENT`, `Q`) linked
+"""Speakers as people: each document's speaker labels (`MR. VANCE`, `THE PRESIDENT`, `Q`) linked
 to a person's name, from what the document itself says.
 
-A label is normalised (case, honorifics, the office before a surname: `CHAIR POWELL` → Powell)
+A label is normalised (case, honorifics, the office before a surname: `CHAIR ABARA` → Abara)
 and, where the document gives it, linked to a full name: its front matter's `speakers:`
 mapping, its title ("Press Briefing by Press Secretary Jane Doe"), its metadata (an author),
 or its text (an introduction, a cast list). A role label (`THE PRESIDENT`, `THE CHAIR`, an
@@ -239,12 +239,12 @@ class Link:
 
 
 def label_key(label: str) -> str:
-    """How labels compare: case, punctuation and spacing aside (`Mr. Musk` = `MR MUSK`)."""
+    """How labels compare: case, punctuation and spacing aside (`Mr. Vance` = `MR VANCE`)."""
     return " ".join(w.strip(".'’-").casefold() for w in _WORD.findall(label) if w.strip(".'’-"))
 
 
 def _case(word: str) -> str:
-    """`JEAN-PIERRE` → `Jean-Pierre`, `O'BRIEN` → `O'Brien`; mixed case is kept as written."""
+    """`DUBOIS-LANE` → `Dubois-Lane`, `O'BRIEN` → `O'Brien`; mixed case is kept as written."""
     if not word.isupper():
         return word
     return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word.lower())
@@ -255,8 +255,8 @@ def _words(label: str) -> list[str]:
 
 
 def normalise(label: str) -> tuple[str, bool]:
-    """(the name a label gives, whether it is only a role). `MR. MUSK` → (`Musk`, False),
-    `CHAIR POWELL` → (`Powell`, False), `THE PRESIDENT` → (`The President`, True)."""
+    """(the name a label gives, whether it is only a role). `MR. VANCE` → (`Vance`, False),
+    `CHAIR ABARA` → (`Abara`, False), `THE PRESIDENT` → (`The President`, True)."""
     words = _words(label)
     while len(words) > 1 and words[-1] in _POSTNOMINALS and not label.isupper():
         words.pop()
@@ -279,8 +279,8 @@ def is_role(label: str) -> bool:
 def _expand(name: str, sources: list[str], lowered: set[str]) -> str | None:
     """A full name ending in (or starting with) this one-word name, in the first source that
     has one (the title first). A given name must never appear in lower case in the text (so
-    "Thanks Kirby" is no name), and outside the title it must not open a sentence, where any
-    word is capitalised ("Yesterday Kirby said")."""
+    "Thanks Okafor" is no name), and outside the title it must not open a sentence, where any
+    word is capitalised ("Yesterday Okafor said")."""
     escaped = r"\s+".join(re.escape(w) for w in name.split())
     before = re.compile(_GIVEN + rf"(?i:{escaped})\b")
     after = re.compile(rf"(?<![\w'’-])(?i:{escaped})\s+([A-Z][a-z][\w'’-]*)(?![\w'’-])")
