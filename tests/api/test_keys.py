@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hmac
 import json
-import time
 import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
