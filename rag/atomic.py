@@ -14,7 +14,7 @@ from pathlib import Path
 __all__ = ["write_atomic", "write_folder_atomic"]
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """`write` a temporary file, fsync it, rename it over `path`, fsync the folder: a reader
     finds the old file or the whole new one."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -12,7 +12,6 @@ library's schema stays what the CLI and other readers know.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -23,6 +22,7 @@ from typing import Any, Literal
 
 import filelock
 
+from .atomic import write_atomic
 from .store import damaged
 
 __all__ = ["Job", "JobStore", "Status"]
@@ -206,19 +206,9 @@ class JobStore:
         return path.read_bytes() if path.exists() else None
 
     def _spool(self, job_id: str, data: bytes) -> None:
-        """Written whole or not at all: a temporary file, synced, renamed into place."""
-        final = self.spooled(job_id)
-        partial = self.spool / f".{job_id}.partial"
-        with open(partial, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, final)
-        directory = os.open(self.spool, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        """Written whole or not at all (`rag.atomic`): a leftover temporary file is a stray
+        that `recover` removes."""
+        write_atomic(self.spooled(job_id), lambda tmp: tmp.write_bytes(data))
 
     # -- rows -------------------------------------------------------------------------
 

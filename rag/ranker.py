@@ -137,7 +137,7 @@ class LinearRanker:
         )
 
     def save(self, path: Path) -> None:
-        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        save_ranker(self, path)
 
     @classmethod
     def load(cls, path: Path) -> LinearRanker:
@@ -236,7 +236,7 @@ class TreeRanker:
         )
 
     def save(self, path: Path) -> None:
-        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        save_ranker(self, path)
 
     @classmethod
     def from_lightgbm(cls, dump: Mapping[str, Any]) -> TreeRanker:
@@ -344,6 +344,10 @@ def parse_ranker(text: str) -> Ranker:
     if kind not in RANKERS:
         raise ValueError(f"unknown ranker kind {kind!r}; one of {', '.join(RANKERS)}")
     return RANKERS[kind](text)
+
+
+def save_ranker(ranker: Ranker, path: Path) -> None:
+    path.write_text(ranker.to_json() + "\n", encoding="utf-8")
 
 
 def load_ranker(path: Path) -> Ranker:
