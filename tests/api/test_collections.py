@@ -15,6 +15,7 @@ from rag import Library
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 
+from . import test_page
 from .server import running
 
 A_KEY, B_KEY, ADMIN = "alpha-s3cret", "bravo-s3cret", "admin-s3cret"
@@ -151,3 +152,41 @@ def test_without_a_root_only_the_default_collection_exists(tmp_path: Path) -> No
         assert [d["id"] for d in httpx.get(f"{url}/collections/default/documents").json()] == ["light"]
         assert httpx.get(f"{url}/documents").status_code == 200
     lib.close()
+
+
+# -- the page: under /collections/{name}/ it calls that collection's API -----------------------
+
+browser = test_page.browser  # headless Chromium (skips without it or without playwright)
+page = test_page.page
+
+
+def test_the_page_under_a_collection_shows_only_what_its_key_may_see(site, page, tmp_path: Path) -> None:
+    page.goto(site + "/collections/a/manage")
+    page.get_by_label("This server needs an API key to change documents").fill(A_KEY)
+    page.get_by_role("button", name="Use key").click()
+    page.locator('#doc-table tbody tr[data-id="harbour"]').wait_for()
+    assert page.locator("#doc-table tbody tr").count() == 1
+    assert page.get_by_role("link", name="Documents").get_attribute("href") == "/collections/a/manage"
+    test_page._shot(page, "collections-1-a")
+
+    page.get_by_role("link", name="harbour").click()  # the document opens in its collection
+    page.locator("#transcript").get_by_text("north harbour").wait_for()
+    assert page.url.startswith(site + "/collections/a/view/harbour")
+
+    upload = tmp_path / "pears.txt"  # an upload lands in the collection, indexed at once
+    upload.write_text(ORCHARD, encoding="utf-8")
+    page.goto(site + "/collections/a/manage")
+    page.set_input_files("#file", str(upload))
+    page.locator('#doc-table tbody tr[data-id="pears.txt"]').wait_for()
+    assert "pears.txt" in [d["id"] for d in _ids(site, "a", A_KEY).json()]
+    assert [d["id"] for d in _ids(site, "b", B_KEY).json()] == ["orchard"]
+
+    # the same key, the same tab, collection b: the page gets the not-found state, no data
+    page.goto(site + "/collections/b/manage")
+    status = page.locator("#manage-status")
+    status.get_by_text("there is no collection 'b'").wait_for()
+    assert page.locator("#doc-table tbody tr").count() == 0
+    test_page._shot(page, "collections-2-b-hidden")
+    page.goto(site + "/collections/b/view/orchard")
+    page.locator("#doc-status").get_by_text("no collection").wait_for()
+    assert "late pears" not in page.locator("#transcript").inner_text()
