@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from rag.collections import DEFAULT, valid_name
 from rag.library import Library
 
 from .errors import HTTPProblem
@@ -16,9 +17,7 @@ from .keys import ApiKey
 
 __all__ = ["DEFAULT", "PREFIX", "Collections", "missing", "split", "valid_name", "visible"]
 
-DEFAULT = "default"
 PREFIX = "/collections/{collection}"  # today's routes again, under each collection
-_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _PATH = re.compile(r"/collections/([^/]+)(/.*)")
 LIBRARY_FILE = "library.sqlite3"
 
@@ -27,10 +26,6 @@ def split(path: str) -> tuple[str | None, str]:
     """`/collections/a/documents` → (`a`, `/documents`); a path outside any collection → (None, path)."""
     match = _PATH.fullmatch(path)
     return (match[1], match[2]) if match else (None, path)
-
-
-def valid_name(name: str) -> bool:
-    return bool(_NAME.fullmatch(name))
 
 
 def visible(key: ApiKey | None, name: str) -> bool:
