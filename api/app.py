@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -21,12 +21,14 @@ from rag.settings import Settings
 
 from . import errors
 from .collections import PREFIX, Collections
+from .deps import collection_param
 from .errors import HTTPProblem
 from .guards import BodyLimit, HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
 from .keys import KeyRing
 from .metrics import Metrics, RequestObserver
 from .routes import ask, collections, documents, health, jobs, page, questions, schema, speakers
+from .schemas import problems
 from .security import Gate
 from .writes import WriteQueue
 
@@ -114,7 +116,9 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     # the same routes again under each collection, bar health, schema and the list itself
     scoped = (ask.router, documents.router, speakers.router, questions.router, page.router)
     for router in scoped:  # today's routes again under each collection (not health, jobs, schema)
-        app.include_router(router, prefix=PREFIX)
+        app.include_router(
+            router, prefix=PREFIX, dependencies=[Depends(collection_param)], responses=problems(404)
+        )
     app.include_router(collections.router)
     routes.extend(route for router in (*routers, collections.router) for route in router.routes)
     # what a key limited to collections is checked on (jobs: the default collection's)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from rag.library import Library
 from rag.settings import Settings
@@ -19,6 +19,12 @@ from .writes import WriteQueue
 def collection_name(request: Request) -> str | None:
     """The collection of a `/collections/{collection}/…` route; None on today's routes."""
     return request.path_params.get("collection")
+
+
+def collection_param(
+    collection: Annotated[str, Path(description="A collection: a folder under the server's root.")],
+) -> None:
+    """Names the prefix's parameter in the schema; `get_library` resolves it."""
 
 
 def get_library(request: Request) -> Library:
