@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     scoped = (ask.router, documents.router, speakers.router, questions.router, page.router)
     for router in scoped:  # today's routes again under each collection (not health, jobs, schema)
         app.include_router(
-            router, prefix=PREFIX, dependencies=[Depends(collection_param)], responses=problems(404)
+            router, prefix=PREFIX, dependencies=[Depends(collection_param)], responses=problems(400, 404, 422)
         )
     app.include_router(collections.router)
     routes.extend(route for router in (*routers, collections.router) for route in router.routes)
