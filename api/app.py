@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -19,11 +20,15 @@ from rag.library import Library
 from rag.settings import Settings
 
 from . import errors
+from .collections import PREFIX, Collections
+from .deps import collection_param
+from .errors import HTTPProblem
 from .guards import BodyLimit, HeadAsGet, PathGuard, Unhandled
 from .jobs import Jobs
 from .keys import KeyRing
 from .metrics import Metrics, RequestObserver
-from .routes import ask, documents, health, jobs, page, questions, schema, speakers
+from .routes import ask, collections, documents, health, jobs, page, questions, schema, speakers
+from .schemas import problems
 from .security import Gate
 from .writes import WriteQueue
 
@@ -46,6 +51,8 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
                 log.error("%s", exc)
                 lib, app.state.not_ready = None, str(exc)
             app.state.library = lib
+            app.state.collections = Collections(settings.root, _opener(settings, lib))
+            stack.callback(app.state.collections.close)  # after the writes below have stopped
             await run_in_threadpool(app.state.jobs.open, lib.data_dir if lib else settings.data_dir, lib)
             stack.callback(app.state.jobs.close)
             # runs first: the running write (a job, an upload) finishes before the library
@@ -66,6 +73,7 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     )
     app.state.settings = settings
     app.state.keys = keys
+    app.state.collections = Collections(None, _opener(settings, library))  # the lifespan's replaces it
     app.state.library = library  # None until the lifespan opens one from settings
     app.state.not_ready = None  # why there is no library, when opening it failed
     metrics = Metrics(lambda: app.state.library.status() if app.state.library is not None else None)
@@ -76,7 +84,8 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
     app.state.jobs.register("reindex", jobs.run_reindex)
     app.add_middleware(BodyLimit, upload=settings.max_upload_bytes, other=settings.ask_body_limit())
     routes: list[BaseRoute] = []  # the routes as declared, in order, filled in below
-    app.add_middleware(Gate, routes=routes, keys=keys, settings=settings)  # before any body
+    scoped_routes: list[BaseRoute] = []  # the routes of one collection's data, filled in below
+    app.add_middleware(Gate, routes=routes, scoped=scoped_routes, keys=keys, settings=settings)
     app.add_middleware(Unhandled)  # the observer counts its 500s
     app.add_middleware(HeadAsGet)
     app.add_middleware(PathGuard)
@@ -104,7 +113,16 @@ def create_app(settings: Settings | None = None, *, library: Library | None = No
         routers.append(schema.docs_router)
     for router in routers:
         app.include_router(router)
-    routes.extend(route for router in routers for route in router.routes)
+    # the same routes again under each collection, bar health, schema and the list itself
+    scoped = (ask.router, documents.router, speakers.router, questions.router, page.router)
+    for router in scoped:  # today's routes again under each collection (not health, jobs, schema)
+        app.include_router(
+            router, prefix=PREFIX, dependencies=[Depends(collection_param)], responses=problems(400, 404, 422)
+        )
+    app.include_router(collections.router)
+    routes.extend(route for router in (*routers, collections.router) for route in router.routes)
+    # what a key limited to collections is checked on (jobs: the default collection's)
+    scoped_routes.extend(route for router in (*scoped, jobs.router) for route in router.routes)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     app.openapi = lambda: schema.with_limits(app, settings)  # type: ignore[method-assign]
     app.state.mcp = _mount_mcp(app, settings)
@@ -130,6 +148,17 @@ def _mount_mcp(app: FastAPI, settings: Settings) -> Any:
     from . import mcphttp
 
     return mcphttp.mount(app, settings)
+
+
+def _opener(settings: Settings, lib: Library | None) -> Callable[[Path], Library]:
+    """How a collection opens: like the default library, with its embedder (one model in memory)."""
+
+    def open_collection(folder: Path) -> Library:
+        if lib is None:
+            raise HTTPProblem(503, "NotReady", "the default library did not open")
+        return Library.open(folder, embedder=lib.embedder, **settings.library_options())
+
+    return open_collection
 
 
 @asynccontextmanager

@@ -14,12 +14,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag.settings import Settings
 
+from .collections import DEFAULT, missing, split, visible
 from .errors import HTTPProblem, problem_response
 from .keys import ApiKey, KeyRing
 from .keys import Scope as Need
 from .ratelimit import RateLimiter, retry_after
 
-__all__ = ["Gate", "ReaderDep", "WriterDep", "authorize"]
+__all__ = ["CallerDep", "Gate", "ReaderDep", "WriterDep", "authorize"]
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 RATE_LIMITED = {("POST", "/ask"), ("POST", "/documents")}  # (method, route path): the costly ones
@@ -61,6 +62,13 @@ def require_reader(request: Request) -> None:
     _check(request, "read")
 
 
+def caller(request: Request) -> ApiKey | None:
+    """The key a read is made with (None: none given, or none needed)."""
+    state, given = request.app.state, request.headers.get("authorization", "")
+    return authorize(state.keys, state.settings.protect_reads, given, "read")
+
+
+CallerDep = Annotated[ApiKey | None, Depends(caller)]
 WriterDep = Annotated[None, Depends(require_writer)]
 ReaderDep = Annotated[None, Depends(require_reader)]
 _NEEDS = {require_writer: "write", require_reader: "read"}
@@ -97,8 +105,15 @@ class Gate:
     if a body was coming, so the server reads none of it. It answers a 405 too, with every
     method of the path in `Allow`."""
 
-    def __init__(self, app: ASGIApp, routes: list[BaseRoute], keys: KeyRing, settings: Settings) -> None:
-        self.app, self.routes, self.keys = app, routes, keys
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: list[BaseRoute],
+        scoped: list[BaseRoute],
+        keys: KeyRing,
+        settings: Settings,
+    ) -> None:
+        self.app, self.routes, self.scoped, self.keys = app, routes, scoped, keys
         self.protect_reads = settings.protect_reads
         self.per_key = self._limiter(settings.rate_limit_per_key, settings.rate_limit_burst)
         self.per_address = self._limiter(settings.rate_limit_per_address, settings.rate_limit_burst)
@@ -108,16 +123,22 @@ class Gate:
     def _limiter(per_minute: float | None, burst: int) -> RateLimiter | None:
         return RateLimiter(per_minute, burst) if per_minute else None
 
-    def _route(self, scope: Scope) -> tuple[str, Need | None] | set[str] | None:
-        """The route's path and need; or, when only other methods match, the methods the
-        path allows (the router's own 405 would name just the first route's)."""
+    def _route(self, scope: Scope) -> tuple[str, Need | None, str | None] | set[str] | None:
+        """The route's path, need and collection; or, when only other methods match, the
+        methods the path allows (the router's own 405 would name just the first route's)."""
         allowed: set[str] = set()
-        for route in self.routes:
+        collection, rest = split(scope["path"])
+        routes = self.routes
+        if collection is not None:  # /collections/{name}/…: today's route under the prefix
+            scope, routes = {**scope, "path": rest}, self.scoped
+        for route in routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
                 if id(route) not in self._needs:
                     self._needs[id(route)] = (getattr(route, "path", ""), route_need(route))
-                return self._needs[id(route)]
+                if collection is None and route in self.scoped:
+                    collection = DEFAULT  # today's route: the default collection's data
+                return (*self._needs[id(route)], collection)
             if match is Match.PARTIAL:
                 allowed |= getattr(route, "methods", None) or set()
         return allowed or None  # None: no route, the router answers 404 without reading a body
@@ -133,11 +154,13 @@ class Gate:
             await problem_response(problem, close=_has_body(scope))(scope, receive, send)
             return
         if found is not None:
-            path, need = found
+            path, need, collection = found
             try:
                 key = None
                 if need is not None:
                     key = authorize(self.keys, self.protect_reads, _header(scope, b"authorization"), need)
+                    if collection is not None and not visible(key, collection):
+                        raise missing(collection)
                 self._limit(scope, path, key)
             except HTTPProblem as exc:
                 await problem_response(exc, close=_has_body(scope))(scope, receive, send)

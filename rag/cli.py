@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from embeddings import ModelError, load_embedder
 
 from . import exports
+from .collections import DEFAULT, collection_dir
 from .errors import InvalidInput, RagError
 from .evaluation import EvalSet, GoldQuestion, evaluate, index_eval_set, load_gold, select
 from .ingest import outside_links, read_file, walk, with_media
@@ -45,6 +46,11 @@ DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data directory [default: $RAG_DATA_DIR, else ./rag-data]"),
 ]
+CollectionName = Annotated[
+    str | None,
+    typer.Option("--collection", help="Use the collection ROOT/NAME instead of --data-dir."),
+]
+Root = Annotated[Path | None, typer.Option("--root", help="The folder of collections [default: $RAG_ROOT].")]
 Model = Annotated[
     str | None, typer.Option("--model", help="Model folder [default: $RAG_MODEL, else the bundled model]")
 ]
@@ -67,8 +73,21 @@ Backend = Annotated[
 ]
 
 
-def _settings(data_dir: Path | None, model: str | None = None, backend: str | None = None) -> Settings:
+def _settings(
+    data_dir: Path | None,
+    model: str | None = None,
+    backend: str | None = None,
+    *,
+    collection: str | None = None,
+    root: Path | None = None,
+) -> Settings:
     overrides: dict[str, Any] = {}  # the flags given; pydantic validates each as the environment's
+    if root is not None:
+        overrides["root"] = root
+    if collection is not None:
+        if data_dir is not None:
+            raise InvalidInput("give --data-dir or --collection, not both")
+        data_dir = collection_dir(root or _settings(None).root, collection)
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if model is not None:
@@ -112,6 +131,8 @@ def _open(
 def index(
     path: Annotated[Path, typer.Argument(help="A transcript file or a folder of them.")],
     data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
     model: Model = None,
     backend: Backend = None,
     format: Annotated[str | None, typer.Option(help=f"Skip detection: one of {', '.join(FORMATS)}.")] = None,
@@ -132,7 +153,7 @@ def index(
     ] = None,
 ) -> None:
     """Index a file or folder. Unchanged files are skipped, changed ones replaced."""
-    settings = _settings(data_dir, model, backend)
+    settings = _settings(data_dir, model, backend, collection=collection, root=root)
     if not path.exists():  # before the model loads, so a typo fails at once
         raise RagError(f"{path} does not exist")
     if ray is not None and media_url is not None:
@@ -291,13 +312,19 @@ def ask(
         typer.Option("--format", "-f", help=f"Print the answer as {', '.join(exports.FORMATS)}."),
     ] = None,
     data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
     model: Model = None,
     backend: Backend = None,
 ) -> None:
     """Ask a question; print the best passages with the questions they answered."""
     if format is not None and format not in exports.FORMATS:  # before the model loads
         raise InvalidInput(f"unknown --format {format!r}; one of {', '.join(exports.FORMATS)}")
-    with _open(_settings(data_dir, model, backend), with_model=mode != "bm25", rerank=True) as lib:
+    with _open(
+        _settings(data_dir, model, backend, collection=collection, root=root),
+        with_model=mode != "bm25",
+        rerank=True,
+    ) as lib:
         chosen = cast(Mode | None, mode)  # Library.ask refuses a mode it does not know
         answer = lib.ask(
             question,
@@ -337,6 +364,8 @@ def documents(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
 ) -> None:
     """List indexed documents, or change one's metadata (`--set date=2023-06-05 ID`)."""
     if set_:
@@ -348,13 +377,13 @@ def documents(
             if not sep or not key.strip():
                 raise InvalidInput(f"--set {item!r}: expected KEY=VALUE (an empty VALUE removes the key)")
             changes[key.strip()] = value.strip() or None
-        with _open(_settings(data_dir), with_model=False) as lib:
+        with _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib:
             metadata = lib.set_metadata(document_id, changes)
         typer.echo(json.dumps(metadata, ensure_ascii=False, indent=2))
         return
     if document_id is not None:
         raise InvalidInput("a document id is only taken with --set KEY=VALUE")
-    with _open(_settings(data_dir), with_model=False) as lib:
+    with _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib:
         infos = lib.documents()
     if as_json:
         typer.echo(json.dumps([asdict(i) for i in infos], ensure_ascii=False, indent=2))
@@ -377,11 +406,13 @@ def speakers(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
 ) -> None:
     """List everyone who speaks: name, labels, documents, turns, parts."""
     if ctx.invoked_subcommand is not None:
         return
-    with _open(_settings(data_dir), with_model=False) as lib:
+    with _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib:
         people = lib.speakers()
     if as_json:  # the shape of HTTP's /speakers
         typer.echo(json.dumps({"speakers": [asdict(p) for p in people]}, ensure_ascii=False, indent=2))
@@ -401,9 +432,11 @@ def speakers_alias(
         str | None, typer.Option("--document", "-d", help="Only in this document [default: in all].")
     ] = None,
     data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
 ) -> None:
     """Say that LABEL names NAME, in one document or in all (also those added later)."""
-    with _open(_settings(data_dir), with_model=False) as lib:
+    with _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib:
         n = lib.alias(label, name, document=document)
     err.print(f"{escape(label)} names {escape(name)}: {n} label{'s' if n != 1 else ''} linked")
 
@@ -426,11 +459,15 @@ def questions(
     tag: Tags = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
     model: Model = None,
     backend: Backend = None,
 ) -> None:
     """Search the questions that were asked: who asked, where, when, and how the answer began."""
-    with _open(_settings(data_dir, model, backend), with_model=bool(text)) as lib:
+    with _open(
+        _settings(data_dir, model, backend, collection=collection, root=root), with_model=bool(text)
+    ) as lib:
         found = lib.questions(
             text,
             k,
@@ -463,17 +500,25 @@ def questions(
 def remove(
     document_id: Annotated[str, typer.Argument(help="The id shown by `rag documents`.")],
     data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
 ) -> None:
     """Remove a document from the index."""
-    with _open(_settings(data_dir), with_model=False) as lib:
+    with _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib:
         lib.remove(document_id)
     err.print(f"removed {escape(document_id)}")
 
 
 @app.command()
-def reindex(data_dir: DataDir = None, model: Model = None, backend: Backend = None) -> None:
+def reindex(
+    data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
+    model: Model = None,
+    backend: Backend = None,
+) -> None:
     """Re-embed every chunk with the configured model (after changing models)."""
-    settings = _settings(data_dir, model, backend)
+    settings = _settings(data_dir, model, backend, collection=collection, root=root)
     with (
         _open(settings, with_model=True, allow_model_change=True) as lib,
         Progress(console=err, disable=not err.is_terminal, transient=True) as bar,
@@ -583,6 +628,14 @@ def serve(
         int | None, typer.Option(min=0, max=65535, help="Port, 0 for any free one [default: 8000].")
     ] = None,
     data_dir: DataDir = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            help="Serve each library under DIR as /collections/NAME/; the default one is "
+            "--data-dir, else DIR/default [default: $RAG_ROOT].",
+        ),
+    ] = None,
     model: Model = None,
     backend: Backend = None,
     workers: Annotated[
@@ -598,7 +651,9 @@ def serve(
     from api import logs
     from api.app import create_app
 
-    settings = _settings(data_dir, model, backend)
+    settings = _settings(data_dir, model, backend, root=root)
+    if settings.root is not None and data_dir is None and "RAG_DATA_DIR" not in os.environ:
+        settings = settings.model_copy(update={"data_dir": settings.root / DEFAULT})
     settings = settings.model_copy(  # port 0 is a port (any free one), not "unset"
         update={"host": host or settings.host, "port": settings.port if port is None else port}
     )
@@ -610,6 +665,8 @@ def serve(
     load_embedder(settings.model, **settings.embedder_options())
     # each process builds its own app from the environment: hand it the flags' values there
     os.environ.update(RAG_DATA_DIR=str(settings.data_dir), RAG_BACKEND=settings.backend)
+    if settings.root is not None:
+        os.environ["RAG_ROOT"] = str(settings.root)
     if settings.model is not None:
         os.environ["RAG_MODEL"] = settings.model
     uvicorn.run(

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
 
     data_dir: Path = Field(default=Path("rag-data"), description="Where the index lives.")
+    root: Path | None = Field(
+        default=None,
+        description="A folder of collections, one data directory each (`/collections/{name}/…`).",
+    )
     model: str | None = Field(
         default=None, description="A sentence-transformers model folder; default: the bundled model."
     )

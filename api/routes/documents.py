@@ -13,7 +13,7 @@ from rag.ingest import Source, from_bytes, from_text, with_media
 from rag.jobstore import Job
 from rag.library import Library
 
-from ..deps import JobsDep, LibraryDep, SettingsDep, WritesDep
+from ..deps import JobsDep, LibraryDep, SettingsDep, WritesDep, collection_name
 from ..errors import HTTPProblem
 from ..jobs import Progress
 from ..schemas import (
@@ -236,6 +236,12 @@ async def add_document(
             400, "TitleTooLong", f"the title is longer than {settings.max_title_chars} characters"
         )
     source = await writes.prepare(body.source)  # bad input is a 4xx now, not a failed job
+    if collection_name(request) is not None:  # jobs live in the default collection only
+        if background:
+            raise HTTPProblem(
+                400, "BackgroundNotHere", "uploads to a collection are indexed at once: leave out background"
+            )
+        background = False
     if background is None:
         background = body.size > settings.background_upload_bytes
     if background:

@@ -3,6 +3,8 @@
 "use strict";
 
 const KEY = "rag-api-key";
+// Under /collections/{name}/ the page serves that collection: its calls and links keep the prefix.
+const BASE = (location.pathname.match(/^\/collections\/[a-z0-9][a-z0-9_-]{0,63}(?=\/)/) || [""])[0];
 const ROLE_NAMES = { question: "Question", answer: "Answer", narration: "Narration" };
 const $ = (selector) => document.querySelector(selector);
 
@@ -32,7 +34,7 @@ async function api(path, options = {}) {
   const headers = new Headers(options.headers || {});
   const key = sessionStorage.getItem(KEY);
   if (key) headers.set("Authorization", `Bearer ${key}`);
-  const response = await fetch(path, { ...options, headers });
+  const response = await fetch(BASE + path, { ...options, headers });
   const type = response.headers.get("content-type") || "";
   const body = type.includes("application/json") ? await response.json() : null;
   if (!response.ok) throw new ApiError(response.status, body);
@@ -52,17 +54,18 @@ function show(view) {
 
 function route() {
   const params = new URLSearchParams(location.search);
-  if (location.pathname.startsWith("/view/")) {
+  const here = location.pathname.slice(BASE.length);
+  if (here.startsWith("/view/")) {
     show("doc-view");
-    openDocument(decodeURIComponent(location.pathname.slice("/view/".length)), params);
-  } else if (location.pathname === "/asked") {
+    openDocument(decodeURIComponent(here.slice("/view/".length)), params);
+  } else if (here === "/asked") {
     show("asked-view");
     document.title = "Questions · interview-rag";
     fillChoices();
     setFilters($("#asked-filters"), params);
     $("#asked-q").value = params.get("q") || "";
     runQuestions(params);
-  } else if (location.pathname === "/manage") {
+  } else if (here === "/manage") {
     show("manage-view");
     document.title = "Documents · interview-rag";
     loadDocuments();
@@ -142,7 +145,7 @@ function quoteWithHighlight(passage) {
 function viewLink(passage, question) {
   const params = new URLSearchParams({ start: passage.start, end: passage.end, q: question });
   if (passage.question) params.set("asked", passage.question.turn_index);
-  return `/view/${encodeURIComponent(passage.document_id)}?${params}`;
+  return `${BASE}/view/${encodeURIComponent(passage.document_id)}?${params}`;
 }
 
 function renderPassage(passage, question, answerable) {
@@ -210,7 +213,7 @@ async function exportAnswer(body, format) {
   if (key) headers.Authorization = `Bearer ${key}`;
   const status = $("#ask-status");
   try {
-    const response = await fetch("/ask", { method: "POST", headers, body: JSON.stringify(body) });
+    const response = await fetch(`${BASE}/ask`, { method: "POST", headers, body: JSON.stringify(body) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
     document.body.append(link);
@@ -254,7 +257,7 @@ function renderTimeline(groups, question, answerable) {
         "h2",
         {},
         el("time", g.document_date ? { datetime: g.document_date } : {}, g.document_date || "undated"),
-        el("a", { href: `/view/${encodeURIComponent(g.document_id)}` }, g.document_title || g.document_id),
+        el("a", { href: `${BASE}/view/${encodeURIComponent(g.document_id)}` }, g.document_title || g.document_id),
       ),
       el("ol", { class: "results" }, ...g.passages.map((p) => renderPassage(p, question, answerable))),
     ),
@@ -310,7 +313,7 @@ async function runAsk(question, params = new URLSearchParams()) {
 
 function renderQuestion(q) {
   const params = new URLSearchParams({ start: q.start, end: q.end, asked: q.turn_index });
-  const href = `/view/${encodeURIComponent(q.document_id)}?${params}`;
+  const href = `${BASE}/view/${encodeURIComponent(q.document_id)}?${params}`;
   const meta = el(
     "div",
     { class: "meta" },
@@ -370,7 +373,7 @@ function turnText(text, turn, start, end) {
 async function openDocument(id, params) {
   const status = $("#doc-status");
   const question = params.get("q");
-  $("#doc-back").href = question ? `/?q=${encodeURIComponent(question)}` : "/";
+  $("#doc-back").href = question ? `${BASE}/?q=${encodeURIComponent(question)}` : `${BASE}/`;
   $("#doc-back").textContent = question ? "← Back to the answers" : "← Ask a question";
   status.textContent = "Loading…";
   try {
@@ -408,7 +411,8 @@ async function openDocument(id, params) {
     const quoted = doc.turns.find((t) => t.start <= start && start < Math.max(t.end, t.start + 1));
     if (media && quoted && quoted.timestamp) cue(media, seconds(quoted.timestamp));
   } catch (error) {
-    status.textContent = error.status === 404 ? `There is no document “${id}”.` : `Could not load: ${error.message}`;
+    const gone = error.status === 404 && !BASE; // in a collection, the server says which is missing
+    status.textContent = gone ? `There is no document “${id}”.` : `Could not load: ${error.message}`;
   }
 }
 
@@ -472,7 +476,7 @@ async function loadDocuments() {
         el(
           "td",
           {},
-          el("a", { href: `/view/${encodeURIComponent(d.id)}` }, d.title),
+          el("a", { href: `${BASE}/view/${encodeURIComponent(d.id)}` }, d.title),
           d.title !== d.id ? el("div", { class: "id" }, d.id) : null,
         ),
         el("td", {}, d.format),
@@ -514,7 +518,9 @@ async function upload(file) {
   const form = new FormData();
   form.append("file", file, file.name);
   try {
-    let job = await api("/documents?background=true", { method: "POST", body: form });
+    // jobs belong to the default collection: a collection's uploads are indexed at once
+    const sent = await api(BASE ? "/documents" : "/documents?background=true", { method: "POST", body: form });
+    let job = BASE ? { status: "done", result: sent } : sent;
     while (job.status === "queued" || job.status === "running") {
       if (job.total) {
         view.bar.max = job.total;
@@ -591,12 +597,13 @@ function wireManage() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  for (const link of document.querySelectorAll(".bar a")) link.setAttribute("href", BASE + link.getAttribute("href"));
   $("#ask-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const question = $("#question").value.trim();
     if (!question) return;
     const params = filterParams($("#ask-filters"), new URLSearchParams({ q: question }));
-    history.pushState({}, "", `/?${params}`);
+    history.pushState({}, "", `${BASE}/?${params}`);
     runAsk(question, params);
   });
   $("#asked-form").addEventListener("submit", (event) => {
@@ -605,7 +612,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const q = $("#asked-q").value.trim();
     if (q) params.set("q", q);
     filterParams($("#asked-filters"), params);
-    history.pushState({}, "", `/asked?${params}`);
+    history.pushState({}, "", `${BASE}/asked?${params}`);
     runQuestions(params);
   });
   wireManage();
