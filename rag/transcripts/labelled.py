@@ -161,8 +161,8 @@ def _label_lines(text: str, start: int, end: int | None) -> dict[int, Label]:
 
 
 def _aliases(names: list[str]) -> dict[str, str]:
-    """Short forms that stand for the one fuller name they abbreviate: initials (`KN` for
-    `Kensei`), an office without its holder (`The Prime Minister` for `The Prime Minister
+    """Short forms that stand for the one fuller name they abbreviate: initials (`JO` for
+    `Jun Ota`), an office without its holder (`The Prime Minister` for `The Prime Minister
     (Ms. Ann Bell)`), a title and surname (`Mr. Reed` for `Mr. Tom Reed`)."""
     unique = list(dict.fromkeys(names))
     full = [n for n in unique if not _INITIALS.fullmatch(n)]
