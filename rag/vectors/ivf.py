@@ -26,8 +26,13 @@ class IvfFlatIndex(VectorIndex):
         return ivf is not None and isinstance(faiss.downcast_index(ivf), faiss.IndexIVFFlat)
 
     @classmethod
-    def _untrained(cls, dimension: int, quantizer: faiss.Index, lists: int) -> faiss.IndexIVF:
+    def _untrained(cls, dimension: int, quantizer: faiss.Index, lists: int, count: int) -> faiss.IndexIVF:
+        """The index to train, for `count` vectors: what a subclass changes (IVF-PQ)."""
         return faiss.IndexIVFFlat(quantizer, dimension, lists, faiss.METRIC_INNER_PRODUCT)
+
+    @classmethod
+    def _training_sample(cls, vectors: np.ndarray) -> np.ndarray:
+        return vectors
 
     @classmethod
     def build(
@@ -39,13 +44,14 @@ class IvfFlatIndex(VectorIndex):
         lists: int = 1,
         nprobe: int = DEFAULT_NPROBE,
     ) -> VectorIndex:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         quantizer = faiss.IndexFlatIP(dimension)
-        ivf = cls._untrained(dimension, quantizer, max(1, lists))
+        ivf = cls._untrained(dimension, quantizer, max(1, lists), len(vectors))
         ivf.cp.seed = 1234  # the same vectors give the same lists
         # k-means on at most 32 vectors a list, 8 rounds: 100k vectors in about 9 s
         # (`benchmarks/speed.py faiss`), half the time of 64 and 10 for the same recall
         ivf.cp.niter, ivf.cp.max_points_per_centroid = 8, 32
-        ivf.train(np.ascontiguousarray(vectors, dtype=np.float32))
+        ivf.train(cls._training_sample(vectors))
         ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
         ivf.own_fields = True
         out = cls(dimension, ivf, nprobe)

@@ -9,7 +9,6 @@ from typing import ClassVar
 import faiss
 import numpy as np
 
-from .base import DEFAULT_NPROBE, VectorIndex
 from .ivf import IvfFlatIndex
 
 __all__ = ["IvfPqIndex"]
@@ -36,32 +35,17 @@ class IvfPqIndex(IvfFlatIndex):
         return m
 
     @classmethod
-    def build(
-        cls,
-        dimension: int,
-        ids: np.ndarray,
-        vectors: np.ndarray,
-        *,
-        lists: int = 1,
-        nprobe: int = DEFAULT_NPROBE,
-    ) -> VectorIndex:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        quantizer = faiss.IndexFlatIP(dimension)
+    def _untrained(cls, dimension: int, quantizer: faiss.Index, lists: int, count: int) -> faiss.IndexIVF:
+        nbits = 8 if count >= 256 * 8 else 4  # a small forced index: fewer codewords to train
         m = cls.subquantizers(dimension)
-        nbits = 8 if len(vectors) >= 256 * 8 else 4  # a small forced index: fewer codewords to train
-        ivf = faiss.IndexIVFPQ(quantizer, dimension, max(1, lists), m, nbits, faiss.METRIC_INNER_PRODUCT)
-        ivf.cp.seed = 1234
-        ivf.cp.niter, ivf.cp.max_points_per_centroid = 8, 32
+        ivf = faiss.IndexIVFPQ(quantizer, dimension, lists, m, nbits, faiss.METRIC_INNER_PRODUCT)
         ivf.pq.cp.niter = 10  # codebooks: 10 rounds of k-means, not 25
         ivf.do_polysemous_training = False  # Hamming filtering is not used; it costs most of training
-        sample = vectors
-        if len(vectors) > _TRAIN_MAX:
-            pick = np.random.default_rng(1234).choice(len(vectors), _TRAIN_MAX, replace=False)
-            sample = vectors[np.sort(pick)]
-        ivf.train(sample)
-        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
-        ivf.own_fields = True
-        out = cls(dimension, ivf, nprobe)
-        quantizer.this.disown()
-        out.add(ids, vectors)
-        return out
+        return ivf
+
+    @classmethod
+    def _training_sample(cls, vectors: np.ndarray) -> np.ndarray:
+        if len(vectors) <= _TRAIN_MAX:
+            return vectors
+        pick = np.random.default_rng(1234).choice(len(vectors), _TRAIN_MAX, replace=False)
+        return vectors[np.sort(pick)]
