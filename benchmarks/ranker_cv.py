@@ -5,11 +5,12 @@ question that only asks give its place to its answer, and joins short answers, s
 gain need not survive. Here the documents of each train set are split in four folds (by the
 hash `rag eval --split-fold` uses); for each fold a ranker is fitted on the other three, and
 `rag eval --split-fold K/4` measures it on the held-out fold against the hand-set weights
-(`RAG_RANKER=none`), over the libraries `train_ranker.py` built. QMSum train is half indexed
-(its fold 1 of 2), which holds folds 1 and 3 of 4.
+(`RAG_RANKER=none`), over the libraries `train_ranker.py` built. FriendsQA trains on its fold
+1 of 2 only, which holds folds 1 and 3 of 4.
 
     python benchmarks/ranker_cv.py                    # the shipped kind: trees, 7 leaves, 300 rounds
     python benchmarks/ranker_cv.py --leaves 15 --rounds 100
+    python benchmarks/ranker_cv.py --variant all --variant first17 --variant balanced
 """
 
 from __future__ import annotations
@@ -20,14 +21,21 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from train_ranker import SHARED, TRAIN_SETS, Trees, collect, fit_trees
 
 from rag.goldsets import fold_of
+from rag.ranker import FEATURES
 
 FOLDS = 4
-EVAL_FOLDS = {"meetingqa": (1, 2, 3, 4), "qmsum": (1, 3)}
+EVAL_FOLDS = {"meetingqa": (1, 2, 3, 4), "qmsum": (1, 2, 3, 4), "friendsqa": (1, 3)}
+VARIANTS = {
+    "all": {},
+    "balanced": {"balanced": True},  # each train set weighs the same
+    "first17": {"features": FEATURES[:17]},  # the features of the previous model
+}
 
 
 def _eval(gold: Path, fold: int, data_dir: Path, ranker: str) -> dict[str, float]:
@@ -46,20 +54,26 @@ def main() -> None:
     parser.add_argument("--leaves", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--min-leaf", type=int, default=20)
+    parser.add_argument("--variant", choices=list(VARIANTS), action="append")
+    parser.add_argument("--no-hand-set", action="store_true", help="skip the hand-set baseline")
     args = parser.parse_args()
     groups = [
         g for name, (path, fold) in TRAIN_SETS.items() for g in collect(name, path, fold, args.data_dir, None)
     ]
-    trees = Trees(args.leaves, args.rounds, args.min_leaf)
+    base = Trees(args.leaves, args.rounds, args.min_leaf)
+    variants = [replace(base, **VARIANTS[v]) for v in args.variant or ["all"]]  # type: ignore[arg-type]
     pooled: dict[tuple[str, str], list[tuple[int, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(1, FOLDS + 1):
-            path = Path(tmp) / f"ranker-{k}.json"
-            fit_trees([g for g in groups if fold_of(g.document, FOLDS) != k], trees).save(path)
+            rankers = [] if args.no_hand_set else [("hand-set", "none")]
+            for v, trees in enumerate(variants):
+                path = Path(tmp) / f"ranker-{k}-{v}.json"
+                fit_trees([g for g in groups if fold_of(g.document, FOLDS) != k], trees).save(path)
+                rankers.append((f"trees {trees}", str(path)))
             for name, (gold, _) in TRAIN_SETS.items():
                 if k not in EVAL_FOLDS[name]:
                     continue
-                for tag, ranker in (("hand-set", "none"), (f"trees {trees}", str(path))):
+                for tag, ranker in rankers:
                     r = _eval(gold, k, args.data_dir / name, ranker)
                     pooled.setdefault((name, tag), []).append((r["questions"], r["hit_at_1"], r["mrr"]))
                     print(

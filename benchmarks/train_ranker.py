@@ -43,7 +43,10 @@ SHARED_WITH_QMSUM = {
 }  # fmt: skip
 TRAIN_SETS = {
     "meetingqa": (SHARED / "meetingqa" / "train.jsonl.gz", None),
-    "qmsum": (SHARED / "qmsum" / "train_all.jsonl.gz", (1, 2)),  # half the meetings: indexing time
+    "qmsum": (SHARED / "qmsum" / "train_all.jsonl.gz", None),
+    # FriendsQA has no train split: its dev scenes of fold 1 of 2 train, and fold 2 is the one
+    # reported (`rag eval … --split-fold 2/2`)
+    "friendsqa": (SHARED / "friendsqa" / "dev.jsonl.gz", (1, 2)),
 }
 
 
@@ -67,12 +70,14 @@ def collect(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
     """Index the set (once) and gather its candidates; kept in `DATA_DIR/NAME.candidates.npz`,
     which a re-run reuses while the feature list is the same."""
     cache = data_dir / f"{name}.candidates.npz"
+    selection = "all" if fold is None else f"{fold[0]}/{fold[1]}"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:  # each key read once: a read is a copy
             features, x, y, bounds, documents = (
                 saved[k] for k in ("features", "x", "y", "bounds", "documents")
             )
-        if tuple(features.tolist()) == FEATURES:
+            selected = str(saved["selection"]) if "selection" in saved else "?"
+        if tuple(features.tolist()) == FEATURES and selected == selection:
             return [
                 Group(name, str(d), x[a:b], y[a:b])
                 for d, a, b in zip(documents.tolist(), bounds[:-1], bounds[1:], strict=True)
@@ -86,6 +91,7 @@ def collect(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
         bounds=bounds,
         documents=np.array([g.document for g in groups]),
         features=np.array(FEATURES),
+        selection=np.array(selection),
     )
     return groups
 
@@ -165,18 +171,21 @@ def fit(groups: Sequence[Group], c: float, objective: str = "pointwise") -> Line
 
 @dataclass(frozen=True)
 class Trees:
-    """LambdaMART settings, the grid cross-validation chooses from."""
+    """LambdaMART settings, the grid cross-validation chooses from: the tree sizes, the
+    features the trees may split on, and whether each train set weighs the same."""
 
     leaves: int
     rounds: int
     min_leaf: int
     rate: float = 0.05
+    features: tuple[str, ...] = FEATURES
+    balanced: bool = False
 
     def __str__(self) -> str:
-        return f"leaves={self.leaves} rounds={self.rounds} min_leaf={self.min_leaf}"
-
-
-TREE_GRID = [Trees(leaves, rounds, 20) for leaves in (7, 15) for rounds in (100, 300, 600)]
+        shown = f"leaves={self.leaves} rounds={self.rounds} min_leaf={self.min_leaf}"
+        if self.features != FEATURES:
+            shown += f" features={len(self.features)}"
+        return shown + (" balanced" if self.balanced else "")
 
 
 def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:
@@ -192,9 +201,15 @@ def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:
         n_jobs=1,
         verbose=-1,
     )
-    x, y = np.vstack([g.x for g in kept]), np.concatenate([g.y for g in kept])
-    model.fit(x, y, group=[len(g.y) for g in kept])
-    return TreeRanker.from_lightgbm(model.booster_.dump_model())
+    columns = [FEATURES.index(f) for f in trees.features]
+    x, y = np.vstack([g.x[:, columns] for g in kept]), np.concatenate([g.y for g in kept])
+    weight = None
+    if trees.balanced:  # a set's questions weigh 1 / its number of questions
+        per_set = {s: sum(1 for g in kept if g.set == s) for s in {g.set for g in kept}}
+        mean = len(kept) / len(per_set)
+        weight = np.concatenate([np.full(len(g.y), mean / per_set[g.set]) for g in kept])
+    model.fit(x, y, group=[len(g.y) for g in kept], sample_weight=weight)
+    return TreeRanker.from_lightgbm(model.booster_.dump_model(), trees.features)
 
 
 def ranking(ranker: Ranker, groups: Sequence[Group]) -> tuple[float, float]:
@@ -203,7 +218,8 @@ def ranking(ranker: Ranker, groups: Sequence[Group]) -> tuple[float, float]:
     for g in groups:
         if not g.y.any():
             continue
-        order = np.argsort(-ranker.score(g.x), kind="stable")
+        columns = [FEATURES.index(f) for f in ranker.features]
+        order = np.argsort(-ranker.score(g.x[:, columns]), kind="stable")
         first = int(np.flatnonzero(g.y[order])[0])
         hits.append(first == 0)
         rr.append(1.0 / (first + 1))
@@ -221,6 +237,8 @@ def main() -> None:
         nargs="*",
         default=["pointwise", "pairwise", "trees"],
     )
+    parser.add_argument("--leaves", type=int, nargs="*", default=[7, 15], help="tree sizes to try")
+    parser.add_argument("--rounds", type=int, nargs="*", default=[100, 300, 600], help="rounds to try")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "ranker.json")
     args = parser.parse_args()
@@ -239,7 +257,12 @@ def main() -> None:
         print(f"{alone} alone: {shown}")
     candidates: list[tuple[str, float | Trees]] = [
         (o, c) for o in args.objective if o != "trees" for c in args.c
-    ] + [("trees", t) for t in TREE_GRID if "trees" in args.objective]
+    ] + [
+        ("trees", Trees(leaves, rounds, 20))
+        for leaves in args.leaves
+        for rounds in args.rounds
+        if "trees" in args.objective
+    ]
     best: tuple[float, str, float | Trees] = (-1.0, "pointwise", 0.0)
     for objective, setting in candidates:
         held = []

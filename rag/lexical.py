@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from .atomic import write_folder_atomic
 
@@ -36,11 +38,23 @@ def _stemmer() -> Stemmer.Stemmer:
     return stemmer
 
 
+_WORDS = re.compile(r"(?u)\b\w\w+\b").findall
+"""bm25s's default token pattern (scikit-learn's): words of two characters or more."""
+_STOPWORDS = frozenset(STOPWORDS_EN)
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stop words out, Snowball-stemmed tokens; the same for chunks and queries."""
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
+    """Lower-cased, stop words out, Snowball-stemmed tokens; the same for chunks and queries.
+
+    Exactly what `bm25s.tokenize(texts, stopwords="en", stemmer=…, return_ids=False)` returns,
+    without its per-call progress-bar objects: the retriever tokenizes a few texts at a time,
+    where those cost more than the splitting."""
+    stem = _stemmer().stemWords
+    out = []
+    for text in texts:
+        words = [w for w in _WORDS(text.lower()) if w not in _STOPWORDS]
+        out.append(stem(words) if words else [])
+    return out
 
 
 class LexicalIndex:
@@ -49,6 +63,8 @@ class LexicalIndex:
     def __init__(self, ids: np.ndarray, bm25: bm25s.BM25 | None) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self._bm25 = bm25
+        self._order: np.ndarray | None = None
+        """`ids` sorted, as positions: found lazily, on the first `holds`."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -81,6 +97,26 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
         return self.ids[top], scores[top].astype(np.float32)
+
+    def holds(self, terms: Sequence[str], ids: Sequence[int]) -> np.ndarray:
+        """Which of `ids` hold each term: a (len(ids), len(terms)) boolean matrix, from the
+        postings, without re-reading any text."""
+        out = np.zeros((len(ids), len(terms)), dtype=bool)
+        if self._bm25 is None or not len(ids) or not terms:
+            return out
+        if self._order is None:
+            self._order = np.argsort(self.ids, kind="stable")
+        wanted = np.asarray(ids, dtype=np.int64)
+        at = np.searchsorted(self.ids, wanted, sorter=self._order).clip(0, len(self.ids) - 1)
+        position = self._order[at]
+        found = self.ids[position] == wanted
+        vocab, scores = self._bm25.vocab_dict, self._bm25.scores
+        for j, t in enumerate(terms):
+            col = vocab.get(t)
+            if col is not None:
+                postings = scores["indices"][scores["indptr"][col] : scores["indptr"][col + 1]]
+                out[:, j] = np.isin(position, postings) & found
+        return out
 
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """How many chunks hold each (tokenized) term; 0 for a term no chunk holds."""

@@ -51,13 +51,24 @@ FEATURES: tuple[str, ...] = (
     "question_cosine",  # cosine in a question turn: a question matching the question asked
     "question_bm25",  # the same for BM25
     "cited_cosine",  # cited x cosine: an answer to a matching question that is itself close
+    "answer",  # the chunk is in an answer turn
+    "coverage",  # idf-weighted share of the question's terms the chunk holds
+    "rarest",  # the chunk holds the question's rarest term
+    "turn_bm25",  # the best bm25 among candidate chunks of the same turn
+    "turn_cosine",  # the best cosine among them
+    "near_bm25",  # the best bm25 among candidates of the two turns either side
+    "near_cosine",  # the best cosine among them
+    "position",  # where the chunk starts inside its turn, 0 (first) to 1
+    "cosine_gap",  # the best candidate's cosine minus this one's
+    "query_terms",  # log(1 + the question's distinct indexed terms): short and long questions
+    "top_bm25",  # log(1 + the best raw BM25 score): how much the words alone say
 )
 VERSION = 3
 _LINEAR_VERSIONS = (2, 3)  # version 2 files were linear and had no "kind"
 
 
 class Ranker(Protocol):
-    """Scores candidate rows (columns `FEATURES`) so that higher is better, each in (0, 1):
+    """Scores candidate rows (columns: its `features`) so that higher is better, each in (0, 1):
     the retriever multiplies scores by weights, so they must stay positive."""
 
     @property
@@ -72,10 +83,13 @@ class Ranker(Protocol):
 
 
 def _check(features: tuple[str, ...], version: int, versions: tuple[int, ...]) -> None:
-    if features != FEATURES:
+    """A model may use any of the features this program computes, in its own order; one it
+    does not compute cannot be scored."""
+    unknown = [f for f in features if f not in FEATURES]
+    if unknown or len(set(features)) != len(features):
         raise ValueError(
-            f"ranker features {list(features)} are not this program's {list(FEATURES)}: "
-            "retrain it with benchmarks/train_ranker.py"
+            f"ranker features {list(features)} are not among this program's {list(FEATURES)} "
+            "(or repeat one): retrain it with benchmarks/train_ranker.py"
         )
     if version not in versions:
         raise ValueError(f"ranker version {version}, this program reads {', '.join(map(str, versions))}")
@@ -109,7 +123,7 @@ class LinearRanker:
             raise ValueError(f"{len(self.weights)} weights for {len(self.features)} features")
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        """One probability per row of `x` (rows are candidates, columns `FEATURES`)."""
+        """One probability per row of `x` (rows are candidates, columns `features`)."""
         return _sigmoid(x @ np.asarray(self.weights, dtype=np.float64) + self.bias)
 
     def to_json(self) -> str:
@@ -239,9 +253,9 @@ class TreeRanker:
         save_ranker(self, path)
 
     @classmethod
-    def from_lightgbm(cls, dump: Mapping[str, Any]) -> TreeRanker:
-        """LightGBM's JSON dump as flat node arrays (numerical `<=` splits only, no missing values:
-        the features are never missing)."""
+    def from_lightgbm(cls, dump: Mapping[str, Any], features: tuple[str, ...] = FEATURES) -> TreeRanker:
+        """LightGBM's JSON dump, fitted on columns `features`, as flat node arrays (numerical
+        `<=` splits only, no missing values: the features are never missing)."""
         feature: list[int] = []
         threshold: list[float] = []
         left: list[int] = []
@@ -265,9 +279,17 @@ class TreeRanker:
             return at
 
         roots = [add(tree["tree_structure"]) for tree in dump["tree_info"]]
-        if dump["feature_names"] and len(dump["feature_names"]) != len(FEATURES):
+        if dump["feature_names"] and len(dump["feature_names"]) != len(features):
             raise ValueError("the model was fitted on another feature list")
-        return cls(tuple(feature), tuple(threshold), tuple(left), tuple(right), tuple(value), tuple(roots))
+        return cls(
+            tuple(feature),
+            tuple(threshold),
+            tuple(left),
+            tuple(right),
+            tuple(value),
+            tuple(roots),
+            features=features,
+        )
 
 
 _ALL = np.uint64(2**64 - 1)
@@ -363,13 +385,11 @@ def log_chars(n: int) -> float:
     return math.log(max(n, 1) / 100.0)
 
 
-_ALL_FEATURES = operator.itemgetter(*FEATURES)
-
-
-def feature_rows(rows: Sequence[Mapping[str, float]]) -> np.ndarray:
-    """Candidates' feature dicts as a matrix in `FEATURES` order (a missing feature is 0)."""
+def feature_rows(rows: Sequence[Mapping[str, float]], names: Sequence[str] = FEATURES) -> np.ndarray:
+    """Candidates' feature dicts as a matrix, columns `names` (a missing feature is 0)."""
+    pick = operator.itemgetter(*names) if len(names) > 1 else lambda r: (r[names[0]],)
     try:
-        table = [_ALL_FEATURES(r) for r in rows]  # the retriever's rows have every feature
+        table = [pick(r) for r in rows]  # the retriever's rows have every feature
     except KeyError:
-        table = [[r.get(f, 0.0) for f in FEATURES] for r in rows]
-    return np.array(table, dtype=np.float64).reshape(len(rows), len(FEATURES))
+        table = [[r.get(f, 0.0) for f in names] for r in rows]
+    return np.array(table, dtype=np.float64).reshape(len(rows), len(names))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import math
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -93,6 +94,16 @@ class _Span:
     """The re-ranker's score (`rag.rerank`), when one ran: a feature for a learned ranker."""
 
 
+_NEAR = (-2, -1, 1, 2)
+
+
+def _near(best: Mapping[tuple[str, int], float], key: tuple[str, int], none: float) -> float:
+    """The best score among the candidates of the turns around `key` (`none` if they have none):
+    an answer is often surrounded by talk about the same thing."""
+    document, turn = key
+    return max((best[(document, turn + d)] for d in _NEAR if (document, turn + d) in best), default=none)
+
+
 def _overlap(a: _Span, b: _Span) -> bool:
     return a.document_id == b.document_id and a.start < b.end and b.start < a.end
 
@@ -137,7 +148,7 @@ class Retriever:
         dense, lexical, fused, rows = self._gather(question, query, want, allowed, mode)
         if mode == "hybrid" and self.config.ranker is not None:
             ids, features = self._features(question, dense, lexical, fused, rows)
-            scores = self.config.ranker.score(feature_rows(features))
+            scores = self.config.ranker.score(feature_rows(features, self.config.ranker.features))
             # whatever the model learned, a backchannel or procedure comes after every real passage
             filler = np.array([f["filler"] for f in features], dtype=bool)
             scores[filler] *= self.config.filler_weight
@@ -248,10 +259,22 @@ class Retriever:
         speakers = {self._turns(rows[i].document_id)[rows[i].turn_index].speaker for i in ids}
         named = named_speakers(question, (s for s in speakers if s)) if self.config.speaker_boost else set()
         asked = self._idf(tokenize([question])[0])
+        terms = list(asked)
+        idf = np.array([asked[t] for t in terms])
+        held = self.lexical.holds(terms, ids)
+        coverage = (held @ idf / idf.sum()).tolist() if terms and idf.sum() > 0 else [0.0] * len(ids)
+        rarest = held[:, int(np.argmax(idf))].tolist() if terms else [False] * len(ids)
+        best_cos = max(cos.values(), default=0.0)
+        turn_bm25: dict[tuple[str, int], float] = {}
+        turn_cos: dict[tuple[str, int], float] = {}
+        for i in ids:
+            key = (rows[i].document_id, rows[i].turn_index)
+            turn_bm25[key] = max(turn_bm25.get(key, 0.0), bm25.get(i, 0.0) / top)
+            turn_cos[key] = max(turn_cos.get(key, -1.0), cos.get(i, floor))
         last = self._cache.last_exchange
         cited_of: dict[tuple[str, int], float] = {}
         out = []
-        for i in ids:
+        for n, i in enumerate(ids):
             row = rows[i]
             turns = self._turns(row.document_id)
             turn = turns[row.turn_index]
@@ -291,6 +314,17 @@ class Retriever:
                     "question_cosine": cosine if act == "question" else 0.0,
                     "question_bm25": lexical_score if act == "question" else 0.0,
                     "cited_cosine": cited * cosine,
+                    "answer": float(act == "answer"),
+                    "coverage": coverage[n],
+                    "rarest": float(rarest[n]),
+                    "turn_bm25": turn_bm25[key],
+                    "turn_cosine": turn_cos[key],
+                    "near_bm25": _near(turn_bm25, key, 0.0),
+                    "near_cosine": _near(turn_cos, key, floor),
+                    "position": (row.start - turn.start) / max(1, turn.end - turn.start),
+                    "cosine_gap": best_cos - cosine,
+                    "query_terms": math.log1p(len(terms)),
+                    "top_bm25": math.log1p(max(bm25.values(), default=0.0)),
                 }
             )
         return ids, out

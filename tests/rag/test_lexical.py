@@ -49,6 +49,44 @@ def test_document_frequencies_count_chunks_holding_a_term():
     assert LexicalIndex.build([], []).document_frequencies(["yellow"]) == {"yellow": 0}
 
 
+def test_tokenize_matches_bm25s_own_tokenizer():
+    """The index was built by bm25s's tokenizer and is searched with ours: they must agree."""
+    import bm25s
+
+    from rag.lexical import _stemmer
+
+    texts = [
+        "The ferries, sailing — don't they? Naïve café owners' 2019 budgets: 3.5% up!",
+        "",
+        "a I to",
+        "Straße ÉCOLE ΑΘΗΝΑ naïvely re-opened e-mails, U.S. policy_makers",
+        "Mm-hmm. Yeah. OK, okay... 12 o'clock; x y zz",
+    ]
+    expected = bm25s.tokenize(
+        texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    assert tokenize(texts) == expected
+    assert [tokenize([t])[0] for t in texts] == expected
+
+
+def test_holds_tells_which_chunks_hold_each_term_in_any_id_order(tmp_path: Path):
+    index = LexicalIndex.build([30, 10, 20], ["A yellow boat.", "The ferry is yellow.", "Taxes fell."])
+    for lexical in (index, _saved(index, tmp_path)):
+        held = lexical.holds(["yellow", "ferri", "zebra"], [20, 10, 99, 30])
+        assert held.tolist() == [
+            [False, False, False],
+            [True, True, False],
+            [False, False, False],  # an id the index does not have holds nothing
+            [True, False, False],
+        ]
+    assert LexicalIndex.build([], []).holds(["yellow"], [1]).tolist() == [[False]]
+
+
+def _saved(index: LexicalIndex, tmp_path: Path) -> LexicalIndex:
+    index.save(tmp_path / "h")
+    return LexicalIndex.load(tmp_path / "h")
+
+
 def test_empty_index(tmp_path: Path):
     empty = LexicalIndex.build([], [])
     assert len(empty) == 0 and empty.search("anything", 3)[0].size == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,10 @@ def test_json_round_trip_keeps_every_weight(tmp_path: Path):
 def test_a_ranker_for_other_features_or_versions_is_refused(tmp_path: Path):
     for ranker in (default_ranker(), _only("bm25")):
         data = json.loads(ranker.to_json())
+        with pytest.raises(ValueError, match="retrain"):  # a feature this program does not compute
+            parse_ranker(json.dumps({**data, "features": [*data["features"][:-1], "shoe_size"]}))
         with pytest.raises(ValueError, match="retrain"):
-            parse_ranker(json.dumps({**data, "features": data["features"][:-1]}))
+            parse_ranker(json.dumps({**data, "features": [data["features"][0]] * len(data["features"])}))
         with pytest.raises(ValueError, match="version"):
             parse_ranker(json.dumps({**data, "version": 99}))
     (tmp_path / "bad.json").write_text("{}")
@@ -53,10 +56,21 @@ def test_a_ranker_for_other_features_or_versions_is_refused(tmp_path: Path):
 
 def test_the_shipped_trees_rank_by_default_and_none_turns_them_off():
     shipped = default_ranker()
-    assert isinstance(shipped, TreeRanker) and shipped.features == FEATURES
+    assert isinstance(shipped, TreeRanker) and set(shipped.features) <= set(FEATURES)
     assert RetrievalConfig().ranker == shipped
     assert Settings().library_options(rerank=False)["retrieval"].ranker == shipped
     assert Settings(ranker="none").library_options(rerank=False)["retrieval"].ranker is None
+
+
+def test_a_model_of_some_features_in_its_own_order_scores_its_columns():
+    """Features added later leave older models valid: each reads the columns it names."""
+    ranker = LinearRanker((2.0, -1.0), 0.0, features=("coverage", "bm25"))
+    again = parse_ranker(ranker.to_json())
+    rows = [{f: 0.0 for f in FEATURES} | {"coverage": 1.0, "bm25": 0.5}, {f: 0.0 for f in FEATURES}]
+    x = feature_rows(rows, again.features)
+    assert x.tolist() == [[1.0, 0.5], [0.0, 0.0]]
+    assert np.allclose(again.score(x), 1 / (1 + np.exp(-np.array([1.5, 0.0]))))
+    assert feature_rows(rows, ("bm25",)).tolist() == [[0.5], [0.0]]
 
 
 def test_feature_rows_follow_the_feature_order():
@@ -87,6 +101,27 @@ def test_the_ranker_decides_the_hybrid_order(tmp_path: Path):
             lib.retrieval = RetrievalConfig(ranker=_only(feature), min_passage_chars=0)
             top = lib.ask(question, k=1)[0]
             assert top.start <= row.start < top.end  # the candidate the ranker scores best leads
+
+
+def test_candidate_features_describe_the_chunk_its_turn_and_its_neighbours(tmp_path: Path):
+    with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
+        lib.add_text(TALK, id="bees")
+        cands = lib.candidates("heather honey harvest")
+        text = lib.document("bees").text
+        by_text = {text[r.start : r.end]: f for r, f in cands}
+    late = next(f for t, f in by_text.items() if t.startswith("We take the honey"))
+    ask = next(f for t, f in by_text.items() if t.startswith("And the honey harvest"))
+    early = next(f for t, f in by_text.items() if t.startswith("Flowers that bloom"))
+    assert late["answer"] == 1.0 and ask["answer"] == 0.0 and ask["question"] == 1.0
+    # "heather" is the rarest term: only the late answer holds it, and with the question it
+    # answers (indexed with it) every term; the question holds two of the three
+    assert late["rarest"] == 1.0 and ask["rarest"] == 0.0
+    assert late["coverage"] == 1.0 and 0.0 < ask["coverage"] < 1.0
+    assert early["coverage"] == 0.0 and early["rarest"] == 0.0
+    assert late["position"] == 0.0 and late["turn_bm25"] == late["bm25"] == 1.0
+    assert ask["near_bm25"] == 1.0 and early["near_bm25"] == 1.0  # the turns after them match best
+    assert min(f["cosine_gap"] for f in by_text.values()) == 0.0
+    assert {f["query_terms"] for f in by_text.values()} == {math.log1p(3)}
 
 
 def _stump(feature: str, threshold: float, low: float, high: float) -> TreeRanker:
