@@ -31,7 +31,7 @@ from .ingest import from_file_bytes, read_bytes
 from .library import FileProgress, FolderRun, IndexReport, Library, folder_files
 from .prepare import Encode, Prepared, prepare
 
-__all__ = ["EmbedderSpec", "RayOptions", "index_on_ray"]
+__all__ = ["EmbedderSpec", "RayOptions", "index_files_on_ray", "index_on_ray"]
 
 _PREPARE_CPU = 0.25
 """The CPU share of a parse-and-chunk task. The embedding actors hold the rest of each CPU
@@ -116,8 +116,25 @@ def index_on_ray(
     """`lib.index_folder(folder)` with the parsing and embedding on a Ray cluster: the same
     documents, chunks and vectors. `chunks_done(n, seconds)`: after each window, the chunks
     embedded in it and how long that took (for a throughput figure)."""
-    options = options or RayOptions()
     files = folder_files(folder, format)
+    return index_files_on_ray(
+        lib, files, spec, options, format=format, progress=progress, chunks_done=chunks_done
+    )
+
+
+def index_files_on_ray(
+    lib: Library,
+    files: Sequence[tuple[str, Path]],
+    spec: EmbedderSpec,
+    options: RayOptions | None = None,
+    *,
+    format: str | None = None,
+    progress: FileProgress | None = None,
+    chunks_done: Callable[[int, float], None] | None = None,
+) -> IndexReport:
+    """`index_on_ray` over (document id, path) pairs: ids of the caller's choosing, not the
+    paths below a folder (documents first written out of another store keep their ids)."""
+    options = options or RayOptions()
     embedder = lib.embedder
     if embedder is None:
         raise RagError("this library was opened without an embedding model")

@@ -4,9 +4,7 @@ embedding worker is retried; a killed driver leaves the last publication, and a 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,22 +15,10 @@ import pytest
 
 from rag import Library
 from rag.cli import _optional_ray_address
+from rag.localcluster import namespaced, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
-UNSHARE = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--map-root-user", "--kill-child"]
 QUESTIONS = ["What did they say about the budget?", "When was the pier rebuilt?", "Who asked about ferries?"]
-
-
-def _namespaces() -> str | None:
-    """Why the cluster cannot run here, or None."""
-    if importlib.util.find_spec("ray") is None:
-        return "Ray is not installed (pip install -e '.[ray]')"
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "unshare or ip is missing: the cluster needs a loopback-only network namespace"
-    probe = subprocess.run([*UNSHARE, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"user and network namespaces are not permitted here: {probe.stderr.strip()}"
-    return None
 
 
 def _talks(folder: Path) -> Path:
@@ -86,7 +72,7 @@ def test_optional_ray_address() -> None:
 
 @pytest.mark.model
 def test_a_two_node_cluster_indexes_what_one_process_does(tmp_path: Path) -> None:
-    reason = _namespaces()
+    reason = unavailable()
     if reason:
         pytest.skip(reason)
     from embeddings import load_embedder
@@ -97,7 +83,7 @@ def test_a_two_node_cluster_indexes_what_one_process_does(tmp_path: Path) -> Non
     embedder = load_embedder(None, backend="onnx", cache_dir=work / "models")  # exported once, shared
     env = {**__import__("os").environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
     run = subprocess.run(
-        [*UNSHARE, sys.executable, "-m", "tests.raycluster", str(work)],
+        namespaced([sys.executable, "-m", "tests.raycluster", str(work)]),
         cwd=ROOT,
         env=env,
         capture_output=True,
