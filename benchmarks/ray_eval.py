@@ -6,7 +6,7 @@ hold the same documents, chunk ids and texts and vectors (to 1e-5).
 
 For each dev set (the README's Quality commands): `rag eval GOLD… --data-dir WORK/SET/plain`
 indexes the gold documents as it always does; the same documents are written out as files
-(their texts exactly, named by their ids, `.json` for a JSON transcript) and indexed through
+(the texts they were read from, named by their ids, `.json` for a JSON transcript) and indexed through
 `rag.distributed.index_files_on_ray` on the cluster into WORK/SET/ray, keeping their ids; then
 `rag eval GOLD… --data-dir WORK/SET/ray` finds every document unchanged (checked: no new
 generation) and only asks. Runs itself inside a loopback-only network namespace
@@ -65,16 +65,23 @@ def _rag_eval(gold: list[Path], data: Path) -> tuple[list[dict], float]:
 
 
 def _write_documents(gold: list[Path], folder: Path) -> list[tuple[str, Path]]:
-    """The documents `rag eval` would index for `gold`, as files: (document id, path)."""
+    """The documents `rag eval` would index for `gold`, as files: (document id, path). Each
+    file holds the text the document was read from (its content hash checked)."""
     from rag.evaluation import load_gold, select
+    from rag.ingest import content_hash
 
-    documents = {s.document.id: s for path in gold for s in select(load_gold(path)).documents}
     files = []
-    for doc_id, source in documents.items():
-        path = folder / (doc_id + (".json" if source.document.format == "json" else ".txt"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(source.document.text.encode("utf-8"))
-        files.append((doc_id, path))
+    for gold_file in gold:
+        evalset = select(load_gold(gold_file))
+        for source in evalset.documents:
+            doc = source.document
+            text = evalset.inputs.get(doc.id, doc.text)
+            if content_hash(text) != source.content_hash:
+                raise RuntimeError(f"{doc.id}: no input text with its content hash to write out")
+            path = folder / (doc.id + (".json" if doc.format == "json" else ".txt"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+            files.append((doc.id, path))
     return files
 
 

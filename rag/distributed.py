@@ -5,7 +5,9 @@ The driver lists the files and reads their bytes (so workers need no shared file
 Ray tasks parse and chunk them; a pool of embedding actors (one per GPU when the cluster has
 GPUs, else CPU actors running the model as this process would) encodes the texts the
 embedding cache lacks; the driver attaches the vectors and commits, a window of files at a
-time inside one batch (checkpoints publish as `Library.index_folder` does). A worker that
+time inside one batch (checkpoints publish as `Library.index_folder` does). When a
+publication restructures the vector index (IVF or IVF-PQ, past the policy's threshold or
+forced), the driver trains it once and Ray tasks fill it a shard each (`rag.vectors.shards`). A worker that
 dies is retried by Ray; a driver that dies leaves the library at its last publication, and a
 rerun skips what was published.
 
@@ -30,6 +32,7 @@ from .errors import InvalidInput, RagError
 from .ingest import from_file_bytes, read_bytes
 from .library import FileProgress, FolderRun, IndexReport, Library, folder_files
 from .prepare import Encode, Prepared, prepare
+from .vectors import Fill, fill_shard
 
 __all__ = ["EmbedderSpec", "RayOptions", "index_files_on_ray", "index_on_ray"]
 
@@ -152,7 +155,7 @@ def index_files_on_ray(
             )
         encode = _encoder(ray, pool, options.batch_size)
         run = FolderRun(len(files), progress)
-        with lib.batch():
+        with lib.batch(fill=_shard_fill(ray)):
             for window in _windows(files, options.window_files):
                 t0, before = time.monotonic(), lib.encoded
                 todo: list[Prepared] = []
@@ -206,6 +209,18 @@ def _prepare_window(
         refs.append(task.remote(shipped, chunking, format) if shipped else None)
     results = iter(item for part in ray.get([r for r in refs if r is not None]) for item in part)
     return [read_errors[doc_id] if doc_id in read_errors else next(results) for doc_id, _ in window]
+
+
+def _shard_fill(ray: Any) -> Fill:
+    """Fill a restructured vector index on the cluster: the trained empty index shipped once,
+    a task a shard (beside the embedding actors, as the prepare tasks are)."""
+    task = ray.remote(num_cpus=_PREPARE_CPU, max_retries=3)(fill_shard)
+
+    def fill(empty: bytes, shards: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[bytes]:
+        shipped = ray.put(empty)
+        return list(ray.get([task.remote(shipped, ids, vectors) for ids, vectors in shards]))
+
+    return fill
 
 
 def _encoder(ray: Any, pool: list[Any], batch_size: int) -> Encode:

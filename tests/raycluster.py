@@ -6,6 +6,7 @@ each) and runs in WORK:
   equal/   the fixtures folder indexed through the cluster
   worker/  a generated folder, one embedding actor killed (SIGKILL) while the job runs
   driver/  the same folder, the driver killed after its first publication, then run again
+  ivfpq/   the same folder with IVF-PQ forced: its vector index filled in shards by Ray tasks
 and writes WORK/result.json. Every process lives in the namespace's PID namespace, so they
 all end with it: nothing is stopped by name and nothing outlives the test.
 """
@@ -26,7 +27,7 @@ from rag.localcluster import cluster
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _driver(work: Path, name: str, folder: Path, address: str) -> subprocess.Popen:
+def _driver(work: Path, name: str, folder: Path, address: str, *kind: str) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -35,6 +36,7 @@ def _driver(work: Path, name: str, folder: Path, address: str) -> subprocess.Pop
         str(folder),
         address,
         str(work / "models"),
+        *kind,
     ]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
@@ -91,6 +93,10 @@ def _scenarios(work: Path, address: str) -> None:
     proc = _driver(work, "driver", work / "talks", address)
     out, _ = proc.communicate(timeout=240)
     result["driver"] = {"first": first, "rc": proc.returncode, "last": out.strip().splitlines()[-1:]}
+
+    proc = _driver(work, "ivfpq", work / "talks", address, "ivfpq")
+    out, _ = proc.communicate(timeout=240)
+    result["ivfpq"] = {"rc": proc.returncode, "last": out.strip().splitlines()[-1:]}
     (work / "result.json").write_text(json.dumps(result))
 
 

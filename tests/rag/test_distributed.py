@@ -16,6 +16,7 @@ import pytest
 from rag import Library
 from rag.cli import _optional_ray_address
 from rag.localcluster import namespaced, unavailable
+from rag.vectors import IndexPolicy, VectorIndex
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ["What did they say about the budget?", "When was the pier rebuilt?", "Who asked about ferries?"]
@@ -57,6 +58,12 @@ def _same_library(ray_data: Path, plain_data: Path, embedder) -> None:  # type: 
             ]
             np.testing.assert_allclose([p.score for p in one], [p.score for p in two], atol=1e-5)
             assert one.answerable == two.answerable
+
+
+def _published_vectors(data: Path) -> VectorIndex:
+    """The newest generation's vector file, as saved."""
+    newest = max((data / "vectors").glob("*.faiss"))
+    return VectorIndex.load(newest, 384)
 
 
 def test_optional_ray_address() -> None:
@@ -118,3 +125,21 @@ def test_a_two_node_cluster_indexes_what_one_process_does(tmp_path: Path) -> Non
     added = int(result["driver"]["last"][0].split()[1])
     assert added < 10  # the rerun skipped what was published
     _same_library(work / "driver", plain["talks"], embedder)
+
+    # IVF-PQ forced: trained by the driver, filled by Ray tasks in other processes, merged; the
+    # one index a single process builds (the same search results, scores included)
+    assert result["ivfpq"]["rc"] == 0 and result["ivfpq"]["last"] == ["done 10 0 0 0"], result
+    shards = [line.split() for line in (work / "ivfpq-shards.txt").read_text().splitlines()]
+    policy = IndexPolicy(kind="ivfpq")  # and one publication, as the driver makes
+    with Library.open(
+        tmp_path / "plain-ivfpq", embedder=embedder, index_policy=policy, checkpoint_seconds=3600
+    ) as lib:
+        lib.index_folder(talks)
+        chunks = lib.status().chunks
+    assert shards and sum(int(n) for _, n in shards) == chunks
+    _same_library(work / "ivfpq", tmp_path / "plain-ivfpq", embedder)
+    one, two = (_published_vectors(d) for d in (tmp_path / "plain-ivfpq", work / "ivfpq"))
+    assert one.kind == two.kind == "ivfpq" and len(one) == len(two) == chunks
+    for q in _rows(tmp_path / "plain-ivfpq")[2][::7]:
+        a, b = one.search(q, 10), two.search(q, 10)
+        assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
