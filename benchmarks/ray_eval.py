@@ -7,7 +7,7 @@ hold the same documents, chunk ids and texts and vectors (to 1e-5).
 For each dev set (the README's Quality commands): `rag eval GOLD… --data-dir WORK/SET/plain`
 indexes the gold documents as it always does; the same documents are written out as files
 (the texts they were read from, named by their ids, `.json` for a JSON transcript) and indexed through
-`rag.distributed.index_files_on_ray` on the cluster into WORK/SET/ray, keeping their ids; then
+`rag.distributed.index_on_ray` on the cluster into WORK/SET/ray, keeping their ids; then
 `rag eval GOLD… --data-dir WORK/SET/ray` finds every document unchanged (checked: no new
 generation) and only asks. Runs itself inside a loopback-only network namespace
 (`rag.localcluster`): a head node and a second node, one CPU each, two embedding actors.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -88,7 +87,7 @@ def _write_documents(gold: list[Path], folder: Path) -> list[tuple[str, Path]]:
 def _index_on_ray(files: list[tuple[str, Path]], data: Path, format: str | None, address: str) -> dict:
     from embeddings import load_embedder
     from rag import Library
-    from rag.distributed import EmbedderSpec, RayOptions, index_files_on_ray
+    from rag.distributed import EmbedderSpec, RayOptions, index_on_ray
     from rag.settings import Settings
 
     settings = Settings(data_dir=data)
@@ -97,7 +96,7 @@ def _index_on_ray(files: list[tuple[str, Path]], data: Path, format: str | None,
     with Library.open(
         data, embedder=load_embedder(settings.model, **options), **settings.library_options(rerank=False)
     ) as lib:
-        report = index_files_on_ray(
+        report = index_on_ray(
             lib, files, EmbedderSpec(settings.model, options), RayOptions(address=address), format=format
         )
         encoded = lib.encoded
@@ -105,21 +104,32 @@ def _index_on_ray(files: list[tuple[str, Path]], data: Path, format: str | None,
 
 
 def _generation(data: Path) -> int:
-    with sqlite3.connect(data / "library.sqlite3") as db:
-        return int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+    from rag.store import Store
+
+    store = Store(data / "library.sqlite3")
+    try:
+        return store.generation
+    finally:
+        store.close()
 
 
 def _contents(data: Path) -> tuple[list[tuple], list[tuple], np.ndarray]:
-    """Documents (without where they were read from), chunk rows and vectors, in id order."""
-    with sqlite3.connect(data / "library.sqlite3") as db:
-        documents = db.execute(
-            "SELECT id, title, text, content_hash, format, metadata, roles FROM documents ORDER BY id"
-        ).fetchall()
-        rows = db.execute(
-            "SELECT id, document_id, turn_index, start, end, embed_text, vector FROM chunks ORDER BY id"
-        ).fetchall()
-    vectors = np.frombuffer(b"".join(r[-1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-    return documents, [r[:-1] for r in rows], vectors
+    """Documents (with their turns and content hashes, not where they were read from), chunk
+    rows with their embedding texts, and vectors, in id order."""
+    from rag.generations import exact_vectors
+    from rag.store import Store
+
+    store = Store(data / "library.sqlite3")
+    try:
+        with store.reading() as view:
+            ids = sorted(info.id for info in view.infos())
+            documents = [(view.document(i), view.fingerprint(i)) for i in ids]
+            texts = dict(pair for batch in view.iter_embed_texts() for pair in zip(*batch, strict=True))
+            rows = view.chunk_rows(sorted(texts))
+            _, vectors = exact_vectors(view, int(view.meta("dimension") or 0))
+    finally:
+        store.close()
+    return documents, [(rows[i], texts[i]) for i in sorted(texts)], vectors
 
 
 def _same_contents(a: Path, b: Path) -> str:
@@ -189,7 +199,6 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared data")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     from rag.localcluster import namespaced, unavailable
 
     if args.inside:

@@ -34,7 +34,7 @@ from .library import FileProgress, FolderRun, IndexReport, Library, folder_files
 from .prepare import Encode, Prepared, prepare
 from .vectors import Fill, fill_shard
 
-__all__ = ["EmbedderSpec", "RayOptions", "index_files_on_ray", "index_on_ray"]
+__all__ = ["EmbedderSpec", "RayOptions", "index_on_ray"]
 
 _PREPARE_CPU = 0.25
 """The CPU share of a parse-and-chunk task. The embedding actors hold the rest of each CPU
@@ -108,7 +108,7 @@ def _import_ray() -> Any:
 
 def index_on_ray(
     lib: Library,
-    folder: Path,
+    folder: Path | Sequence[tuple[str, Path]],
     spec: EmbedderSpec,
     options: RayOptions | None = None,
     *,
@@ -117,26 +117,11 @@ def index_on_ray(
     chunks_done: Callable[[int, float], None] | None = None,
 ) -> IndexReport:
     """`lib.index_folder(folder)` with the parsing and embedding on a Ray cluster: the same
-    documents, chunks and vectors. `chunks_done(n, seconds)`: after each window, the chunks
-    embedded in it and how long that took (for a throughput figure)."""
-    files = folder_files(folder, format)
-    return index_files_on_ray(
-        lib, files, spec, options, format=format, progress=progress, chunks_done=chunks_done
-    )
-
-
-def index_files_on_ray(
-    lib: Library,
-    files: Sequence[tuple[str, Path]],
-    spec: EmbedderSpec,
-    options: RayOptions | None = None,
-    *,
-    format: str | None = None,
-    progress: FileProgress | None = None,
-    chunks_done: Callable[[int, float], None] | None = None,
-) -> IndexReport:
-    """`index_on_ray` over (document id, path) pairs: ids of the caller's choosing, not the
-    paths below a folder (documents first written out of another store keep their ids)."""
+    documents, chunks and vectors. `folder` may instead be (document id, path) pairs: ids of
+    the caller's choosing (documents written out of another store keep theirs).
+    `chunks_done(n, seconds)`: after each window, the chunks embedded in it and how long that
+    took (for a throughput figure)."""
+    files = folder_files(folder, format) if isinstance(folder, Path) else list(folder)
     options = options or RayOptions()
     embedder = lib.embedder
     if embedder is None:
