@@ -35,6 +35,7 @@ def main(data: Path, folder: Path, address: str, models: Path, kind: str | None)
             return fill_shard(empty, ids, vectors)
 
         distributed.fill_shard = logged  # what `rag.distributed` ships to its tasks
+        (data.parent / f"{data.name}-driver.txt").write_text(str(os.getpid()))
     print("started", flush=True)
 
     def step(done: int, total: int, doc_id: str, status: str) -> None:

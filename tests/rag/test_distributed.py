@@ -137,6 +137,8 @@ def test_a_two_node_cluster_indexes_what_one_process_does(tmp_path: Path) -> Non
         lib.index_folder(talks)
         chunks = lib.status().chunks
     assert shards and sum(int(n) for _, n in shards) == chunks
+    driver = (work / "ivfpq-driver.txt").read_text()
+    assert all(pid != driver for pid, _ in shards)  # filled by Ray workers, not the driver
     _same_library(work / "ivfpq", tmp_path / "plain-ivfpq", embedder)
     one, two = (_published_vectors(d) for d in (tmp_path / "plain-ivfpq", work / "ivfpq"))
     assert one.kind == two.kind == "ivfpq" and len(one) == len(two) == chunks
