@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
-from rag.jobstore import Job, JobStore
+from rag.jobstore import Job, JobProgress, JobStore
 from rag.library import Library
 
 from .errors import HTTPProblem, error_body
@@ -23,12 +22,10 @@ __all__ = ["Handler", "Job", "Jobs", "Progress"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int | None, str], None]
+Progress = JobProgress
 """(stage, units done, units in all or None, a message)"""
 Handler = Callable[[Library, Job, bytes | None, Progress], dict[str, Any]]
 """Runs one job of a kind: (the library, the job, its spooled bytes, progress) -> its result."""
-
-_PROGRESS_EVERY = 0.2  # seconds between progress rows written within one stage
 
 
 class Jobs:
@@ -100,19 +97,9 @@ class Jobs:
         job = store.start(job_id)
         if job is None or lib is None:
             return
-        last_stage, last_at = "", 0.0
-
-        def progress(stage: str, done: int, total: int | None, message: str) -> None:
-            nonlocal last_stage, last_at
-            now = time.monotonic()
-            if stage == last_stage and now - last_at < _PROGRESS_EVERY and done != total:
-                return  # a row per stage change and a few a second within one: enough to watch
-            last_stage, last_at = stage, now
-            store.update(job_id, stage=stage, done=done, total=total, message=message)
-
         try:
             handler = self._handlers[job.kind]
-            result = handler(lib, job, store.data(job_id), progress)
+            result = handler(lib, job, store.data(job_id), store.progress(job_id))
         except RagError as exc:
             store.finish(job_id, error=error_body(exc))
         except Exception as exc:  # a job must end with a status, whatever went wrong

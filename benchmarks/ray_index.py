@@ -3,8 +3,8 @@ time against the single-process path on the same files.
 
     python benchmarks/ray_index.py FOLDER [--model-cache DIR]
 
-Runs itself inside a loopback-only network namespace (`unshare`): a head node with one CPU,
-then a second node with one CPU joins, on this one machine. Each run indexes FOLDER into a
+Runs itself inside a loopback-only network namespace (`rag.localcluster`): a head node with one
+CPU, then a second node with one CPU joins, on this one machine. Each run indexes FOLDER into a
 fresh library (an empty embedding cache, so every passage is encoded). On one machine the
 second node shares the same cores, so the per-worker figure is what an extra machine adds
 only when the cores are free; the figure to read is throughput per worker.
@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.localcluster import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
-ADDRESS = "127.0.0.1:6380"
 
 
-def _ray(*args: str) -> None:
-    subprocess.run([str(Path(sys.executable).with_name("ray")), *args], check=True, capture_output=True)
-
-
-def _one(folder: Path, data: Path, models: Path, actors: int | None) -> tuple[float, int, float]:
+def _one(
+    folder: Path, data: Path, models: Path, actors: int | None, address: str = ""
+) -> tuple[float, int, float]:
     """(wall seconds, chunks encoded, seconds spent in prepare+embed+commit windows)."""
     from embeddings import load_embedder
     from rag import Library
@@ -42,7 +42,7 @@ def _one(folder: Path, data: Path, models: Path, actors: int | None) -> tuple[fl
     if actors is None:
         lib.index_folder(folder)
     else:
-        ray = RayOptions(address=ADDRESS, actors=actors, window_files=64)
+        ray = RayOptions(address=address, actors=actors, window_files=64)
         index_on_ray(
             lib, folder, EmbedderSpec(None, options), ray, chunks_done=lambda n, s: windows.append((n, s))
         )
@@ -53,25 +53,21 @@ def _one(folder: Path, data: Path, models: Path, actors: int | None) -> tuple[fl
 
 
 def inside(folder: Path, models: Path) -> None:
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    from rag.localcluster import cluster
+
     work = Path(tempfile.mkdtemp(prefix="rb", dir="/tmp"))
-    os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32), HOME=str(work))
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    with cluster(work / "home", nodes=1) as running:
+        _runs(folder, models, work, running)
+
+
+def _runs(folder: Path, models: Path, work: Path, running: Cluster) -> None:
     wall, chunks, _ = _one(folder, work / "single", models, None)
     print(f"single process: {chunks} passages in {wall:.1f} s, {chunks / wall:.1f} passages/s", flush=True)
-    _ray(
-        "start",
-        "--head",
-        "--port=6380",
-        "--num-cpus=1",
-        f"--temp-dir={work / 'rt'}",
-        "--include-dashboard=false",
-    )
     rows = []
     for workers in (1, 2):
         if workers == 2:
-            _ray("start", f"--address={ADDRESS}", "--num-cpus=1")
-        t, n, windows = _one(folder, work / f"ray{workers}", models, workers)
+            running.add_node()
+        t, n, windows = _one(folder, work / f"ray{workers}", models, workers, running.address)
         rows.append((workers, t, n, windows))
         print(
             f"ray, {workers} worker(s): {n} passages in {t:.1f} s end to end ({windows:.1f} s in windows), "
@@ -93,12 +89,12 @@ def main() -> None:
         inside(args.folder.resolve(), args.model_cache.resolve())
         return
     from embeddings import load_embedder
+    from rag.localcluster import namespaced
 
     load_embedder(None, backend="onnx", cache_dir=args.model_cache)  # the ONNX export, once, out here
-    namespace = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--map-root-user", "--kill-child"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, __file__, str(args.folder), "--model-cache", str(args.model_cache), "--inside"]
-    sys.exit(subprocess.run([*namespace, *command], env=env).returncode)
+    sys.exit(subprocess.run(namespaced(command), env=env).returncode)
 
 
 if __name__ == "__main__":

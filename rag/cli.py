@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -225,11 +226,14 @@ _LOCAL = "local"
 
 
 def _index_on_ray(settings: Settings, path: Path, address: str | None, format: str | None) -> None:
+    """The run is a job in the data directory's job store too: a server over it reports it."""
     from .distributed import EmbedderSpec, RayOptions, index_on_ray
+    from .jobstore import JobStore
 
     spec = EmbedderSpec(settings.model, settings.embedder_options())
     with (
         _open(settings, with_model=True, create=True) as lib,
+        closing(JobStore(settings.data_dir)) as jobs,
         Progress(
             TextColumn("[bold]indexing on Ray"),
             BarColumn(),
@@ -243,18 +247,29 @@ def _index_on_ray(settings: Settings, path: Path, address: str | None, format: s
         ) as bar,
     ):
         task = bar.add_task("", total=None, rate="")
+        job = jobs.run_here("index-ray", {"path": str(path.resolve()), "address": address})
+        err.print(f"job {job.id} (GET /jobs/{job.id} on a server over this data directory)")
+        progress, speed = jobs.progress(job.id), ""
 
         def step(done: int, total: int, doc_id: str, status: str) -> None:
             bar.update(task, completed=done, total=total, description=escape(doc_id))
+            progress("indexing", done, total, f"{doc_id}: {status}" + (f" ({speed})" if speed else ""))
             if status.startswith("failed"):
                 err.print(f"[red]{escape(doc_id)}: {escape(status)}")
 
         def rate(chunks: int, seconds: float) -> None:
-            bar.update(task, rate=f"{chunks / max(seconds, 1e-9):,.0f} chunks/s" if chunks else "")
+            nonlocal speed
+            speed = f"{chunks / max(seconds, 1e-9):,.0f} chunks/s" if chunks else ""
+            bar.update(task, rate=speed)
 
-        report = index_on_ray(
-            lib, path, spec, RayOptions(address=address), format=format, progress=step, chunks_done=rate
-        )
+        try:
+            report = index_on_ray(
+                lib, path, spec, RayOptions(address=address), format=format, progress=step, chunks_done=rate
+            )
+        except RagError as exc:
+            jobs.finish(job.id, error={"error": type(exc).__name__, "detail": str(exc)})
+            raise
+        jobs.finish(job.id, result={**asdict(report), "generation": lib.generation})
     failed = report.failed or {}
     err.print(
         f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "

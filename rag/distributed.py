@@ -5,7 +5,9 @@ The driver lists the files and reads their bytes (so workers need no shared file
 Ray tasks parse and chunk them; a pool of embedding actors (one per GPU when the cluster has
 GPUs, else CPU actors running the model as this process would) encodes the texts the
 embedding cache lacks; the driver attaches the vectors and commits, a window of files at a
-time inside one batch (checkpoints publish as `Library.index_folder` does). A worker that
+time inside one batch (checkpoints publish as `Library.index_folder` does). When a
+publication restructures the vector index (IVF or IVF-PQ, past the policy's threshold or
+forced), the driver trains it once and Ray tasks fill it a shard each (`rag.vectors.shards`). A worker that
 dies is retried by Ray; a driver that dies leaves the library at its last publication, and a
 rerun skips what was published.
 
@@ -30,6 +32,7 @@ from .errors import InvalidInput, RagError
 from .ingest import from_file_bytes, read_bytes
 from .library import FileProgress, FolderRun, IndexReport, Library, folder_files
 from .prepare import Encode, Prepared, prepare
+from .vectors import Fill, fill_shard
 
 __all__ = ["EmbedderSpec", "RayOptions", "index_on_ray"]
 
@@ -105,7 +108,7 @@ def _import_ray() -> Any:
 
 def index_on_ray(
     lib: Library,
-    folder: Path,
+    folder: Path | Sequence[tuple[str, Path]],
     spec: EmbedderSpec,
     options: RayOptions | None = None,
     *,
@@ -114,10 +117,12 @@ def index_on_ray(
     chunks_done: Callable[[int, float], None] | None = None,
 ) -> IndexReport:
     """`lib.index_folder(folder)` with the parsing and embedding on a Ray cluster: the same
-    documents, chunks and vectors. `chunks_done(n, seconds)`: after each window, the chunks
-    embedded in it and how long that took (for a throughput figure)."""
+    documents, chunks and vectors. `folder` may instead be (document id, path) pairs: ids of
+    the caller's choosing (documents written out of another store keep theirs).
+    `chunks_done(n, seconds)`: after each window, the chunks embedded in it and how long that
+    took (for a throughput figure)."""
+    files = folder_files(folder, format) if isinstance(folder, Path) else list(folder)
     options = options or RayOptions()
-    files = folder_files(folder, format)
     embedder = lib.embedder
     if embedder is None:
         raise RagError("this library was opened without an embedding model")
@@ -135,7 +140,7 @@ def index_on_ray(
             )
         encode = _encoder(ray, pool, options.batch_size)
         run = FolderRun(len(files), progress)
-        with lib.batch():
+        with lib.batch(fill=_shard_fill(ray)):
             for window in _windows(files, options.window_files):
                 t0, before = time.monotonic(), lib.encoded
                 todo: list[Prepared] = []
@@ -189,6 +194,18 @@ def _prepare_window(
         refs.append(task.remote(shipped, chunking, format) if shipped else None)
     results = iter(item for part in ray.get([r for r in refs if r is not None]) for item in part)
     return [read_errors[doc_id] if doc_id in read_errors else next(results) for doc_id, _ in window]
+
+
+def _shard_fill(ray: Any) -> Fill:
+    """Fill a restructured vector index on the cluster: the trained empty index shipped once,
+    a task a shard (beside the embedding actors, as the prepare tasks are)."""
+    task = ray.remote(num_cpus=_PREPARE_CPU, max_retries=3)(fill_shard)
+
+    def fill(empty: bytes, shards: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[bytes]:
+        shipped = ray.put(empty)
+        return list(ray.get([task.remote(shipped, ids, vectors) for ids, vectors in shards]))
+
+    return fill
 
 
 def _encoder(ray: Any, pool: list[Any], batch_size: int) -> Encode:

@@ -76,9 +76,12 @@ class Metrics:
 
 
 def index_eval_set(lib: Library, evalset: EvalSet) -> None:
+    """Index the documents, then bring BM25 up to them: past `lexical_sync_max_chunks` it would
+    otherwise catch up in the background while the first questions are asked."""
     with lib.batch():
         for source in evalset.documents:
             lib.add_source(source)
+    lib.catch_up()
 
 
 def _overlaps(start: int, end: int, spans: SpanList) -> bool:

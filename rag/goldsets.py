@@ -48,6 +48,9 @@ class GoldQuestion:
 class EvalSet:
     documents: list[Source]
     questions: list[GoldQuestion]
+    inputs: dict[str, str] = field(default_factory=dict)
+    """By document id, the text a document was read from where its text is a rendering (a
+    JSON transcript's): with it the set can be written out as files an ingester reads."""
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -95,10 +98,11 @@ def _seed_gold(rows: list[dict], path: Path, document: Path | None) -> EvalSet:
 
 
 def _qmsum_gold(rows: list[dict], name: str) -> EvalSet:
-    documents, questions = [], []
+    documents, questions, inputs = [], [], {}
     for m, meeting in enumerate(rows):
         doc_id = f"{name}/meeting-{m:03d}"
-        source = from_text(json.dumps(meeting["meeting_transcripts"]), id=doc_id, format="json")
+        inputs[doc_id] = json.dumps(meeting["meeting_transcripts"])
+        source = from_text(inputs[doc_id], id=doc_id, format="json")
         turns = source.document.turns
         documents.append(source)
         for q, query in enumerate(meeting.get("specific_query_list", [])):
@@ -107,7 +111,7 @@ def _qmsum_gold(rows: list[dict], name: str) -> EvalSet:
                 first, last = int(a), min(int(b), len(turns) - 1)
                 gold.append((turns[first].start, turns[last].end))
             questions.append(GoldQuestion(f"{m}.{q}", query["query"], doc_id, gold, scoped=True))
-    return EvalSet(documents, questions)
+    return EvalSet(documents, questions, inputs)
 
 
 def render_turns(turns: Iterable[tuple[str, list[str]]]) -> tuple[str, SpanList]:
@@ -305,4 +309,5 @@ def select(
     if all(q.scoped for q in questions):
         wanted = {q.document_id for q in questions}
         documents = [s for s in documents if s.document.id in wanted]
-    return EvalSet(documents, questions)
+    kept = {s.document.id for s in documents}
+    return EvalSet(documents, questions, {i: text for i, text in evalset.inputs.items() if i in kept})

@@ -2,7 +2,10 @@
 
 `jobs.sqlite3` in the data directory holds each job's state (queued, running, done, failed
 with its error) and progress; the bytes of an upload are spooled to `spool/<job id>` before
-the job is recorded, so a queued job needs nothing that lived only in memory. A separate file
+the job is recorded, so a queued job needs nothing that lived only in memory. A process that
+is not a server (`rag index --ray`) records its own run as a job (`run_here`), so a server
+over the same folder answers `GET /jobs/{id}` for it; it holds `runners/<job id>.lock` while it
+lives, and a job whose runner is gone is reported failed. A separate file
 rather than a table in `library.sqlite3`: progress is written while the library's writer holds
 that file's write transaction (SQLite has one writer per file, so it would wait on itself), a
 damaged or newer library must not lose the job list that says what happened to it, and the
@@ -12,10 +15,12 @@ library's schema stays what the CLI and other readers know.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -25,9 +30,12 @@ import filelock
 from .atomic import write_atomic
 from .store import damaged
 
-__all__ = ["Job", "JobStore", "Status"]
+__all__ = ["Job", "JobProgress", "JobStore", "Status"]
 
 Status = Literal["queued", "running", "done", "failed"]
+JobProgress = Callable[[str, int, int | None, str], None]
+"""(stage, units done, units in all or None, a message)"""
+_PROGRESS_EVERY = 0.2  # seconds between progress rows written within one stage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -73,6 +81,8 @@ class Job:
 
 
 _COLUMNS = [f.name for f in fields(Job)]
+_RUNNER = "runner"
+"""The payload key of a job run by a process of its own (not queued on a server)."""
 
 
 class JobStore:
@@ -81,9 +91,11 @@ class JobStore:
     def __init__(self, data_dir: Path, max_kept: int = 200) -> None:
         self.path = data_dir / "jobs.sqlite3"
         self.spool = data_dir / "spool"
+        self.runners = data_dir / "runners"
         self.max_kept = max_kept
         self._lock = threading.Lock()
         self._owner = filelock.FileLock(data_dir / "jobs.lock", thread_local=False)
+        self._running_here: dict[str, filelock.FileLock] = {}
         self.spool.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -94,10 +106,15 @@ class JobStore:
             raise damaged(self.path, exc) or exc from None
 
     def close(self) -> None:
+        """Close; a job `run_here` and not finished is left to be found failed, as when its
+        process dies."""
         with self._lock:
             self._db.close()
         if self._owner.is_locked:
             self._owner.release()
+        for lock in self._running_here.values():
+            lock.release()
+        self._running_here.clear()
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -106,12 +123,19 @@ class JobStore:
         job = Job(id=uuid.uuid4().hex, kind=kind, payload=payload or {})
         if data is not None:
             self._spool(job.id, data)
-        values = self._row(job)
-        with self._lock:
-            self._db.execute(
-                f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                [values[c] for c in _COLUMNS],
-            )
+        self._insert(job)
+        return job
+
+    def run_here(self, kind: str, payload: dict[str, Any] | None = None) -> Job:
+        """A job this process runs itself, running from now on; `update` and `finish` it. Its
+        runner's lock is held until `finish` (or until this process ends)."""
+        job = Job(id=uuid.uuid4().hex, kind=kind, status="running", stage="started", attempts=1)
+        job.started_at, job.payload = job.created_at, {**(payload or {}), _RUNNER: os.getpid()}
+        self.runners.mkdir(exist_ok=True)
+        lock = filelock.FileLock(self.runners / f"{job.id}.lock", thread_local=False)
+        lock.acquire(timeout=0)
+        self._running_here[job.id] = lock
+        self._insert(job)
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -119,7 +143,30 @@ class JobStore:
             row = self._db.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (job_id,)
             ).fetchone()
-        return self._job(row) if row else None
+        job = self._job(row) if row else None
+        if job is not None and self._runner_gone(job):
+            self._fail_runnerless(job)
+            return self.get(job_id)
+        return job
+
+    def _runner_gone(self, job: Job) -> bool:
+        """A job `run_here` by a process that no longer holds its lock."""
+        if job.status != "running" or _RUNNER not in job.payload or job.id in self._running_here:
+            return False
+        lock = filelock.FileLock(self.runners / f"{job.id}.lock", thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            return False
+        lock.release()
+        return True
+
+    def _fail_runnerless(self, job: Job) -> None:
+        detail = (
+            f"the process running this {job.kind} job (pid {job.payload[_RUNNER]}) stopped before "
+            "it finished; what it published stays, and running it again skips that"
+        )
+        self.finish(job.id, error={"error": "Interrupted", "detail": detail})
 
     def update(self, job_id: str, **changes: Any) -> None:
         if not changes:
@@ -130,6 +177,21 @@ class JobStore:
         sets = ", ".join(f"{key} = ?" for key in changes)
         with self._lock:
             self._db.execute(f"UPDATE jobs SET {sets} WHERE id = ?", [*changes.values(), job_id])
+
+    def progress(self, job_id: str) -> JobProgress:
+        """Progress of a running job, written a row per stage change and a few a second
+        within one: enough to watch, not a synchronous write per unit."""
+        last_stage, last_at = "", 0.0
+
+        def report(stage: str, done: int, total: int | None, message: str) -> None:
+            nonlocal last_stage, last_at
+            now = time.monotonic()
+            if stage == last_stage and now - last_at < _PROGRESS_EVERY and done != total:
+                return
+            last_stage, last_at = stage, now
+            self.update(job_id, stage=stage, done=done, total=total, message=message)
+
+        return report
 
     def start(self, job_id: str) -> Job | None:
         """Mark a queued job running (one more attempt); None if it is not queued (any more)."""
@@ -148,6 +210,10 @@ class JobStore:
         status, stage = ("failed", "failed") if error is not None else ("done", "done")
         self.update(job_id, status=status, stage=stage, result=result, error=error, finished_at=time.time())
         self.spooled(job_id).unlink(missing_ok=True)
+        lock = self._running_here.pop(job_id, None)
+        if lock is not None:
+            lock.release()
+        (self.runners / f"{job_id}.lock").unlink(missing_ok=True)
         self._forget_old()
 
     def discard(self, job_id: str) -> None:
@@ -173,7 +239,10 @@ class JobStore:
                 f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE status = 'running'"
             ).fetchall()
         for job in map(self._job, rows):
-            if job.payload.get("rerunnable") and job.attempts < max_attempts:
+            if _RUNNER in job.payload:  # not a server's: failed once its process is gone
+                if self._runner_gone(job):
+                    self._fail_runnerless(job)
+            elif job.payload.get("rerunnable") and job.attempts < max_attempts:
                 self.update(job.id, status="queued", stage="queued", message="resumed after a restart")
             else:
                 self.finish(
@@ -218,6 +287,14 @@ class JobStore:
                 "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL "
                 "ORDER BY finished_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
                 (self.max_kept,),
+            )
+
+    def _insert(self, job: Job) -> None:
+        values = self._row(job)
+        with self._lock:
+            self._db.execute(
+                f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                [values[c] for c in _COLUMNS],
             )
 
     @staticmethod

@@ -32,7 +32,7 @@ from .rerank import Reranker
 from .retriever import MODES, Mode, RetrievalConfig, Retriever
 from .store import ChunkRow, Store
 from .transcripts import FORMATS
-from .vectors import IndexPolicy, new_index
+from .vectors import Fill, IndexPolicy, new_index
 from .writing import WriteScope, WriteSession
 
 __all__ = [
@@ -254,9 +254,13 @@ class Library:
         return self._scope.session()
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Many writes under one lock, published together at the end (and at checkpoints)."""
-        with self._writing():
+    def batch(self, *, fill: Fill | None = None) -> Iterator[None]:
+        """Many writes under one lock, published together at the end (and at checkpoints).
+        `fill`: who fills the vector index a shard at a time when a publication restructures
+        it (`rag.vectors.shards`; Ray tasks in `rag.distributed`)."""
+        with self._writing() as session:
+            if fill is not None:
+                session.fill = fill
             yield
 
     # -- writes: prepare (anywhere), then commit (the writer) ---------------------------

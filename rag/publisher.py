@@ -18,7 +18,7 @@ from .catchup import CatchUp
 from .generations import Generations, Snapshot, build_lexical, exact_vectors
 from .readcache import ReadCache
 from .store import Store, StoreView
-from .vectors import IndexPolicy, VectorIndex, new_index
+from .vectors import Fill, IndexPolicy, VectorIndex, new_index
 
 __all__ = ["Publisher"]
 
@@ -86,11 +86,12 @@ class Publisher:
             current = self.snapshot(view).vectors
         return current.copy() if len(current) or current.dimension == dim else new_index(dim)
 
-    def publish(self, vectors: VectorIndex, changed: set[str]) -> Snapshot:
+    def publish(self, vectors: VectorIndex, changed: set[str], fill: Fill | None = None) -> Snapshot:
         """Make `vectors` (and the writer's rows) the next generation: files first, then the
-        SQLite commit. `changed`: documents whose cached read facts must go."""
+        SQLite commit. `changed`: documents whose cached read facts must go; `fill`: who
+        fills the vector index in shards if it must be restructured (`IndexPolicy.fit`)."""
         vectors = self.policy.fit(
-            vectors, lambda: exact_vectors(self.store, vectors.dimension)
+            vectors, lambda: exact_vectors(self.store, vectors.dimension), fill
         )  # seconds, rarely
         generation = self.store.bump()
         previous = self.published

@@ -25,7 +25,7 @@ from .ingest import Source
 from .prepare import AddResult, Prepared
 from .publisher import Publisher
 from .store import Store, StoreView
-from .vectors import VectorIndex
+from .vectors import Fill, VectorIndex
 
 __all__ = ["WriteScope", "WriteSession"]
 
@@ -41,6 +41,8 @@ class WriteSession:
         self._stale = False  # a failed step may have left the working copy ahead of SQLite
         self.changes = 0  # vector changes made, so a failed step knows whether it made any
         self.changed: set[str] = set()
+        self.fill: Fill | None = None
+        """Who fills a restructured vector index in shards at a publication (Ray tasks)."""
 
     @property
     def dirty(self) -> bool:
@@ -112,7 +114,7 @@ class WriteSession:
         if self._stale:
             # the writer's connection sees its own uncommitted rows: the truth of this scope
             self._work = build_vectors(self.store, self.publisher.dimension(self.store))
-        self.publisher.publish(self._working(), self.changed)
+        self.publisher.publish(self._working(), self.changed, self.fill)
         self._work, self._stale, self.changes, self.changed = None, False, 0, set()
 
 

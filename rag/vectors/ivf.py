@@ -44,6 +44,18 @@ class IvfFlatIndex(VectorIndex):
         lists: int = 1,
         nprobe: int = DEFAULT_NPROBE,
     ) -> VectorIndex:
+        out = cls.trained(dimension, vectors, lists=lists, nprobe=nprobe)
+        out.map_ids()
+        out.add(ids, vectors)
+        return out
+
+    @classmethod
+    def trained(
+        cls, dimension: int, vectors: np.ndarray, *, lists: int = 1, nprobe: int = DEFAULT_NPROBE
+    ) -> IvfFlatIndex:
+        """An empty index with its lists (and codes) trained on `vectors`: what `build` fills,
+        or what shards are filled from and merged into (`rag.vectors.shards`). Without the map
+        from id to list (`map_ids`), which FAISS cannot merge."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         quantizer = faiss.IndexFlatIP(dimension)
         ivf = cls._untrained(dimension, quantizer, max(1, lists), len(vectors))
@@ -52,12 +64,26 @@ class IvfFlatIndex(VectorIndex):
         # (`benchmarks/speed.py faiss`), half the time of 64 and 10 for the same recall
         ivf.cp.niter, ivf.cp.max_points_per_centroid = 8, 32
         ivf.train(cls._training_sample(vectors))
-        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
         ivf.own_fields = True
         out = cls(dimension, ivf, nprobe)
         quantizer.this.disown()
-        out.add(ids, vectors)
         return out
+
+    def map_ids(self) -> None:
+        """Keep a map from id to list (a hash table), which removal and reconstruct need."""
+        assert self._ivf is not None
+        self._ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+
+    def serialized(self) -> bytes:
+        return bytes(faiss.serialize_index(self._index))
+
+    def merge(self, shard: bytes) -> None:
+        """Move in the vectors of a shard: an index made from this one's `serialized` empty
+        form, its lists appended to these (in order, so shards of consecutive vectors merge
+        into the index one `add` of them all gives)."""
+        assert self._ivf is not None
+        other = faiss.deserialize_index(np.frombuffer(shard, dtype=np.uint8))
+        self._ivf.merge_from(other, 0)
 
     def _params(self, selector: faiss.IDSelector | None, share: float) -> faiss.SearchParameters | None:
         assert self._ivf is not None

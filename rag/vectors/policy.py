@@ -10,7 +10,9 @@ from typing import Literal
 import numpy as np
 
 from .base import DEFAULT_NPROBE, VectorIndex
+from .ivf import IvfFlatIndex
 from .registry import BACKENDS
+from .shards import Fill, build_in_shards
 
 __all__ = ["Exact", "IndexKind", "IndexPolicy"]
 
@@ -61,16 +63,17 @@ class IndexPolicy:
     def wants_ivf(self, n: int, currently_ivf: bool) -> bool:
         return self.wants(n, "ivf" if currently_ivf else "flat") != "flat"
 
-    def fit(self, index: VectorIndex, exact: Exact | None = None) -> VectorIndex:
+    def fit(self, index: VectorIndex, exact: Exact | None = None, fill: Fill | None = None) -> VectorIndex:
         """`index`, or the same vectors restructured: to IVF past the threshold, retrained when
         it has grown 4x since training (its lists would be twice the intended length), back
         to exact when it has shrunk. Only writers call this; it can take seconds. `exact`:
-        where the true vectors are, when `index` holds approximations."""
+        where the true vectors are, when `index` holds approximations; `fill`: who fills a
+        restructured IVF a shard at a time (Ray tasks), instead of one `add` here."""
         n = len(index)
         kind = self.wants(n, index.kind)
         target = self.lists_for(n) if kind != "flat" else 0
         if kind != index.kind or (target and (index.lists * 2 < target or index.lists > 2 * target)):
-            index = restructured(index, kind, target, exact)
+            index = restructured(index, kind, target, exact, fill)
         index.nprobe = self.nprobe_for(index.kind)
         return index
 
@@ -78,11 +81,19 @@ class IndexPolicy:
         return self.ivfpq_nprobe if kind == "ivfpq" else self.nprobe
 
 
-def restructured(index: VectorIndex, kind: str, lists: int, exact: Exact | None = None) -> VectorIndex:
-    """The same vectors in a `kind` index (of `lists` lists where it has lists)."""
+def restructured(
+    index: VectorIndex, kind: str, lists: int, exact: Exact | None = None, fill: Fill | None = None
+) -> VectorIndex:
+    """The same vectors in a `kind` index (of `lists` lists where it has lists), filled in
+    shards by `fill` when given and the structure has lists."""
     if exact is not None and index.kind == "ivfpq":
         ids, vectors = exact()
     else:
         ids = index.ids()
         vectors = index.reconstruct(ids.tolist())
-    return BACKENDS[kind].build(index.dimension, ids, vectors, lists=lists, nprobe=index.nprobe)
+    backend = BACKENDS[kind]
+    if fill is not None and issubclass(backend, IvfFlatIndex):
+        return build_in_shards(
+            backend, index.dimension, ids, vectors, lists=lists, nprobe=index.nprobe, fill=fill
+        )
+    return backend.build(index.dimension, ids, vectors, lists=lists, nprobe=index.nprobe)

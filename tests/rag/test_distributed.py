@@ -4,9 +4,7 @@ embedding worker is retried; a killed driver leaves the last publication, and a 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,22 +15,11 @@ import pytest
 
 from rag import Library
 from rag.cli import _optional_ray_address
+from rag.localcluster import namespaced, unavailable
+from rag.vectors import IndexPolicy, VectorIndex
 
 ROOT = Path(__file__).resolve().parents[2]
-UNSHARE = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--map-root-user", "--kill-child"]
 QUESTIONS = ["What did they say about the budget?", "When was the pier rebuilt?", "Who asked about ferries?"]
-
-
-def _namespaces() -> str | None:
-    """Why the cluster cannot run here, or None."""
-    if importlib.util.find_spec("ray") is None:
-        return "Ray is not installed (pip install -e '.[ray]')"
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "unshare or ip is missing: the cluster needs a loopback-only network namespace"
-    probe = subprocess.run([*UNSHARE, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"user and network namespaces are not permitted here: {probe.stderr.strip()}"
-    return None
 
 
 def _talks(folder: Path) -> Path:
@@ -73,6 +60,12 @@ def _same_library(ray_data: Path, plain_data: Path, embedder) -> None:  # type: 
             assert one.answerable == two.answerable
 
 
+def _published_vectors(data: Path) -> VectorIndex:
+    """The newest generation's vector file, as saved."""
+    newest = max((data / "vectors").glob("*.faiss"))
+    return VectorIndex.load(newest, 384)
+
+
 def test_optional_ray_address() -> None:
     assert _optional_ray_address(["index", "f", "--ray"]) == ["index", "f", "--ray", "local"]
     assert _optional_ray_address(["index", "f", "--ray", "--format", "qa"])[3] == "local"
@@ -86,7 +79,7 @@ def test_optional_ray_address() -> None:
 
 @pytest.mark.model
 def test_a_two_node_cluster_indexes_what_one_process_does(tmp_path: Path) -> None:
-    reason = _namespaces()
+    reason = unavailable()
     if reason:
         pytest.skip(reason)
     from embeddings import load_embedder
@@ -97,7 +90,7 @@ def test_a_two_node_cluster_indexes_what_one_process_does(tmp_path: Path) -> Non
     embedder = load_embedder(None, backend="onnx", cache_dir=work / "models")  # exported once, shared
     env = {**__import__("os").environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
     run = subprocess.run(
-        [*UNSHARE, sys.executable, "-m", "tests.raycluster", str(work)],
+        namespaced([sys.executable, "-m", "tests.raycluster", str(work)]),
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -132,3 +125,23 @@ def test_a_two_node_cluster_indexes_what_one_process_does(tmp_path: Path) -> Non
     added = int(result["driver"]["last"][0].split()[1])
     assert added < 10  # the rerun skipped what was published
     _same_library(work / "driver", plain["talks"], embedder)
+
+    # IVF-PQ forced: trained by the driver, filled by Ray tasks in other processes, merged; the
+    # one index a single process builds (the same search results, scores included)
+    assert result["ivfpq"]["rc"] == 0 and result["ivfpq"]["last"] == ["done 10 0 0 0"], result
+    shards = [line.split() for line in (work / "ivfpq-shards.txt").read_text().splitlines()]
+    policy = IndexPolicy(kind="ivfpq")  # and one publication, as the driver makes
+    with Library.open(
+        tmp_path / "plain-ivfpq", embedder=embedder, index_policy=policy, checkpoint_seconds=3600
+    ) as lib:
+        lib.index_folder(talks)
+        chunks = lib.status().chunks
+    assert shards and sum(int(n) for _, n in shards) == chunks
+    driver = (work / "ivfpq-driver.txt").read_text()
+    assert all(pid != driver for pid, _ in shards)  # filled by Ray workers, not the driver
+    _same_library(work / "ivfpq", tmp_path / "plain-ivfpq", embedder)
+    one, two = (_published_vectors(d) for d in (tmp_path / "plain-ivfpq", work / "ivfpq"))
+    assert one.kind == two.kind == "ivfpq" and len(one) == len(two) == chunks
+    for q in _rows(tmp_path / "plain-ivfpq")[2][::7]:
+        a, b = one.search(q, 10), two.search(q, 10)
+        assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()

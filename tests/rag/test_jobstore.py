@@ -80,3 +80,34 @@ def test_a_second_store_on_the_same_folder_leaves_the_first_ones_running_jobs_al
     first.close()  # the owner gone (or killed: the lock goes with its process), the next one recovers
     assert [j.id for j in second.recover()] == [job.id]
     second.close()
+
+
+def test_a_job_run_by_its_own_process_is_reported_and_failed_once_that_process_is_gone(
+    tmp_path: Path,
+) -> None:
+    """`rag index --ray` records its run: a server over the same folder (another store) sees
+    it running and its progress, does not take it for one of its own to re-run, sees it done;
+    a runner that stops without finishing leaves it failed, found so by the next reader."""
+    runner, server = JobStore(tmp_path), JobStore(tmp_path)
+    job = runner.run_here("index-ray", {"path": "/archive"})
+    runner.progress(job.id)("indexing", 3, 10, "talk-03.txt: added")
+    seen = server.get(job.id)
+    assert seen is not None and (seen.status, seen.stage, seen.done, seen.total) == (
+        "running",
+        "indexing",
+        3,
+        10,
+    )
+    assert server.recover() == [] and server.get(job.id).status == "running"  # type: ignore[union-attr]
+    runner.finish(job.id, result={"added": 10})
+    done = server.get(job.id)
+    assert done is not None and done.status == "done" and done.result == {"added": 10}
+
+    cut = runner.run_here("index-ray", {"path": "/archive"})
+    assert server.get(cut.id).status == "running"  # type: ignore[union-attr]
+    runner.close()  # as its process ending would: the lock goes, the row stays "running"
+    failed = server.get(cut.id)
+    assert failed is not None and failed.status == "failed" and failed.error is not None
+    assert failed.error["error"] == "Interrupted" and "skips" in failed.error["detail"]
+    assert not list(server.runners.iterdir())
+    server.close()

@@ -160,3 +160,57 @@ def test_an_approximate_index_is_rescored_with_the_true_vectors() -> None:
         search_exact(flat, queries[0], 5, allowed=None, vectors_of=exact)[0].tolist()
         == flat.search(queries[0], 5)[0].tolist()
     )
+
+
+@pytest.mark.parametrize("kind", ["ivf", "ivfpq"])
+def test_an_index_filled_in_shards_and_merged_is_the_one_build(kind: str, tmp_path: Path) -> None:
+    """Trained once, filled a shard at a time from its serialised empty form (as Ray tasks
+    fill it), merged: the same lists in the same order, so the same results, scores and all,
+    as one `build` of the same vectors; and it removes, filters and saves like one."""
+    from rag.vectors import BACKENDS, IvfFlatIndex, build_in_shards, fill_shard
+
+    vectors, ids = _vectors(5_000, seed=4), np.arange(0, 15_000, 3, dtype=np.int64) + 7
+    backend = BACKENDS[kind]
+    assert issubclass(backend, IvfFlatIndex)
+    one = backend.build(DIM, ids, vectors, lists=40, nprobe=6)
+    filled: list[int] = []
+
+    def fill(empty: bytes, shards):  # type: ignore[no-untyped-def]
+        filled.extend(len(i) for i, _ in shards)
+        return [fill_shard(empty, i, v) for i, v in reversed(shards)][::-1]  # any order of work
+
+    sharded = build_in_shards(backend, DIM, ids, vectors, lists=40, nprobe=6, fill=fill, shard_vectors=1_300)
+    assert filled == [1_300, 1_300, 1_300, 1_100]
+    assert sharded.kind == kind and len(sharded) == len(one) == 5_000 and sharded.lists == 40
+    queries = _vectors(30, seed=5)
+    for q in [*queries, *vectors[:10]]:
+        a, b = one.search(q, 20), sharded.search(q, 20)
+        assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
+        allowed = ids[::7]
+        assert (
+            one.search(q, 5, allowed=allowed)[0].tolist() == sharded.search(q, 5, allowed=allowed)[0].tolist()
+        )
+    assert sharded.remove(ids[:100]) == one.remove(ids[:100]) == 100
+    np.testing.assert_array_equal(sharded.reconstruct([int(ids[200])]), one.reconstruct([int(ids[200])]))
+    sharded.save(tmp_path / "s.faiss")
+    assert VectorIndex.load(tmp_path / "s.faiss", DIM, nprobe=6).search(queries[0], 20)[0].tolist() == (
+        one.search(queries[0], 20)[0].tolist()
+    )
+
+
+def test_the_policy_fills_a_restructured_index_through_the_fill_it_is_given() -> None:
+    from rag.vectors.shards import fill_here
+
+    flat, _, vectors = _flat(3_000)
+    calls: list[int] = []
+
+    def fill(empty: bytes, shards):  # type: ignore[no-untyped-def]
+        calls.append(len(shards))
+        return fill_here(empty, shards)
+
+    policy = IndexPolicy(kind="ivf", nprobe=8)
+    sharded, one = policy.fit(flat.copy(), fill=fill), policy.fit(flat.copy())
+    assert calls == [1] and sharded.kind == one.kind == "ivf"
+    for q in vectors[:10]:
+        assert sharded.search(q, 10)[0].tolist() == one.search(q, 10)[0].tolist()
+    assert not IndexPolicy().fit(flat.copy(), fill=fill).is_ivf and calls == [1]  # exact: nothing to fill
