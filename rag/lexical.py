@@ -57,6 +57,16 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return out
 
 
+def _postings_sorted(indices: np.ndarray, indptr: np.ndarray) -> bool:
+    """Whether the positions under each term of a CSC matrix increase."""
+    if len(indices) < 2:
+        return True
+    rising = np.diff(indices) > 0
+    starts = indptr[1:-1]
+    rising[starts[(starts > 0) & (starts < len(indices))] - 1] = True  # a new term may start lower
+    return bool(rising.all())
+
+
 class LexicalIndex:
     """BM25 scores for a query over every chunk; rebuilt whole, since bm25s has no incremental add."""
 
@@ -65,6 +75,8 @@ class LexicalIndex:
         self._bm25 = bm25
         self._order: np.ndarray | None = None
         """`ids` sorted, as positions: found lazily, on the first `holds`."""
+        self._sorted: bool | None = None
+        """Whether each term's postings are in position order (bm25s writes them so)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -111,10 +123,19 @@ class LexicalIndex:
         position = self._order[at]
         found = self.ids[position] == wanted
         vocab, scores = self._bm25.vocab_dict, self._bm25.scores
+        if self._sorted is None:
+            self._sorted = _postings_sorted(scores["indices"], scores["indptr"])
         for j, t in enumerate(terms):
             col = vocab.get(t)
-            if col is not None:
-                postings = scores["indices"][scores["indptr"][col] : scores["indptr"][col + 1]]
+            if col is None:
+                continue
+            postings = scores["indices"][scores["indptr"][col] : scores["indptr"][col + 1]]
+            if not len(postings):
+                continue
+            if self._sorted:  # a binary search per id instead of a set over the postings
+                at = np.searchsorted(postings, position).clip(0, len(postings) - 1)
+                out[:, j] = (postings[at] == position) & found
+            else:
                 out[:, j] = np.isin(position, postings) & found
         return out
 

@@ -269,10 +269,14 @@ class Retriever:
         turn_cos: dict[tuple[str, int], float] = {}
         for i in ids:
             key = (rows[i].document_id, rows[i].turn_index)
-            turn_bm25[key] = max(turn_bm25.get(key, 0.0), bm25.get(i, 0.0) / top)
-            turn_cos[key] = max(turn_cos.get(key, -1.0), cos.get(i, floor))
+            b, c = bm25.get(i, 0.0) / top, cos.get(i, floor)
+            if b > turn_bm25.get(key, -1.0):
+                turn_bm25[key] = b
+            if c > turn_cos.get(key, -2.0):
+                turn_cos[key] = c
         last = self._cache.last_exchange
         cited_of: dict[tuple[str, int], float] = {}
+        near_of: dict[tuple[str, int], tuple[float, float]] = {}
         out = []
         for n, i in enumerate(ids):
             row = rows[i]
@@ -288,6 +292,9 @@ class Retriever:
                     idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0
                 )
             cited = cited_of[key]
+            if key not in near_of:
+                near_of[key] = (_near(turn_bm25, key, 0.0), _near(turn_cos, key, floor))
+            near_bm25, near_cos = near_of[key]
             epilogue = act == "narration" and turn.speaker is None and row.turn_index > last[row.document_id]
             weighted = fused[i] * (
                 (self.config.question_weight if act == "question" else 1.0)
@@ -319,8 +326,8 @@ class Retriever:
                     "rarest": float(rarest[n]),
                     "turn_bm25": turn_bm25[key],
                     "turn_cosine": turn_cos[key],
-                    "near_bm25": _near(turn_bm25, key, 0.0),
-                    "near_cosine": _near(turn_cos, key, floor),
+                    "near_bm25": near_bm25,
+                    "near_cosine": near_cos,
                     "position": (row.start - turn.start) / max(1, turn.end - turn.start),
                     "cosine_gap": best_cos - cosine,
                     "query_terms": math.log1p(len(terms)),

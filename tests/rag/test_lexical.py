@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.fusion import convex, rrf
-from rag.lexical import LexicalIndex, tokenize
+from rag.lexical import LexicalIndex, _postings_sorted, tokenize
 
 
 def _index() -> LexicalIndex:
@@ -80,6 +80,15 @@ def test_holds_tells_which_chunks_hold_each_term_in_any_id_order(tmp_path: Path)
             [True, False, False],
         ]
     assert LexicalIndex.build([], []).holds(["yellow"], [1]).tolist() == [[False]]
+
+
+def test_holds_answers_the_same_when_postings_are_not_in_order():
+    index = LexicalIndex.build([1, 2, 3], ["yellow ferry", "ferry", "yellow boat ferry"])
+    expected = index.holds(["yellow", "ferri", "boat"], [3, 1, 2]).tolist()
+    index._sorted = False  # the set-membership path, for postings in any order
+    assert index.holds(["yellow", "ferri", "boat"], [3, 1, 2]).tolist() == expected
+    assert _postings_sorted(np.array([0, 2, 1, 3]), np.array([0, 2, 4]))  # two rising runs
+    assert not _postings_sorted(np.array([2, 0, 1]), np.array([0, 3]))
 
 
 def _saved(index: LexicalIndex, tmp_path: Path) -> LexicalIndex:
