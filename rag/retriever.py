@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -16,7 +16,7 @@ from .fusion import FUSIONS, Ranked
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
 from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
-from .ranker import Ranker, default_ranker, feature_rows, idf_coverage, log_chars
+from .ranker import FEATURES, Ranker, default_ranker, idf_coverage
 from .readcache import ReadCache
 from .store import ChunkRow, StoreView
 from .vectors import VectorIndex, search_exact
@@ -95,13 +95,9 @@ class _Span:
 
 
 _NEAR = (-2, -1, 1, 2)
-
-
-def _near(best: Mapping[tuple[str, int], float], key: tuple[str, int], none: float) -> float:
-    """The best score among the candidates of the turns around `key` (`none` if they have none):
-    an answer is often surrounded by talk about the same thing."""
-    document, turn = key
-    return max((best[(document, turn + d)] for d in _NEAR if (document, turn + d) in best), default=none)
+"""The turns around a candidate's whose best scores are its `near_*` features: an answer is
+often surrounded by talk about the same thing."""
+_COLUMN = {name: j for j, name in enumerate(FEATURES)}
 
 
 def _overlap(a: _Span, b: _Span) -> bool:
@@ -147,11 +143,10 @@ class Retriever:
         allowed = self.allowed(documents, speakers, where)
         dense, lexical, fused, rows = self._gather(question, query, want, allowed, mode)
         if mode == "hybrid" and self.config.ranker is not None:
-            ids, features = self._features(question, dense, lexical, fused, rows)
-            scores = self.config.ranker.score(feature_rows(features, self.config.ranker.features))
+            ids, x = self._features(question, dense, lexical, fused, rows)
+            scores = self.config.ranker.score(x[:, [_COLUMN[f] for f in self.config.ranker.features]])
             # whatever the model learned, a backchannel or procedure comes after every real passage
-            filler = np.array([f["filler"] for f in features], dtype=bool)
-            scores[filler] *= self.config.filler_weight
+            scores[x[:, _COLUMN["filler"]] > 0] *= self.config.filler_weight
             fused = dict(zip(ids, scores.tolist(), strict=True))
         else:
             self._reweigh(fused, rows)
@@ -205,8 +200,8 @@ class Retriever:
         dense, lexical, fused, rows = self._gather(
             question, query, self.config.candidates, self.allowed(documents, speakers), "hybrid"
         )
-        ids, features = self._features(question, dense, lexical, fused, rows)
-        return [(rows[i], f) for i, f in zip(ids, features, strict=True)]
+        ids, x = self._features(question, dense, lexical, fused, rows)
+        return [(rows[i], dict(zip(FEATURES, r, strict=True))) for i, r in zip(ids, x.tolist(), strict=True)]
 
     def _gather(
         self,
@@ -243,98 +238,118 @@ class Retriever:
         lexical: tuple[np.ndarray, np.ndarray],
         fused: dict[int, float],
         rows: dict[int, ChunkRow],
-    ) -> tuple[list[int], list[dict[str, float]]]:
-        """Per candidate chunk, the facts `rag.ranker.FEATURES` names."""
+    ) -> tuple[list[int], np.ndarray]:
+        """Per candidate chunk (a row), the facts `rag.ranker.FEATURES` names (the columns).
+
+        Turn facts are found once per turn and scores combined as arrays: a question has a few
+        hundred candidates, and this runs on every hybrid question."""
         ids = [i for i in fused if i in rows]
+        n = len(ids)
+        x = np.zeros((n, len(FEATURES)))
+        column = _COLUMN
         cos = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
         floor = min(cos.values(), default=0.0)
         bm25 = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
         top = max(bm25.values(), default=0.0) or 1.0
         d_rank = {i: r for r, i in enumerate(dense[0].tolist())}
         l_rank = {i: r for r, i in enumerate(lexical[0].tolist())}
-        per_turn: dict[tuple[str, int], int] = {}
-        for i in ids:
-            key = (rows[i].document_id, rows[i].turn_index)
-            per_turn[key] = per_turn.get(key, 0) + 1
-        speakers = {self._turns(rows[i].document_id)[rows[i].turn_index].speaker for i in ids}
-        named = named_speakers(question, (s for s in speakers if s)) if self.config.speaker_boost else set()
+        cosine = np.array([cos.get(i, floor) for i in ids], dtype=np.float64)
+        lex = np.array([bm25.get(i, 0.0) for i in ids], dtype=np.float64) / top
+        x[:, column["cosine"]] = cosine
+        x[:, column["bm25"]] = lex
+        x[:, column["dense_rr"]] = [1.0 / (1 + d_rank[i]) if i in d_rank else 0.0 for i in ids]
+        x[:, column["bm25_rr"]] = [1.0 / (1 + l_rank[i]) if i in l_rank else 0.0 for i in ids]
+        fused_score = np.array([fused[i] for i in ids], dtype=np.float64)
+        x[:, column["fused"]] = fused_score
+
+        # the turns the candidates are in, each once
+        groups: dict[tuple[str, int], int] = {}
+        group = np.empty(n, dtype=np.int64)
+        position = np.empty(n)
+        chars = np.empty(n)
+        turn_of: list[Turn] = []
+        for k, i in enumerate(ids):
+            row = rows[i]
+            key = (row.document_id, row.turn_index)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = len(turn_of)
+                turn_of.append(self._turns(row.document_id)[row.turn_index])
+            turn = turn_of[g]
+            group[k] = g
+            position[k] = (row.start - turn.start) / max(1, turn.end - turn.start)
+            chars[k] = row.end - row.start
+        named = (
+            named_speakers(question, {t.speaker for t in turn_of if t.speaker})
+            if self.config.speaker_boost
+            else set()
+        )
         asked = self._idf(tokenize([question])[0])
+        last = self._cache.last_exchange
+        count = len(turn_of)
+        act = np.empty(count, dtype=object)
+        is_named = np.zeros(count, dtype=bool)
+        epilogue = np.zeros(count, dtype=bool)
+        cited = np.zeros(count)
+        for (document_id, index), g in groups.items():
+            turn = turn_of[g]
+            if document_id not in last:
+                last[document_id] = _last_exchange(self._turns(document_id))
+            act[g] = turn.act
+            is_named[g] = turn.speaker in named
+            epilogue[g] = turn.act == "narration" and turn.speaker is None and index > last[document_id]
+            if asked and turn.act == "answer":  # chunks of one turn share the question it answers
+                cited[g] = idf_coverage(asked, self._cited_terms(document_id, turn))
+        acts = act[group] if n else np.empty(0, dtype=object)
+        question_turn = acts == "question"
+        filler = (acts == "backchannel") | (acts == "procedural")
+        x[:, column["question"]] = question_turn
+        x[:, column["filler"]] = filler
+        x[:, column["narration"]] = acts == "narration"
+        x[:, column["answer"]] = acts == "answer"
+        x[:, column["epilogue"]] = epilogue[group]
+        x[:, column["named"]] = is_named[group]
+        x[:, column["log_chars"]] = np.log(np.maximum(chars, 1) / 100.0)
+        chunk_cited = cited[group]
+        x[:, column["cited"]] = chunk_cited
+        x[:, column["turn_hits"]] = np.log1p(np.bincount(group, minlength=count)[group] - 1)
+        config = self.config
+        x[:, column["weighted"]] = fused_score * (
+            np.where(question_turn, config.question_weight, 1.0)
+            * np.where(epilogue[group], config.epilogue_weight, 1.0)
+            * np.where(filler, config.filler_weight, 1.0)
+            * np.where(is_named[group], 1.0 + config.speaker_boost, 1.0)
+        )
+        x[:, column["question_cosine"]] = np.where(question_turn, cosine, 0.0)
+        x[:, column["question_bm25"]] = np.where(question_turn, lex, 0.0)
+        x[:, column["cited_cosine"]] = chunk_cited * cosine
+
         terms = list(asked)
         idf = np.array([asked[t] for t in terms])
-        held = self.lexical.holds(terms, ids)
-        coverage = (held @ idf / idf.sum()).tolist() if terms and idf.sum() > 0 else [0.0] * len(ids)
-        rarest = held[:, int(np.argmax(idf))].tolist() if terms else [False] * len(ids)
-        best_cos = max(cos.values(), default=0.0)
-        turn_bm25: dict[tuple[str, int], float] = {}
-        turn_cos: dict[tuple[str, int], float] = {}
-        for i in ids:
-            key = (rows[i].document_id, rows[i].turn_index)
-            b, c = bm25.get(i, 0.0) / top, cos.get(i, floor)
-            if b > turn_bm25.get(key, -1.0):
-                turn_bm25[key] = b
-            if c > turn_cos.get(key, -2.0):
-                turn_cos[key] = c
-        last = self._cache.last_exchange
-        cited_of: dict[tuple[str, int], float] = {}
-        near_of: dict[tuple[str, int], tuple[float, float]] = {}
-        out = []
-        for n, i in enumerate(ids):
-            row = rows[i]
-            turns = self._turns(row.document_id)
-            turn = turns[row.turn_index]
-            if row.document_id not in last:
-                last[row.document_id] = _last_exchange(turns)
-            act = turn.act
-            cosine, lexical_score = cos.get(i, floor), bm25.get(i, 0.0) / top
-            key = (row.document_id, row.turn_index)
-            if key not in cited_of:  # chunks of one turn share the question it answers
-                cited_of[key] = (
-                    idf_coverage(asked, self._cited_terms(row.document_id, turn)) if asked else 0.0
-                )
-            cited = cited_of[key]
-            if key not in near_of:
-                near_of[key] = (_near(turn_bm25, key, 0.0), _near(turn_cos, key, floor))
-            near_bm25, near_cos = near_of[key]
-            epilogue = act == "narration" and turn.speaker is None and row.turn_index > last[row.document_id]
-            weighted = fused[i] * (
-                (self.config.question_weight if act == "question" else 1.0)
-                * (self.config.epilogue_weight if epilogue else 1.0)
-                * (self.config.filler_weight if act in ("backchannel", "procedural") else 1.0)
-                * (1.0 + self.config.speaker_boost if turn.speaker in named else 1.0)
-            )
-            out.append(
-                {
-                    "cosine": cosine,
-                    "bm25": lexical_score,
-                    "dense_rr": 1.0 / (1 + d_rank[i]) if i in d_rank else 0.0,
-                    "bm25_rr": 1.0 / (1 + l_rank[i]) if i in l_rank else 0.0,
-                    "fused": fused[i],
-                    "question": float(act == "question"),
-                    "filler": float(act in ("backchannel", "procedural")),
-                    "narration": float(act == "narration"),
-                    "epilogue": float(epilogue),
-                    "named": float(turn.speaker in named),
-                    "log_chars": log_chars(row.end - row.start),
-                    "cited": cited,
-                    "turn_hits": float(np.log1p(per_turn[(row.document_id, row.turn_index)] - 1)),
-                    "weighted": weighted,
-                    "question_cosine": cosine if act == "question" else 0.0,
-                    "question_bm25": lexical_score if act == "question" else 0.0,
-                    "cited_cosine": cited * cosine,
-                    "answer": float(act == "answer"),
-                    "coverage": coverage[n],
-                    "rarest": float(rarest[n]),
-                    "turn_bm25": turn_bm25[key],
-                    "turn_cosine": turn_cos[key],
-                    "near_bm25": near_bm25,
-                    "near_cosine": near_cos,
-                    "position": (row.start - turn.start) / max(1, turn.end - turn.start),
-                    "cosine_gap": best_cos - cosine,
-                    "query_terms": math.log1p(len(terms)),
-                    "top_bm25": math.log1p(max(bm25.values(), default=0.0)),
-                }
-            )
-        return ids, out
+        if terms and idf.sum() > 0:
+            held = self.lexical.holds(terms, ids)
+            x[:, column["coverage"]] = held @ idf / idf.sum()
+            x[:, column["rarest"]] = held[:, int(np.argmax(idf))]
+        turn_bm25 = np.full(count, -1.0)
+        np.maximum.at(turn_bm25, group, lex)
+        turn_cos = np.full(count, -2.0)
+        np.maximum.at(turn_cos, group, cosine)
+        x[:, column["turn_bm25"]] = turn_bm25[group]
+        x[:, column["turn_cosine"]] = turn_cos[group]
+        near_bm25 = np.zeros(count)
+        near_cos = np.full(count, floor)
+        for (document_id, index), g in groups.items():
+            around = [h for d in _NEAR if (h := groups.get((document_id, index + d))) is not None]
+            if around:
+                near_bm25[g] = turn_bm25[around].max()
+                near_cos[g] = turn_cos[around].max()
+        x[:, column["near_bm25"]] = near_bm25[group]
+        x[:, column["near_cosine"]] = near_cos[group]
+        x[:, column["position"]] = position
+        x[:, column["cosine_gap"]] = max(cos.values(), default=0.0) - cosine
+        x[:, column["query_terms"]] = math.log1p(len(terms))
+        x[:, column["top_bm25"]] = math.log1p(max(bm25.values(), default=0.0))
+        return ids, x
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
         """Each distinct question term's BM25 idf over the indexed chunks."""
