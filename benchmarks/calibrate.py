@@ -33,8 +33,10 @@ import argparse
 import hashlib
 import random
 import shutil
+import sqlite3
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,15 +74,17 @@ def half(document_id: str) -> int:
 
 def split_library(source: Path, target: Path, keep: int) -> Path:
     """A copy of `source` holding only the documents of half `keep` (made once; `split.done`
-    records which documents the copy started from, so a grown source is split again)."""
-    with Library.open(source) as lib:
-        ids = sorted(d.id for d in lib.documents())
+    records which documents the copy started from, so a grown source is split again).
+    `source` is only read (SQLite opened read-only, files copied), and must have no writer
+    while it is copied."""
+    with closing(sqlite3.connect(f"file:{source / 'library.sqlite3'}?mode=ro", uri=True)) as db:
+        ids = sorted(row[0] for row in db.execute("SELECT id FROM documents"))
     stamp = hashlib.sha256("\n".join(ids).encode()).hexdigest()
     done = target / "split.done"
     if done.exists() and done.read_text() == stamp:
         return target
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("write.lock", "*.npz"))
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("write.lock", "*.npz", "models"))
     with Library.open(target, lock_timeout=60) as lib:
         with lib.batch():
             for d in ids:
