@@ -107,6 +107,7 @@ class EvidenceOut(_FromCore):
     similarity: float = Field(description="The best cosine between the question and a returned chunk.")
     coverage: float = Field(description="The largest share of the question's term weight one passage holds.")
     unknown: float = Field(description="The share of the question's terms no indexed chunk holds.")
+    terms: int = Field(description="How many distinct terms the question has, stop words out.")
 
 
 class AskResponse(_FromCore):
@@ -114,7 +115,7 @@ class AskResponse(_FromCore):
     passages: list[PassageOut]
     answerable: bool = Field(description="Whether the passages answer the question, or are only the nearest.")
     confidence: float | None = Field(
-        description="The probability that the passages answer the question, calibrated on dev data."
+        description="The verdict's score that the passages answer the question; 0.5 is its boundary."
     )
     similarity: float | None = Field(description="The best passage's cosine similarity to the question.")
     evidence: EvidenceOut | None = Field(description="What the verdict rests on; null in bm25 mode.")

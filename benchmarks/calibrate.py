@@ -1,91 +1,153 @@
-"""Fit the answerable verdict (`rag.verdict.VerdictModel`) and report it on the dev sets.
+"""Fit the answerable verdict (`rag.verdict.VerdictModel`) on train splits; report it on dev.
 
-    python benchmarks/calibrate.py [--backend onnx] [--data-dir benchmarks/.data/calibrate]
-        [--train-data /tmp/ranker-data] [--per-set 400]
+    python benchmarks/calibrate.py [--train-data /tmp/ranker-data] [--work benchmarks/.data/calibrate]
+        [--per-set 400] [--backend onnx]
 
-Dev rows: the interview's dev questions with the unanswerable ones written for it, and QMSum
-committee val with the unanswerable ones written for its meetings. Each question is asked once
-(hybrid, k=5, as `rag eval` asks it); its `Answer.evidence` is one row. Train rows: questions of
-MeetingQA train and half of QMSum train (the libraries `benchmarks/train_ranker.py` indexes),
-each asked of its own meeting (answerable) and of another meeting of the same set
-(unanswerable, mostly). A class-balanced logistic regression (Newton steps, a little L2 on
-standardised features) fitted on the train rows is reported on the dev rows, next to the
-model in use and a cosine threshold.
+Train rows come from the libraries `benchmarks/train_ranker.py` indexes (`--train-data/NAME`,
+its `TRAIN_SETS`; only the questions whose document is indexed there). Each library is copied
+twice into `--work`, each copy without one half of its documents (by a hash of the id), so a
+question can be asked where its own document is not indexed at all, as an unanswerable
+question is at serving time: every signal, `unknown` above all, is then what a user would
+get. Per train question (with a gold answer), four asks, hybrid, k=5:
 
-The model in use is still the dev fit of the previous stop: the train fit learns that unknown
-terms mean *answerable* (a question asked of another meeting of the same library finds all its
-words in the library: its own meeting is there), which accepts 70% of the dev sets'
-unanswerable questions. Negatives from a library without the question's own document would
-fix that; not done yet.
+- its own half, of its own document (scoped as `rag eval` asks it): answerable;
+- the other half, of everything: unanswerable (same kind of talk, none of it its own);
+- the other half, of one of its documents: unanswerable (one meeting, like a QMSum query);
+- the next train set's library, of everything: unanswerable (another kind of transcript).
+
+Choices are made on these rows by 5-fold cross-validation grouped by the question's document:
+the signals (similarity, coverage and unknown always; a further one only if it lowers the
+cross-validated FAR by a point) and the threshold (the highest that keeps every train set's
+cross-validated FRR at or under `--frr`), folded into the bias. The model fitted on all train
+rows is printed as the `VerdictModel(...)` to put in `rag/verdict.py`, then judged, next to
+the one in use, on the dev sets, which choose nothing: the interview's dev questions with
+`benchmarks/seed_unanswerable.jsonl`, QMSum committee val with
+`benchmarks/qmsum_unanswerable.jsonl`, MeetingQA dev and FriendsQA dev fold 2/2 (fold 1
+trains; answerable questions only, so FRR only). Each dev set is asked of `--work/dev-NAME`,
+copied from `--dev-data/NAME` (seed, qval, mqa, fqa) when given, else indexed there.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import astuple
+import hashlib
+import random
+import shutil
+import sqlite3
+import time
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from corpus import ROOT, shared_dir
 
-from embeddings import load_embedder
+from embeddings import Embedder, load_embedder
 from rag import Library
 from rag.evaluation import EvalSet, GoldQuestion, index_eval_set, load_gold
-from rag.model import Evidence
+from rag.goldsets import select
 from rag.verdict import VerdictModel
 
-FEATURES = ("similarity", "coverage", "unknown")
+SIGNALS = ("similarity", "coverage", "unknown", "terms")
+"""`VerdictModel.inputs`, in order: the names of its weights."""
+BASE = SIGNALS[:3]
+"""The signals every fit keeps (README: The answerable verdict); the others must earn a place."""
+KINDS = ("own", "other library", "other meeting", "other set")
 
 
-def dev_sets(shared: Path) -> dict[str, list[EvalSet]]:
-    """Each set's unanswerable questions are asked of everything its other file indexes."""
-    return {
-        "interview": [
-            load_gold(shared / "eval" / "seed_dev.jsonl"),  # about the one seed transcript
-            load_gold(ROOT / "benchmarks" / "seed_unanswerable.jsonl"),
-        ],
-        "qmsum-val": [
-            load_gold(shared / "benchmarks" / "qmsum" / "committee_val.jsonl"),
-            load_gold(ROOT / "benchmarks" / "qmsum_unanswerable.jsonl"),
-        ],
-    }
+@dataclass(frozen=True, slots=True)
+class Row:
+    set: str
+    document: str
+    """The question's own document: cross-validation folds never split one."""
+    kind: str
+    label: int
+    x: tuple[float, ...]
 
 
-def collect(name: str, sets: list[EvalSet], data: Path, embedder) -> list[tuple[str, GoldQuestion, Evidence]]:  # type: ignore[no-untyped-def]
-    documents = {s.document.id: s for e in sets for s in e.documents}
-    questions = [q for e in sets for q in e.questions]
-    rows = []
-    with Library.open(data / name, embedder=embedder) as lib:
-        index_eval_set(lib, EvalSet(list(documents.values()), questions))
-        for q in questions:
-            answer = lib.ask(q.question, k=5, documents=[q.document_id] if q.scoped else None)
-            assert answer.evidence is not None
-            rows.append((name, q, answer.evidence))
-    return rows
+def half(document_id: str) -> int:
+    """1 or 2, by a hash of the id salted apart from `rag.goldsets.fold_of` (FriendsQA's train
+    scenes are already one fold of it)."""
+    return int(hashlib.sha256(f"verdict:{document_id}".encode()).hexdigest(), 16) % 2 + 1
 
 
-def train_rows(data: Path, embedder, per_set: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """Own-meeting questions (answerable) and the same questions asked of another meeting."""
+def split_library(source: Path, target: Path, keep: int) -> Path:
+    """A copy of `source` holding only the documents of half `keep` (made once; `split.done`
+    records which documents the copy started from, so a grown source is split again).
+    `source` is only read (SQLite opened read-only, files copied), and must have no writer
+    while it is copied."""
+    with closing(sqlite3.connect(f"file:{source / 'library.sqlite3'}?mode=ro", uri=True)) as db:
+        ids = sorted(row[0] for row in db.execute("SELECT id FROM documents"))
+    stamp = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    done = target / "split.done"
+    if done.exists() and done.read_text() == stamp:
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("write.lock", "*.npz", "models"))
+    with Library.open(target, lock_timeout=60) as lib:
+        with lib.batch():
+            for d in ids:
+                if half(d) != keep:
+                    lib.remove(d)
+        lib.catch_up()
+    done.write_text(stamp)
+    return target
+
+
+def signals(lib: Library, question: str, documents: Sequence[str] | None) -> tuple[float, ...]:
+    """One ask's evidence as the verdict reads it, asked as `rag eval` asks (hybrid, k=5)."""
+    e = lib.ask(question, k=5, documents=documents).evidence
+    assert e is not None
+    return VerdictModel.inputs(e)
+
+
+def train_rows(source: Path, work: Path, embedder: Embedder, per_set: int) -> list[Row]:
     from train_ranker import TRAIN_SETS, _keep
 
-    from rag.goldsets import select
-
-    x, y = [], []
+    libs: dict[str, dict[int, Library]] = {}
+    chosen: dict[str, list[GoldQuestion]] = {}
     for name, (path, fold) in TRAIN_SETS.items():
-        evalset = _keep(select(load_gold(path), fold=fold))
-        ids = sorted({s.document.id for s in evalset.documents})
-        chosen = select(evalset, limit=per_set, seed=1).questions
-        with Library.open(data / name, embedder=embedder) as lib:
-            index_eval_set(lib, evalset)  # already there: nothing is encoded again
-            for q in chosen:
-                other = ids[(ids.index(q.document_id) + 1 + len(q.question) % (len(ids) - 1)) % len(ids)]
-                for doc, label in ((q.document_id, 1), (other, 0)):
-                    e = lib.ask(q.question, k=5, documents=[doc]).evidence
-                    assert e is not None
-                    x.append(astuple(e))
-                    y.append(label)
-        print(f"{name}: {len(chosen)} questions, each asked of its meeting and of another")
-    return np.array(x), np.array(y)
+        if not (source / name / "library.sqlite3").exists():
+            print(f"{name}: no library in {source}, left out")
+            continue
+        libs[name] = {
+            h: Library.open(split_library(source / name, work / f"{name}-{h}", h), embedder=embedder)
+            for h in (1, 2)
+        }
+        indexed = {h: sorted(d.id for d in lib.documents()) for h, lib in libs[name].items()}
+        have = set(indexed[1]) | set(indexed[2])
+        questions = [
+            q for q in _keep(select(load_gold(path), fold=fold)).questions if q.gold and q.document_id in have
+        ]
+        picked = set(random.Random(1).sample(range(len(questions)), min(per_set, len(questions))))
+        chosen[name] = [q for i, q in enumerate(questions) if i in picked]
+        print(f"{name}: {len(have)} documents indexed (halves {len(indexed[1])} + {len(indexed[2])}), "
+              f"{len(chosen[name])} of {len(questions)} answerable questions")  # fmt: skip
+    names = list(libs)
+    rows = []
+    started = time.perf_counter()
+    for n, name in enumerate(names):
+        other_set = names[(n + 1) % len(names)]
+        for i, q in enumerate(chosen[name]):
+            own, other = half(q.document_id), 3 - half(q.document_id)
+            meetings = sorted(d.id for d in libs[name][other].documents())
+            asks = [
+                ("own", libs[name][own], [q.document_id] if q.scoped else None),
+                ("other library", libs[name][other], None),
+                ("other meeting", libs[name][other], [meetings[i % len(meetings)]]),
+            ]
+            if other_set != name:
+                asks.append(("other set", libs[other_set][own], None))
+            for kind, lib, documents in asks:
+                rows.append(
+                    Row(name, q.document_id, kind, int(kind == "own"), signals(lib, q.question, documents))
+                )
+        print(f"{name}: asked ({time.perf_counter() - started:.0f} s)")
+    for pair in libs.values():
+        for lib in pair.values():
+            lib.close()
+    return rows
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01) -> tuple[np.ndarray, float]:
@@ -107,51 +169,142 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01) -> tuple[np.ndarray, flo
     return weights, float(w[-1] - weights @ mu)
 
 
+def folds_of(documents: Sequence[str], k: int = 5) -> np.ndarray:
+    return np.array([int(hashlib.sha256(d.encode()).hexdigest(), 16) % k for d in documents])
+
+
+def cross_validated(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Each row's score (the logit) from a model fitted without its fold."""
+    out = np.empty(len(y))
+    for f in np.unique(folds):
+        held = folds == f
+        weights, bias = fit(x[~held], y[~held])
+        out[held] = x[held] @ weights + bias
+    return out
+
+
+def threshold_for(scores: np.ndarray, y: np.ndarray, sets: np.ndarray, frr: float) -> float:
+    """The highest logit that rejects at most `frr` of every set's answerable rows."""
+    return min(float(np.quantile(scores[(sets == s) & (y == 1)], frr)) for s in np.unique(sets))
+
+
 def rates(accept: np.ndarray, y: np.ndarray, groups: np.ndarray) -> str:
     out = []
-    for g in [*dict.fromkeys(groups), "all"]:
+    for g in [*dict.fromkeys(groups.tolist()), "all"]:
         m = np.ones(len(y), bool) if g == "all" else groups == g
-        frr = np.mean(~accept[m & (y == 1)])
-        far = np.mean(accept[m & (y == 0)])
-        out.append(f"{g}: FRR {frr:.3f} FAR {far:.3f}")
+        frr = f"{np.mean(~accept[m & (y == 1)]):.3f}" if (m & (y == 1)).any() else "-"
+        far = f"{np.mean(accept[m & (y == 0)]):.3f}" if (m & (y == 0)).any() else "-"
+        out.append(f"{g}: FRR {frr} FAR {far}")
     return "  ".join(out)
+
+
+def dev_sets(shared: Path) -> dict[str, tuple[str, list[EvalSet]]]:
+    """Each set's library folder and its gold files; unanswerable questions are asked of
+    everything the set's other file indexes."""
+    bench = shared / "benchmarks"
+    return {
+        "interview": (
+            "seed",
+            [
+                load_gold(shared / "eval" / "seed_dev.jsonl"),  # about the one seed transcript
+                load_gold(ROOT / "benchmarks" / "seed_unanswerable.jsonl"),
+            ],
+        ),
+        "qmsum-val": (
+            "qval",
+            [
+                load_gold(bench / "qmsum" / "committee_val.jsonl"),
+                load_gold(ROOT / "benchmarks" / "qmsum_unanswerable.jsonl"),
+            ],
+        ),
+        "meetingqa-dev": ("mqa", [load_gold(bench / "meetingqa" / "dev.jsonl.gz")]),
+        "friendsqa-dev-2/2": ("fqa", [select(load_gold(bench / "friendsqa" / "dev.jsonl.gz"), fold=(2, 2))]),
+    }
+
+
+def dev_rows(shared: Path, work: Path, embedder: Embedder, indexed: Path | None) -> list[Row]:
+    """Each set asked of `work/dev-FOLDER`, a copy of `indexed/FOLDER` where there is one
+    (else the set is indexed there)."""
+    rows = []
+    for name, (folder, sets) in dev_sets(shared).items():
+        target = work / f"dev-{folder}"
+        if not target.exists() and indexed is not None and (indexed / folder).exists():
+            shutil.copytree(indexed / folder, target, ignore=shutil.ignore_patterns("write.lock"))
+        documents = {s.document.id: s for e in sets for s in e.documents}
+        questions = [q for e in sets for q in e.questions if q.answerable or not q.document_id]
+        with Library.open(target, embedder=embedder) as lib:
+            index_eval_set(lib, EvalSet(list(documents.values()), []))
+            for q in questions:
+                x = signals(lib, q.question, [q.document_id] if q.scoped else None)
+                rows.append(Row(name, q.document_id, "dev", int(q.answerable), x))
+        print(f"{name}: {sum(r.label for r in rows if r.set == name)} answerable, "
+              f"{sum(1 - r.label for r in rows if r.set == name)} not")  # fmt: skip
+    return rows
+
+
+def arrays(rows: Sequence[Row], columns: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.array([r.x for r in rows])[:, list(columns)]
+    return x, np.array([r.label for r in rows]), np.array([r.set for r in rows])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="onnx", choices=["torch", "onnx", "onnx-int8"])
-    parser.add_argument("--data-dir", type=Path, default=ROOT / "benchmarks" / ".data" / "calibrate")
     parser.add_argument("--train-data", type=Path, default=Path("/tmp/ranker-data"))
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".data" / "calibrate")
+    parser.add_argument(
+        "--dev-data", type=Path, help="dev libraries already indexed (seed, qval, mqa, fqa) to copy"
+    )
     parser.add_argument("--per-set", type=int, default=400)
+    parser.add_argument("--frr", type=float, default=0.05, help="each train set's CV FRR at most")
     args = parser.parse_args()
     shared = shared_dir()
-    embedder = load_embedder(backend=args.backend, cache_dir=ROOT / "benchmarks" / ".data" / "models")
-    rows = [
-        r for name, sets in dev_sets(shared).items() for r in collect(name, sets, args.data_dir, embedder)
-    ]
-    x = np.array([astuple(e) for _, _, e in rows])
-    y = np.array([int(q.answerable) for _, q, _ in rows])
-    groups = np.array([g for g, _, _ in rows])
-    print(f"{len(y)} dev questions: {int(y.sum())} answerable, {int((1 - y).sum())} not")
+    args.work.mkdir(parents=True, exist_ok=True)
+    embedder = load_embedder(backend=args.backend, cache_dir=args.work / "models")
 
-    current = VerdictModel()
-    in_use = np.array([current.probability(Evidence(*row)) >= 0.5 for row in x])
-    print(f"in use   {rates(in_use, y, groups)}")
-    tx, ty = train_rows(args.train_data, embedder, args.per_set)
-    print(f"{len(ty)} train rows: {int(ty.sum())} answerable, {int((1 - ty).sum())} not")
-    best_cosine = max(np.unique(tx[:, 0]), key=lambda t: -np.mean((tx[:, 0] >= t) != ty))
-    print(
-        f"cosine   {rates(x[:, 0] >= best_cosine, y, groups)}  (threshold {best_cosine:.3f}, fitted on train)"
-    )
-    for chosen in (FEATURES[:1], FEATURES):
-        cols = [FEATURES.index(f) for f in chosen]
-        weights, bias = fit(tx[:, cols], ty)
-        train_fit = tx[:, cols] @ weights + bias >= 0
-        dev = x[:, cols] @ weights + bias >= 0
-        terms = ", ".join(f"{f}={w:.2f}" for f, w in zip(chosen, weights, strict=True))
-        print(f"fit      {terms}, bias={bias:.2f}")
-        print(f"  train  FRR {np.mean(~train_fit[ty == 1]):.3f} FAR {np.mean(train_fit[ty == 0]):.3f}")
-        print(f"  dev    {rates(dev, y, groups)}")
+    train = train_rows(args.train_data, args.work, embedder, args.per_set)
+    y_all = np.array([r.label for r in train])
+    print(f"{len(train)} train rows: {int(y_all.sum())} answerable, {int((1 - y_all).sum())} not")
+    folds = folds_of([r.document for r in train])
+    kinds = np.array([r.kind for r in train])
+    print("cross-validated on train (5 folds by document), each at its own threshold:")
+
+    def judged(columns: tuple[int, ...]) -> tuple[float, np.ndarray, float]:
+        x, y, sets = arrays(train, columns)
+        scores = cross_validated(x, y, folds)
+        t = threshold_for(scores, y, sets, args.frr)
+        print(f"  {'+'.join(SIGNALS[c] for c in columns):34} {rates(scores >= t, y, sets)}")
+        return float(np.mean(scores[y == 0] >= t)), scores, t
+
+    base = tuple(range(len(BASE)))
+    for c in base:  # what each of the three contributes, for the record
+        judged(tuple(b for b in base if b != c))
+    columns, (far, scores, t) = base, judged(base)
+    for c in range(len(BASE), len(SIGNALS)):  # a further signal must lower the CV FAR by a point
+        trial = judged((*columns, c))
+        if trial[0] <= far - 0.01:
+            columns, (far, scores, t) = (*columns, c), trial
+    x, y, sets = arrays(train, columns)
+    print(f"chosen: {'+'.join(SIGNALS[c] for c in columns)}; by kind of negative:")
+    for kind in KINDS[1:]:
+        m = (kinds == kind) | (y == 1)
+        print(f"  {kind:14} {rates(scores[m] >= t, y[m], sets[m])}")
+    weights, bias = fit(x, y)
+    fitted = dict.fromkeys(SIGNALS, 0.0) | {
+        SIGNALS[c]: round(float(w), 3) for c, w in zip(columns, weights, strict=True)
+    }
+    model = VerdictModel(**fitted, bias=round(bias - t, 3))
+    shown = ", ".join(f"{k}={v}" for k, v in fitted.items())
+    print(f"fitted on all train rows, the threshold in the bias: VerdictModel({shown}, bias={model.bias})")
+
+    dev = dev_rows(shared, args.work, embedder, args.dev_data)
+    dx, dy, dsets = arrays(dev, range(len(SIGNALS)))
+    for label, m in (("in use", VerdictModel()), ("fitted", model)):
+        print(f"dev {label:7} {rates(logits(m, dx) >= 0, dy, dsets)}")
+
+
+def logits(model: VerdictModel, x: np.ndarray) -> np.ndarray:
+    return x @ np.array([getattr(model, s) for s in SIGNALS]) + model.bias
 
 
 if __name__ == "__main__":

@@ -167,6 +167,9 @@ class Evidence:
     """The largest share of the question's term weight (BM25 idf) that one passage contains."""
     unknown: float
     """The share of the question's distinct terms that no indexed chunk contains."""
+    terms: int = 0
+    """How many distinct terms the question has (stop words out): the shares above are coarser
+    for a question of two terms than for one of ten."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +208,8 @@ class Answer:
     passages: tuple[Passage, ...]
     answerable: bool
     confidence: float | None
-    """The probability that the passages answer the question (calibrated on dev data); None
-    without dense scores."""
+    """The verdict's score that the passages answer the question, 0.5 at its boundary
+    (`rag.verdict`); None without dense scores."""
     evidence: Evidence | None = None
     """What the verdict rests on; None without dense scores."""
     groups: tuple[DocumentGroup, ...] = ()

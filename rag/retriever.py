@@ -15,7 +15,7 @@ from .filters import Allowed, DocumentFilter, allowed_chunks
 from .fusion import FUSIONS, Ranked
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
-from .model import Answer, Citation, Evidence, Passage, Span, Turn, thread
+from .model import Answer, Citation, Passage, Span, Turn, thread
 from .ranker import FEATURES, Ranker, default_ranker, idf_coverage
 from .readcache import ReadCache
 from .store import ChunkRow, StoreView
@@ -410,7 +410,12 @@ class Retriever:
             tuple(passages),
             answerable=p >= 0.5,
             confidence=round(p, 4),
-            evidence=Evidence(*(round(v, 4) for v in (found.similarity, found.coverage, found.unknown))),
+            evidence=replace(
+                found,
+                similarity=round(found.similarity, 4),
+                coverage=round(found.coverage, 4),
+                unknown=round(found.unknown, 4),
+            ),
         )
 
     def turns(self, document_id: str) -> tuple[Turn, ...]:

@@ -123,3 +123,12 @@ def test_an_unreachable_server_is_a_rag_error() -> None:
         pytest.raises(RagError, match="reach"),
     ):
         client.documents()
+
+
+def test_evidence_from_a_server_without_the_terms_count_still_reads() -> None:
+    from rag.client import _answer
+
+    old = {"similarity": 0.5, "coverage": 0.25, "unknown": 0.0}
+    body = {"question": "q", "passages": [], "answerable": False, "confidence": 0.1, "evidence": old}
+    answer = _answer(body)
+    assert answer.evidence is not None and answer.evidence.terms == 0 and answer.evidence.coverage == 0.25

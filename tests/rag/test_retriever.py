@@ -180,3 +180,8 @@ def test_several_short_answers_to_one_question_make_one_passage(tmp_path: Path):
         assert top.speakers == ("Speaker B", "Speaker D")  # the backchannel between them is no speaker
         assert top.question is not None and top.question.text.startswith("Which supplier")
         assert "casing" not in top.quote  # the next question's exchange is not joined
+
+
+def test_evidence_counts_the_questions_terms(lib: Library):
+    assert lib.ask("hives in the zeppelin hangars", k=2).evidence.terms == 3  # hive, zeppelin, hangar
+    assert lib.ask("the and of", k=2).evidence.terms == 0  # stop words only

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from embeddings import Embedder
 from rag import Library
 
 pytestmark = pytest.mark.model
@@ -33,10 +34,8 @@ def test_dev_questions_find_gold_lines(tmp_path: Path, shared: Path, real_embedd
     assert hits >= 18, f"only {hits} of {len(questions)} dev questions have a gold line in the top 5"
 
 
-def test_verdict_tells_answerable_from_unanswerable(tmp_path: Path, shared: Path, real_embedder) -> None:
-    """The dev questions should be judged answered and the ones written to have no answer not:
-    measured 2 of 20 and 0 of 16 wrong (`rag eval`; a cosine threshold alone rejects 6 of the 20
-    to accept none of the 16); a little slack for another backend."""
+def _verdicts(tmp_path: Path, shared: Path, embedder: Embedder) -> tuple[list[str], list[str]]:
+    """The dev questions judged unanswered, and the ones written to have no answer judged answered."""
     seed = shared / "corpus" / "seed" / "aliyev-interview-2024-12.txt"
     root = Path(__file__).resolve().parents[2]
     answerable = [
@@ -46,9 +45,21 @@ def test_verdict_tells_answerable_from_unanswerable(tmp_path: Path, shared: Path
         json.loads(x)["question"]
         for x in (root / "benchmarks" / "seed_unanswerable.jsonl").read_text().splitlines()
     ]
-    with Library.open(tmp_path, embedder=real_embedder) as lib:
+    with Library.open(tmp_path, embedder=embedder) as lib:
         lib.add_file(seed)
         rejected = [q for q in answerable if not lib.ask(q, k=5).answerable]
         accepted = [q for q in unanswerable if lib.ask(q, k=5).answerable]
-    assert len(rejected) <= 4, rejected
-    assert len(accepted) <= 1, accepted
+    return rejected, accepted
+
+
+def test_verdict_accepts_the_answerable_questions(tmp_path: Path, shared: Path, real_embedder) -> None:
+    """At most one in ten answerable dev questions judged unanswered (the issue's goal is one in
+    twenty; a little slack for another backend)."""
+    rejected, _ = _verdicts(tmp_path, shared, real_embedder)
+    assert len(rejected) <= 2, rejected
+
+
+def test_verdict_rejects_the_unanswerable_questions(tmp_path: Path, shared: Path, real_embedder) -> None:
+    """The issue's goal: at least five in six questions with no answer in the interview judged so."""
+    _, accepted = _verdicts(tmp_path, shared, real_embedder)
+    assert len(accepted) <= 2, accepted

@@ -31,6 +31,17 @@ def test_unknown_is_the_share_of_terms_no_chunk_holds():
     assert 0 < found.coverage < 0.5
 
 
+def test_terms_is_the_number_of_the_questions_distinct_terms():
+    assert evidence(0.4, {"ferri": 2, "vape": 0, "island": 5}, 10, [{"ferri"}]).terms == 3
+
+
+def test_the_model_reads_terms_on_a_log_scale():
+    e = Evidence(similarity=0.5, coverage=0.25, unknown=0.1, terms=3)
+    assert VerdictModel.inputs(e) == (0.5, 0.25, 0.1, math.log(4))
+    only_terms = VerdictModel(0, 0, 0, 0, terms=1.0)
+    assert only_terms.probability(e) == pytest.approx(1 / (1 + 1 / 4))  # sigmoid(log 4) = 4 / 5
+
+
 def test_no_terms_and_no_passages():
     assert evidence(0.3, {}, 10, [{"a"}]) == Evidence(0.3, 0.0, 0.0)
     assert evidence(0.3, {"ferri": 1}, 10, []).coverage == 0.0
@@ -44,4 +55,8 @@ def test_probability_moves_with_each_signal():
     assert model.probability(Evidence(0.6, 0.4, 0.1)) > p
     assert model.probability(Evidence(0.45, 0.8, 0.1)) > p
     assert model.probability(Evidence(0.45, 0.4, 0.4)) < p
+    with_terms = VerdictModel(terms=-0.4)  # the default gives the term count no weight
+    assert with_terms.probability(Evidence(0.45, 0.4, 0.1, terms=8)) < with_terms.probability(
+        Evidence(0.45, 0.4, 0.1, terms=4)
+    )
     assert VerdictModel(0, 0, 0, 0).probability(base) == 0.5
