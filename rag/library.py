@@ -178,7 +178,8 @@ class Library:
     ) -> Library:
         """Open (creating if needed) a data directory.
 
-        Without an embedder the library can list and remove documents but not add or ask.
+        Without an embedder the library can list and remove documents and `commit` items
+        embedded elsewhere (a bulk load of vectors made before), but not embed, add text or ask.
         With one, its model must be the one the index was built with, unless
         `allow_model_change` (for `reindex`). `checkpoint_seconds`: how often a long
         batch (a folder) publishes what it has done so far. Past `lexical_sync_max_chunks`

@@ -78,11 +78,13 @@ class Publisher:
 
     # -- writing ----------------------------------------------------------------------
 
-    def working_copy(self) -> VectorIndex:
+    def working_copy(self, dimension: int = 0) -> VectorIndex:
         """A private copy of the last committed vectors for a writer to change. Read through a
-        read transaction: never the writer's uncommitted rows (they would be added twice)."""
+        read transaction: never the writer's uncommitted rows (they would be added twice).
+        `dimension`: the vectors about to be added, for a library that has none yet and was
+        opened without a model (a writer that only commits prepared vectors)."""
         with self.store.reading() as view:
-            dim = self.dimension(view)
+            dim = int(view.meta("dimension") or dimension or self.default_dimension)
             current = self.snapshot(view).vectors
         return current.copy() if len(current) or current.dimension == dim else new_index(dim)
 

@@ -48,9 +48,9 @@ class WriteSession:
     def dirty(self) -> bool:
         return self.changes > 0 or self._stale
 
-    def _working(self) -> VectorIndex:
+    def _working(self, dimension: int = 0) -> VectorIndex:
         if self._work is None:
-            self._work = self.publisher.working_copy()
+            self._work = self.publisher.working_copy(dimension)
         return self._work
 
     def unchanged(self, prepared: Prepared) -> bool:
@@ -81,7 +81,7 @@ class WriteSession:
         )
         self.store.remember_vectors(prepared.model, prepared.texts, vectors)
         self.changes += 1
-        work = self._working()
+        work = self._working(vectors.shape[1])
         work.remove(np.array(removed, dtype=np.int64))
         work.add(np.array(added, dtype=np.int64), vectors)
         self.changed.add(doc.id)

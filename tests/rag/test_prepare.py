@@ -46,6 +46,26 @@ def test_prepared_in_another_place_commits_as_add_would(tmp_path: Path) -> None:
     assert _rows(tmp_path / "a") == _rows(tmp_path / "b")
 
 
+def test_a_library_opened_without_a_model_takes_prepared_vectors_from_its_first_commit(
+    tmp_path: Path,
+) -> None:
+    """A bulk writer that only commits vectors made elsewhere needs no model of its own, even
+    into a new library (whose dimension is not recorded until that first commit)."""
+    fake = FakeEmbedder()
+    items, _ = embed(
+        [prepare(from_text(FERRY, id="ferry"), ChunkingConfig())],
+        fake.embed_documents,
+        lambda hashes: {},
+        model=fake.name,
+        dimension=64,
+    )
+    with Library.open(tmp_path) as lib:
+        assert [r.status for r in lib.commit(items)] == ["added"]
+        assert lib.status().chunks == len(items[0].chunks) and lib.generation == 1
+    with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
+        assert "yellow" in lib.ask("what colour is the ferry", k=1)[0].quote
+
+
 def test_one_commit_is_one_publication(tmp_path: Path) -> None:
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
         items = lib.prepare([from_text(FERRY, id="ferry"), from_text(PIER, id="pier")])
