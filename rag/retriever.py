@@ -338,11 +338,12 @@ class Retriever:
         x[:, column["turn_cosine"]] = turn_cos[group]
         near_bm25 = np.zeros(count)
         near_cos = np.full(count, floor)
+        best_bm25, best_cos = turn_bm25.tolist(), turn_cos.tolist()  # a few each: no numpy calls
         for (document_id, index), g in groups.items():
             around = [h for d in _NEAR if (h := groups.get((document_id, index + d))) is not None]
             if around:
-                near_bm25[g] = turn_bm25[around].max()
-                near_cos[g] = turn_cos[around].max()
+                near_bm25[g] = max(best_bm25[h] for h in around)
+                near_cos[g] = max(best_cos[h] for h in around)
         x[:, column["near_bm25"]] = near_bm25[group]
         x[:, column["near_cosine"]] = near_cos[group]
         x[:, column["position"]] = position
