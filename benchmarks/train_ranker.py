@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -291,11 +292,14 @@ def main() -> None:
         print(f"  bias       {ranker.bias:+.3f}")
     if not args.no_write:
         trained_on = {
-            "sets": {n: str(p.relative_to(SHARED.parent)) for n, (p, _) in TRAIN_SETS.items()},
+            "sets": {
+                n: str(p.relative_to(SHARED.parent)) + ("" if fold is None else f" fold {fold[0]}/{fold[1]}")
+                for n, (p, fold) in TRAIN_SETS.items()
+            },
             "questions": len(groups),
             "objective": objective,
             "setting": str(setting),
-            "command": "python benchmarks/train_ranker.py",
+            "command": " ".join(["python benchmarks/train_ranker.py", *sys.argv[1:]]),
         }
         args.out.write_text(replace(ranker, trained_on=trained_on).to_json() + "\n", encoding="utf-8")
         print(f"wrote {args.out}")

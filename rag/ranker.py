@@ -12,7 +12,6 @@ version, so a model and the code that computes its features cannot silently disa
 from __future__ import annotations
 
 import json
-import math
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -379,10 +378,6 @@ def load_ranker(path: Path) -> Ranker:
 def default_ranker() -> Ranker:
     """The model that ships with the package (`rag/ranker.json`)."""
     return parse_ranker(resources.files("rag").joinpath("ranker.json").read_text(encoding="utf-8"))
-
-
-def log_chars(n: int) -> float:
-    return math.log(max(n, 1) / 100.0)
 
 
 def feature_rows(rows: Sequence[Mapping[str, float]], names: Sequence[str] = FEATURES) -> np.ndarray:

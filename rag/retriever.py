@@ -95,8 +95,8 @@ class _Span:
 
 
 _NEAR = (-2, -1, 1, 2)
-"""The turns around a candidate's whose best scores are its `near_*` features: an answer is
-often surrounded by talk about the same thing."""
+"""Offsets of the turns around a candidate's turn whose best scores are its `near_*` features:
+an answer is often surrounded by talk about the same thing."""
 _COLUMN = {name: j for j, name in enumerate(FEATURES)}
 
 
