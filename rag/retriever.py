@@ -353,9 +353,11 @@ class Retriever:
         return ids, x
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
-        """Each distinct question term's BM25 idf over the indexed chunks."""
+        """Each distinct question term's BM25 idf over the indexed chunks, in the question's
+        order: features that pick one term (the rarest, the first of equals) must not depend on
+        a set's order, which changes from process to process."""
         n = len(self.lexical)
-        df = self.lexical.document_frequencies(set(terms))
+        df = self.lexical.document_frequencies(dict.fromkeys(terms))
         return {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in df.items()}
 
     def _cited_terms(self, document_id: str, turn: Turn) -> frozenset[str]:
@@ -404,7 +406,8 @@ class Retriever:
                 d == row.document_id and a <= row.start and row.end <= b for d, a, b in spans
             ):
                 best = max(best, float(s))
-        found = evidence(best, self.lexical.document_frequencies(terms), len(self.lexical), passage_terms)
+        frequencies = self.lexical.document_frequencies(sorted(terms))  # sums in one order everywhere
+        found = evidence(best, frequencies, len(self.lexical), passage_terms)
         p = self.config.verdict.probability(found)
         return Answer(
             question,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +125,36 @@ def test_candidate_features_describe_the_chunk_its_turn_and_its_neighbours(tmp_p
     assert ask["near_bm25"] == 1.0 and early["near_bm25"] == 1.0  # the turns after them match best
     assert min(f["cosine_gap"] for f in by_text.values()) == 0.0
     assert {f["query_terms"] for f in by_text.values()} == {math.log1p(3)}
+
+
+_FEATURES_OF = """
+import json, sys, tempfile
+from rag import Library
+from tests.fakes import FakeEmbedder
+from tests.rag.test_ranker import TALK
+with tempfile.TemporaryDirectory() as d, Library.open(d, embedder=FakeEmbedder()) as lib:
+    lib.add_text(TALK, id="bees")
+    print(json.dumps(sorted((r.start, sorted(f.items())) for r, f in lib.candidates(sys.argv[1]))))
+"""
+
+
+def test_features_are_the_same_in_every_process():
+    """Two terms of equal idf: which is "the rarest" must not follow a set's order, which
+    Python's hash seed changes from process to process."""
+    root = Path(__file__).resolve().parents[2]
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", _FEATURES_OF, "bloom heather"],
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(runs) == 1
+    rows = json.loads(runs.pop())
+    assert sum(dict(f)["rarest"] for _, f in rows) == 1.0  # one of the two, the question's first
 
 
 def _stump(feature: str, threshold: float, low: float, high: float) -> TreeRanker:
