@@ -250,7 +250,8 @@ class Retriever:
         cos = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
         floor = min(cos.values(), default=0.0)
         bm25 = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
-        top = max(bm25.values(), default=0.0) or 1.0
+        best_bm25 = max(bm25.values(), default=0.0)
+        top = best_bm25 or 1.0
         d_rank = {i: r for r, i in enumerate(dense[0].tolist())}
         l_rank = {i: r for r, i in enumerate(lexical[0].tolist())}
         cosine = np.array([cos.get(i, floor) for i in ids], dtype=np.float64)
@@ -338,18 +339,18 @@ class Retriever:
         x[:, column["turn_cosine"]] = turn_cos[group]
         near_bm25 = np.zeros(count)
         near_cos = np.full(count, floor)
-        best_bm25, best_cos = turn_bm25.tolist(), turn_cos.tolist()  # a few each: no numpy calls
+        by_turn_bm25, by_turn_cos = turn_bm25.tolist(), turn_cos.tolist()  # a few each: no numpy calls
         for (document_id, index), g in groups.items():
             around = [h for d in _NEAR if (h := groups.get((document_id, index + d))) is not None]
             if around:
-                near_bm25[g] = max(best_bm25[h] for h in around)
-                near_cos[g] = max(best_cos[h] for h in around)
+                near_bm25[g] = max(by_turn_bm25[h] for h in around)
+                near_cos[g] = max(by_turn_cos[h] for h in around)
         x[:, column["near_bm25"]] = near_bm25[group]
         x[:, column["near_cosine"]] = near_cos[group]
         x[:, column["position"]] = position
         x[:, column["cosine_gap"]] = max(cos.values(), default=0.0) - cosine
         x[:, column["query_terms"]] = math.log1p(len(terms))
-        x[:, column["top_bm25"]] = math.log1p(max(bm25.values(), default=0.0))
+        x[:, column["top_bm25"]] = math.log1p(best_bm25)
         return ids, x
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
