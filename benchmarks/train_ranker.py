@@ -170,6 +170,11 @@ TIE = 0.01
 questions moved the tree sizes' difference by about that much)."""
 
 
+CUT_TIE = TIE / 2
+"""How much mean hit@1 scoring fewer candidates may cost: it buys latency, not quality, so
+less than the settings' own tie."""
+
+
 @dataclass(frozen=True)
 class Trees:
     """LambdaMART settings, the grid cross-validation chooses from: the tree sizes, the
@@ -213,11 +218,25 @@ def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:
     return TreeRanker.from_lightgbm(model.booster_.dump_model(), trees.features)
 
 
-def ranking(ranker: Ranker, groups: Sequence[Group]) -> tuple[float, float]:
-    """Top-candidate hit@1 and MRR over questions that have a right candidate."""
+def _best_fused(g: Group, scored: int) -> Group:
+    """The candidates the retriever lets the ranker score (`RetrievalConfig.scored`)."""
+    if not scored or len(g.y) <= scored:
+        return g
+    best = np.sort(np.argsort(-g.x[:, FEATURES.index("fused")], kind="stable")[:scored])
+    return Group(g.set, g.document, g.x[best], g.y[best])
+
+
+def ranking(ranker: Ranker, groups: Sequence[Group], scored: int = 0) -> tuple[float, float]:
+    """Top-candidate hit@1 and MRR over questions that have a right candidate (of all the
+    candidates; a question whose right ones are all cut by `scored` counts as a miss)."""
     hits, rr = [], []
-    for g in groups:
+    for whole in groups:
+        if not whole.y.any():
+            continue
+        g = _best_fused(whole, scored)
         if not g.y.any():
+            hits.append(False)
+            rr.append(0.0)
             continue
         columns = [FEATURES.index(f) for f in ranker.features]
         order = np.argsort(-ranker.score(g.x[:, columns]), kind="stable")
@@ -240,6 +259,13 @@ def main() -> None:
     )
     parser.add_argument("--leaves", type=int, nargs="*", default=[7, 15], help="tree sizes to try")
     parser.add_argument("--rounds", type=int, nargs="*", default=[100, 300, 600], help="rounds to try")
+    parser.add_argument(
+        "--scored",
+        type=int,
+        nargs="*",
+        default=[75, 50, 30, 20],
+        help="report the chosen setting when the ranker sees only the fusion's best N candidates",
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "ranker.json")
     args = parser.parse_args()
@@ -265,6 +291,7 @@ def main() -> None:
         if "trees" in args.objective
     ]
     scored: list[tuple[float, str, float | Trees]] = []
+    held_out: dict[str, list[tuple[Group, Ranker]]] = {}
     for objective, setting in candidates:
         held = []
         for k in range(1, args.folds + 1):  # the folds `rag eval --split-fold` and ranker_cv use
@@ -272,16 +299,11 @@ def main() -> None:
             test = [g for g in groups if fold_of(g.document, args.folds) == k]
             model = _fit(train, objective, setting)
             held += [(g, model) for g in test]
-        per_set = {}
-        for name in TRAIN_SETS:
-            mine = [(g, r) for g, r in held if g.set == name]
-            scores = [ranking(r, [g]) for g, r in mine if g.y.any()]
-            per_set[name] = tuple(float(np.mean(v)) for v in zip(*scores, strict=True))
-        overall = float(np.mean([h for h, _ in per_set.values()]))
-        shown = "  ".join(f"{n} hit@1 {h:.3f} MRR {m:.3f}" for n, (h, m) in per_set.items())
+        overall, shown = _held_out(held)
         label = f"C={setting}" if objective != "trees" else str(setting)
         print(f"{objective:9s} {label:34s} cross-validated: {shown}", flush=True)
         scored.append((overall, objective, setting))
+        held_out[label] = held
     best = max(overall for overall, _, _ in scored)
     # within the noise of the best, the cheapest to serve: a linear model, then the fewest splits
     _, objective, setting = min(
@@ -290,6 +312,15 @@ def main() -> None:
     )
     ranker = _fit(groups, objective, setting)
     print(f"chosen {objective} {setting}")
+    held = held_out[f"C={setting}" if objective != "trees" else str(setting)]
+    whole = _held_out(held)[0]
+    enough = 0
+    for cut in sorted(args.scored, reverse=True):  # how few candidates the ranker needs to see
+        overall, shown = _held_out(held, cut)
+        print(f"  the fusion's best {cut} scored: {shown}  mean hit@1 {overall:.3f} ({overall - whole:+.3f})")
+        if overall >= whole - CUT_TIE and (not enough or cut < enough):
+            enough = cut
+    print(f"fewest candidates within {CUT_TIE} of scoring all: {enough or 'all'} (RetrievalConfig.scored)")
     if isinstance(ranker, LinearRanker):
         for f, w in zip(FEATURES, ranker.weights, strict=True):
             print(f"  {f:10s} {w:+.3f}")
@@ -307,6 +338,16 @@ def main() -> None:
         }
         args.out.write_text(replace(ranker, trained_on=trained_on).to_json() + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
+
+
+def _held_out(held: Sequence[tuple[Group, Ranker]], cut: int = 0) -> tuple[float, str]:
+    """Mean hit@1 over the sets (each weighs the same), and each set's hit@1 and MRR."""
+    per_set = {}
+    for name in TRAIN_SETS:
+        scores = [ranking(r, [g], cut) for g, r in held if g.set == name and g.y.any()]
+        per_set[name] = tuple(float(np.mean(v)) for v in zip(*scores, strict=True))
+    overall = float(np.mean([h for h, _ in per_set.values()]))
+    return overall, "  ".join(f"{n} hit@1 {h:.3f} MRR {m:.3f}" for n, (h, m) in per_set.items())
 
 
 def _fit(groups: Sequence[Group], objective: str, setting: float | Trees) -> Ranker:

@@ -38,6 +38,9 @@ class RetrievalConfig:
     rrf_k: float = 60.0
     candidates: int = 100
     """How many chunks each search returns before fusion and assembly."""
+    scored: int = 50
+    """How many of the fusion's best candidates the ranker scores (0: all); the rest are
+    dropped. How it was chosen: README, The learned ranker."""
     merge_ratio: float = 0.9
     """A neighbouring chunk of the same turn joins a passage when it scores this close to it."""
     max_passage_chars: int = 1200
@@ -100,6 +103,29 @@ an answer is often surrounded by talk about the same thing."""
 _COLUMN = {name: j for j, name in enumerate(FEATURES)}
 
 
+def _near(
+    groups: dict[tuple[str, int], int], turn_bm25: np.ndarray, turn_cos: np.ndarray, floor: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate turn, the best bm25 (0 without any) and cosine (`floor`) among the
+    candidate turns `_NEAR` it in the same document. Each turn is a key, document code times
+    2**32 plus turn index, so a neighbour is a binary search (an index below 0 reaches no turn)."""
+    count = len(groups)
+    near_bm25, near_cos = np.zeros(count), np.full(count, floor)
+    if not count:
+        return near_bm25, near_cos
+    codes: dict[str, int] = {}
+    key = np.array([(codes.setdefault(d, len(codes)) << 32) + i for d, i in groups], dtype=np.int64)
+    order = np.argsort(key)
+    ordered = key[order]
+    for d in _NEAR:
+        pos = np.minimum(np.searchsorted(ordered, key + d), count - 1)
+        there = ordered[pos] == key + d
+        h = order[pos]
+        near_bm25 = np.where(there, np.maximum(near_bm25, turn_bm25[h]), near_bm25)
+        near_cos = np.where(there, np.maximum(near_cos, turn_cos[h]), near_cos)
+    return near_bm25, near_cos
+
+
 def _overlap(a: _Span, b: _Span) -> bool:
     return a.document_id == b.document_id and a.start < b.end and b.start < a.end
 
@@ -144,6 +170,7 @@ class Retriever:
         dense, lexical, fused, rows = self._gather(question, query, want, allowed, mode)
         if mode == "hybrid" and self.config.ranker is not None:
             ids, x = self._features(question, dense, lexical, fused, rows)
+            ids, x = self._best_fused(ids, x)
             scores = self.config.ranker.score(x[:, [_COLUMN[f] for f in self.config.ranker.features]])
             # whatever the model learned, a backchannel or procedure comes after every real passage
             scores[x[:, _COLUMN["filler"]] > 0] *= self.config.filler_weight
@@ -158,6 +185,16 @@ class Retriever:
         spans = rerank.rerank(self.reranker, question, spans, self.store.text_span)
         terms, passages, passage_terms = self._highlight(self._passages(spans[:k]), question)
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
+
+    def _best_fused(self, ids: list[int], x: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """The candidates the ranker scores: the fusion's best `config.scored` (all: 0). The
+        features were found over every candidate, since a chunk's neighbours count."""
+        keep = self.config.scored
+        if not keep or len(ids) <= keep:
+            return ids, x
+        best = np.argsort(-x[:, _COLUMN["fused"]], kind="stable")[:keep]
+        best.sort()  # the candidates' own order: ties fall the same way as without the cut
+        return [ids[j] for j in best.tolist()], x[best]
 
     def allowed(
         self,
@@ -337,14 +374,7 @@ class Retriever:
         np.maximum.at(turn_cos, group, cosine)
         x[:, column["turn_bm25"]] = turn_bm25[group]
         x[:, column["turn_cosine"]] = turn_cos[group]
-        near_bm25 = np.zeros(count)
-        near_cos = np.full(count, floor)
-        by_turn_bm25, by_turn_cos = turn_bm25.tolist(), turn_cos.tolist()  # a few each: no numpy calls
-        for (document_id, index), g in groups.items():
-            around = [h for d in _NEAR if (h := groups.get((document_id, index + d))) is not None]
-            if around:
-                near_bm25[g] = max(by_turn_bm25[h] for h in around)
-                near_cos[g] = max(by_turn_cos[h] for h in around)
+        near_bm25, near_cos = _near(groups, turn_bm25, turn_cos, floor)
         x[:, column["near_bm25"]] = near_bm25[group]
         x[:, column["near_cosine"]] = near_cos[group]
         x[:, column["position"]] = position

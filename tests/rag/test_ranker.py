@@ -22,7 +22,7 @@ from rag.ranker import (
     load_ranker,
     parse_ranker,
 )
-from rag.retriever import RetrievalConfig
+from rag.retriever import RetrievalConfig, _near
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 
@@ -125,6 +125,32 @@ def test_candidate_features_describe_the_chunk_its_turn_and_its_neighbours(tmp_p
     assert ask["near_bm25"] == 1.0 and early["near_bm25"] == 1.0  # the turns after them match best
     assert min(f["cosine_gap"] for f in by_text.values()) == 0.0
     assert {f["query_terms"] for f in by_text.values()} == {math.log1p(3)}
+
+
+def test_neighbouring_turns_are_found_within_their_own_document():
+    groups = {("a", 5): 0, ("b", 0): 1, ("b", 1): 2, ("a", 7): 3, ("a", 10): 4}
+    bm25, cos = np.array([0.1, 0.2, 0.3, 0.4, 0.9]), np.array([0.5, 0.6, 0.7, 0.8, 0.9])
+    near_bm25, near_cos = _near(groups, bm25, cos, floor=0.05)
+    # a5 and a7 are two turns apart; b0 and b1 are next to each other; a10 has no candidate
+    # within two turns, and b0's turn before it is not a's last turn
+    assert near_bm25.tolist() == [0.4, 0.3, 0.2, 0.1, 0.0]
+    assert near_cos.tolist() == [0.8, 0.7, 0.6, 0.5, 0.05]
+
+
+def test_the_ranker_scores_only_the_fusions_best_candidates(tmp_path: Path):
+    with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
+        lib.add_text(TALK, id="bees")
+        question = "honey harvest heather flowers"
+        cands = lib.candidates(question)
+        best, features = max(cands, key=lambda c: c[1]["fused"])
+        assert features["answer"] == 1.0 and len(cands) > 2
+        # a ranker that wants the fusion's worst: with one candidate scored it has no choice
+        lib.retrieval = RetrievalConfig(ranker=_only("fused", -1.0), scored=1, min_passage_chars=0)
+        (only,) = lib.ask(question, k=5)
+        assert only.start <= best.start < only.end
+        lib.retrieval = RetrievalConfig(ranker=_only("fused", -1.0), scored=0, min_passage_chars=0)
+        top, *rest = lib.ask(question, k=5)
+        assert rest and not top.start <= best.start < top.end
 
 
 _FEATURES_OF = """
