@@ -11,6 +11,7 @@ hash `rag eval --split-fold` uses); for each fold a ranker is fitted on the othe
     python benchmarks/ranker_cv.py                    # the shipped kind: trees, 7 leaves, 300 rounds
     python benchmarks/ranker_cv.py --leaves 15 --rounds 100
     python benchmarks/ranker_cv.py --variant all --variant first17 --variant balanced
+    python benchmarks/ranker_cv.py --no-hand-set --scored 0 --scored 20   # the shortlist
 """
 
 from __future__ import annotations
@@ -38,13 +39,14 @@ VARIANTS = {
 }
 
 
-def _eval(gold: Path, fold: int, data_dir: Path, ranker: str) -> dict[str, float]:
+def _eval(gold: Path, fold: int, data_dir: Path, ranker: str, scored: int | None) -> dict[str, float]:
     rag = Path(sys.executable).with_name("rag")  # the console script beside this Python
     command = [str(rag), "eval", str(gold), "--mode", "hybrid", "--json"]
     command += ["--split-fold", f"{fold}/{FOLDS}", "--data-dir", str(data_dir)]
-    done = subprocess.run(
-        command, env={**os.environ, "RAG_RANKER": ranker}, capture_output=True, text=True, check=True
-    )
+    env = {**os.environ, "RAG_RANKER": ranker}
+    if scored is not None:
+        env["RAG_RANKER_SCORED"] = str(scored)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)[0]
 
 
@@ -56,35 +58,46 @@ def main() -> None:
     parser.add_argument("--min-leaf", type=int, default=20)
     parser.add_argument("--variant", choices=list(VARIANTS), action="append")
     parser.add_argument("--no-hand-set", action="store_true", help="skip the hand-set baseline")
+    parser.add_argument(
+        "--scored",
+        type=int,
+        action="append",
+        help="the trees score only the fusion's best N candidates (RAG_RANKER_SCORED; 0: all)",
+    )
     args = parser.parse_args()
     groups = [
         g for name, (path, fold) in TRAIN_SETS.items() for g in collect(name, path, fold, args.data_dir, None)
     ]
     base = Trees(args.leaves, args.rounds, args.min_leaf)
     variants = [replace(base, **VARIANTS[v]) for v in args.variant or ["all"]]  # type: ignore[arg-type]
-    pooled: dict[tuple[str, str], list[tuple[int, float, float]]] = {}
+    pooled: dict[tuple[str, str], list[tuple[int, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(1, FOLDS + 1):
-            rankers = [] if args.no_hand_set else [("hand-set", "none")]
+            rankers: list[tuple[str, str, int | None]] = []
+            if not args.no_hand_set:
+                rankers.append(("hand-set", "none", None))
             for v, trees in enumerate(variants):
                 path = Path(tmp) / f"ranker-{k}-{v}.json"
                 fit_trees([g for g in groups if fold_of(g.document, FOLDS) != k], trees).save(path)
-                rankers.append((f"trees {trees}", str(path)))
+                for scored in args.scored or [None]:
+                    tag = f"trees {trees}" + ("" if scored is None else f" scored={scored}")
+                    rankers.append((tag, str(path), scored))
             for name, (gold, _) in TRAIN_SETS.items():
                 if k not in EVAL_FOLDS[name]:
                     continue
-                for tag, ranker in rankers:
-                    r = _eval(gold, k, args.data_dir / name, ranker)
-                    pooled.setdefault((name, tag), []).append((r["questions"], r["hit_at_1"], r["mrr"]))
+                for tag, ranker, scored in rankers:
+                    r = _eval(gold, k, args.data_dir / name, ranker, scored)
+                    row = (r["questions"], r["hit_at_1"], r["hit_at_k"], r["mrr"])
+                    pooled.setdefault((name, tag), []).append(row)
                     print(
-                        f"fold {k} {name:9s} {tag:32s} hit@1 {r['hit_at_1']:.3f} MRR {r['mrr']:.3f}",
+                        f"fold {k} {name:9s} {tag:32s} hit@1 {r['hit_at_1']:.3f} hit@5 {r['hit_at_k']:.3f} "
+                        f"MRR {r['mrr']:.3f}",
                         flush=True,
                     )
     for (name, tag), rows in pooled.items():
-        n = sum(q for q, _, _ in rows)
-        hit = sum(q * h for q, h, _ in rows) / n
-        mrr = sum(q * m for q, _, m in rows) / n
-        print(f"pooled {name:9s} {tag:32s} hit@1 {hit:.3f} MRR {mrr:.3f} ({n} questions)")
+        n = sum(q for q, _, _, _ in rows)
+        hit, hit5, mrr = (sum(r[0] * r[j] for r in rows) / n for j in (1, 2, 3))
+        print(f"pooled {name:9s} {tag:32s} hit@1 {hit:.3f} hit@5 {hit5:.3f} MRR {mrr:.3f} ({n} questions)")
     print(f"(train sets under {SHARED})")
 
 

@@ -171,8 +171,8 @@ questions moved the tree sizes' difference by about that much)."""
 
 
 CUT_TIE = TIE / 2
-"""How much mean hit@1 scoring fewer candidates may cost: it buys latency, not quality, so
-less than the settings' own tie."""
+"""How much mean hit@1 or MRR a shortlist may cost: it buys latency, not quality, so less
+than the settings' own tie."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,9 @@ class Trees:
     rate: float = 0.05
     features: tuple[str, ...] = FEATURES
     balanced: bool = False
+    screen: int = 10
+    """The first trees that screen the candidates (`TreeRanker.screen_trees`; `main` chooses
+    it, and this is its last choice, for `ranker_cv.py`)."""
 
     def __str__(self) -> str:
         shown = f"leaves={self.leaves} rounds={self.rounds} min_leaf={self.min_leaf}"
@@ -215,14 +218,17 @@ def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:
         mean = len(kept) / len(per_set)
         weight = np.concatenate([np.full(len(g.y), mean / per_set[g.set]) for g in kept])
     model.fit(x, y, group=[len(g.y) for g in kept], sample_weight=weight)
-    return TreeRanker.from_lightgbm(model.booster_.dump_model(), trees.features)
+    ranker = TreeRanker.from_lightgbm(model.booster_.dump_model(), trees.features)
+    return replace(ranker, screen_trees=min(trees.screen, len(ranker.roots)))
 
 
-def _best_fused(g: Group, scored: int) -> Group:
-    """The candidates the retriever lets the ranker score (`RetrievalConfig.scored`)."""
+def _shortlist(ranker: Ranker, g: Group, scored: int) -> Group:
+    """The candidates the retriever lets the ranker score in full (`RetrievalConfig.scored`):
+    the best by the ranker's cheaper screen, in their own order."""
     if not scored or len(g.y) <= scored:
         return g
-    best = np.sort(np.argsort(-g.x[:, FEATURES.index("fused")], kind="stable")[:scored])
+    columns = [FEATURES.index(f) for f in ranker.features]
+    best = np.sort(np.argsort(-ranker.screen(g.x[:, columns]), kind="stable")[:scored])
     return Group(g.set, g.document, g.x[best], g.y[best])
 
 
@@ -233,7 +239,7 @@ def ranking(ranker: Ranker, groups: Sequence[Group], scored: int = 0) -> tuple[f
     for whole in groups:
         if not whole.y.any():
             continue
-        g = _best_fused(whole, scored)
+        g = _shortlist(ranker, whole, scored)
         if not g.y.any():
             hits.append(False)
             rr.append(0.0)
@@ -263,9 +269,10 @@ def main() -> None:
         "--scored",
         type=int,
         nargs="*",
-        default=[75, 50, 30, 20],
-        help="report the chosen setting when the ranker sees only the fusion's best N candidates",
+        default=[20, 30, 50],
+        help="shortlists to try: the whole model scores only the best N candidates by its screen",
     )
+    parser.add_argument("--screen", type=int, nargs="*", default=[10, 20, 40], help="screening trees to try")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "ranker.json")
     args = parser.parse_args()
@@ -299,7 +306,7 @@ def main() -> None:
             test = [g for g in groups if fold_of(g.document, args.folds) == k]
             model = _fit(train, objective, setting)
             held += [(g, model) for g in test]
-        overall, shown = _held_out(held)
+        overall, shown, _ = _held_out(held)
         label = f"C={setting}" if objective != "trees" else str(setting)
         print(f"{objective:9s} {label:34s} cross-validated: {shown}", flush=True)
         scored.append((overall, objective, setting))
@@ -312,15 +319,10 @@ def main() -> None:
     )
     ranker = _fit(groups, objective, setting)
     print(f"chosen {objective} {setting}")
-    held = held_out[f"C={setting}" if objective != "trees" else str(setting)]
-    whole = _held_out(held)[0]
-    enough = 0
-    for cut in sorted(args.scored, reverse=True):  # how few candidates the ranker needs to see
-        overall, shown = _held_out(held, cut)
-        print(f"  the fusion's best {cut} scored: {shown}  mean hit@1 {overall:.3f} ({overall - whole:+.3f})")
-        if overall >= whole - CUT_TIE and (not enough or cut < enough):
-            enough = cut
-    print(f"fewest candidates within {CUT_TIE} of scoring all: {enough or 'all'} (RetrievalConfig.scored)")
+    if isinstance(ranker, TreeRanker):
+        held = held_out[str(setting)]
+        screen = _choose_shortlist(held, groups, args.screen, args.scored)
+        ranker = replace(ranker, screen_trees=min(screen, len(ranker.roots)))
     if isinstance(ranker, LinearRanker):
         for f, w in zip(FEATURES, ranker.weights, strict=True):
             print(f"  {f:10s} {w:+.3f}")
@@ -340,14 +342,48 @@ def main() -> None:
         print(f"wrote {args.out}")
 
 
-def _held_out(held: Sequence[tuple[Group, Ranker]], cut: int = 0) -> tuple[float, str]:
-    """Mean hit@1 over the sets (each weighs the same), and each set's hit@1 and MRR."""
+def _held_out(held: Sequence[tuple[Group, Ranker]], cut: int = 0) -> tuple[float, str, float]:
+    """Mean hit@1 over the sets (each weighs the same), each set's hit@1 and MRR, mean MRR."""
     per_set = {}
     for name in TRAIN_SETS:
         scores = [ranking(r, [g], cut) for g, r in held if g.set == name and g.y.any()]
         per_set[name] = tuple(float(np.mean(v)) for v in zip(*scores, strict=True))
     overall = float(np.mean([h for h, _ in per_set.values()]))
-    return overall, "  ".join(f"{n} hit@1 {h:.3f} MRR {m:.3f}" for n, (h, m) in per_set.items())
+    shown = "  ".join(f"{n} hit@1 {h:.3f} MRR {m:.3f}" for n, (h, m) in per_set.items())
+    return overall, shown, float(np.mean([m for _, m in per_set.values()]))
+
+
+def _choose_shortlist(
+    held: Sequence[tuple[Group, Ranker]],
+    groups: Sequence[Group],
+    screens: Sequence[int],
+    cuts: Sequence[int],
+) -> int:
+    """How many first trees screen the candidates and how many of their best the whole model
+    scores: the cheapest pair (tree evaluations per question) within `CUT_TIE` of scoring
+    every candidate, in mean hit@1 and mean MRR. Prints every pair; returns the screen."""
+    whole, _, whole_mrr = _held_out(held)
+    rounds = max(len(r.roots) for _, r in held if isinstance(r, TreeRanker))
+    per_question = float(np.mean([len(g.y) for g in groups]))
+    print(f"shortlists: all {per_question:.0f} candidates give mean hit@1 {whole:.3f}, MRR {whole_mrr:.3f}")
+    chosen: tuple[float, int, int] | None = None
+    for screen in screens:
+        screened: dict[int, Ranker] = {
+            id(r): replace(r, screen_trees=min(screen, len(r.roots)))
+            for _, r in held
+            if isinstance(r, TreeRanker)
+        }
+        for cut in cuts:
+            hit, shown, mrr = _held_out([(g, screened[id(r)]) for g, r in held], cut)
+            cost = screen * per_question + cut * rounds
+            print(f"  first {screen} trees, best {cut} scored: {shown}  mean hit@1 {hit:.3f} MRR {mrr:.3f}")
+            if hit >= whole - CUT_TIE and mrr >= whole_mrr - CUT_TIE and (chosen is None or cost < chosen[0]):
+                chosen = (cost, screen, cut)
+    if chosen is None:
+        print("no shortlist keeps up: RetrievalConfig.scored = 0 (every candidate)")
+        return 0
+    print(f"chosen: the first {chosen[1]} trees screen, the best {chosen[2]} scored (RetrievalConfig.scored)")
+    return chosen[1]
 
 
 def _fit(groups: Sequence[Group], objective: str, setting: float | Trees) -> Ranker:

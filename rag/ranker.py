@@ -78,6 +78,11 @@ class Ranker(Protocol):
 
     def score(self, x: np.ndarray) -> np.ndarray: ...
 
+    def screen(self, x: np.ndarray) -> np.ndarray:
+        """A cheaper first look at the same rows, higher is better: which are worth `score`
+        (the retriever scores only the best `RetrievalConfig.scored`)."""
+        ...
+
     def to_json(self) -> str: ...
 
 
@@ -124,6 +129,9 @@ class LinearRanker:
     def score(self, x: np.ndarray) -> np.ndarray:
         """One probability per row of `x` (rows are candidates, columns `features`)."""
         return _sigmoid(x @ np.asarray(self.weights, dtype=np.float64) + self.bias)
+
+    def screen(self, x: np.ndarray) -> np.ndarray:
+        return self.score(x)  # as cheap as it gets
 
     def to_json(self) -> str:
         return json.dumps(
@@ -176,6 +184,9 @@ class TreeRanker:
     features: tuple[str, ...] = FEATURES
     version: int = VERSION
     trained_on: dict[str, object] = field(default_factory=dict)
+    screen_trees: int = 0
+    """The first this many trees screen the candidates (`screen`); 0: all of them. Boosting
+    fits each tree to what the earlier ones left, so the first few already rank most rows."""
     _arrays: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -189,18 +200,25 @@ class TreeRanker:
         linked = np.concatenate([np.asarray(self.roots, dtype=np.int64), left[inner], right[inner]])
         if (feature >= len(self.features)).any() or ((linked < 0) | (linked >= n)).any():
             raise ValueError("a tree names a feature or node that does not exist")
+        if not 0 <= self.screen_trees <= len(self.roots):
+            raise ValueError(f"screen_trees must be 0 to {len(self.roots)}, got {self.screen_trees}")
         object.__setattr__(
             self, "_arrays", _exit_leaves(self.feature, self.threshold, left, right, self.value, self.roots)
         )
 
-    def raw(self, x: np.ndarray) -> np.ndarray:
-        """The trees' sum per row, before the sigmoid (what LightGBM's `predict` returns).
+    def raw(self, x: np.ndarray, trees: int | None = None) -> np.ndarray:
+        """The trees' sum per row, before the sigmoid (what LightGBM's `predict` returns); of
+        the first `trees` trees only, where given (one-leaf trees always count: a constant).
 
         Every split of every tree is tested at once; a split a row passes to the right rules
         out the leaves of its left subtree (a bit mask per split), and a row's leaf in a tree
         is the leftmost one no split ruled out (QuickScorer, Lucchese et al. 2015). That is a
         few numpy operations in all, however many trees, instead of a walk level by level."""
         feature, threshold, masks, starts, values, constant = self._arrays
+        if trees is not None and trees < len(starts):
+            end = starts[trees] if trees else 0
+            feature, threshold, masks = feature[:end], threshold[:end], masks[:end]
+            starts, values = starts[:trees], values[:trees]
         if not len(starts):
             return np.full(len(x), constant + self.base)
         right = np.asarray(x, dtype=np.float64)[:, feature] > threshold
@@ -211,6 +229,9 @@ class TreeRanker:
 
     def score(self, x: np.ndarray) -> np.ndarray:
         return _sigmoid(self.raw(x))
+
+    def screen(self, x: np.ndarray) -> np.ndarray:
+        return self.raw(x, self.screen_trees or None)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -228,6 +249,7 @@ class TreeRanker:
                     "value": list(self.value),
                 },
                 "trained_on": self.trained_on,
+                "screen_trees": self.screen_trees,
             }
         )
 
@@ -246,6 +268,7 @@ class TreeRanker:
             features=tuple(data["features"]),
             version=int(data["version"]),
             trained_on=dict(data.get("trained_on", {})),
+            screen_trees=int(data.get("screen_trees", 0)),
         )
 
     def save(self, path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from itertools import islice, takewhile
 from typing import Literal
 
 import numpy as np
@@ -28,6 +29,12 @@ Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 
 
+SCORED = 20
+"""How many candidates the learned ranker scores in full by default, chosen by its screen:
+fewer saves time, and past this many the train splits gain nothing (README, The learned
+ranker)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RetrievalConfig:
     mode: Mode = "hybrid"
@@ -38,9 +45,9 @@ class RetrievalConfig:
     rrf_k: float = 60.0
     candidates: int = 100
     """How many chunks each search returns before fusion and assembly."""
-    scored: int = 50
-    """How many of the fusion's best candidates the ranker scores (0: all); the rest are
-    dropped. How it was chosen: README, The learned ranker."""
+    scored: int = SCORED
+    """How many candidates the ranker scores in full (0: all), the best by its `screen`; the
+    rest are dropped."""
     merge_ratio: float = 0.9
     """A neighbouring chunk of the same turn joins a passage when it scores this close to it."""
     max_passage_chars: int = 1200
@@ -126,6 +133,13 @@ def _near(
     return near_bm25, near_cos
 
 
+def _speakers(turns: tuple[Turn, ...], first: int, end: int) -> tuple[str, ...]:
+    """Who asks or answers in a passage from turn `first` to `end`, in order of first words:
+    the turns are in text order, so the walk stops at the first turn past the passage."""
+    inside = takewhile(lambda t: t.start < end, islice(turns, first, None))
+    return tuple(dict.fromkeys(t.speaker for t in inside if t.speaker and t.act in ("question", "answer")))
+
+
 def _overlap(a: _Span, b: _Span) -> bool:
     return a.document_id == b.document_id and a.start < b.end and b.start < a.end
 
@@ -170,11 +184,13 @@ class Retriever:
         dense, lexical, fused, rows = self._gather(question, query, want, allowed, mode)
         if mode == "hybrid" and self.config.ranker is not None:
             ids, x = self._features(question, dense, lexical, fused, rows)
-            ids, x = self._best_fused(ids, x)
-            scores = self.config.ranker.score(x[:, [_COLUMN[f] for f in self.config.ranker.features]])
+            ranker = self.config.ranker
+            columns = x[:, [_COLUMN[f] for f in ranker.features]]
+            keep = self._shortlist(ranker, columns, k)
+            scores = ranker.score(columns[keep])
             # whatever the model learned, a backchannel or procedure comes after every real passage
-            scores[x[:, _COLUMN["filler"]] > 0] *= self.config.filler_weight
-            fused = dict(zip(ids, scores.tolist(), strict=True))
+            scores[x[keep, _COLUMN["filler"]] > 0] *= self.config.filler_weight
+            fused = dict(zip([ids[j] for j in keep.tolist()], scores.tolist(), strict=True))
         else:
             self._reweigh(fused, rows)
             self._favour_named(question, fused, rows)
@@ -186,15 +202,15 @@ class Retriever:
         terms, passages, passage_terms = self._highlight(self._passages(spans[:k]), question)
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
 
-    def _best_fused(self, ids: list[int], x: np.ndarray) -> tuple[list[int], np.ndarray]:
-        """The candidates the ranker scores: the fusion's best `config.scored` (all: 0). The
-        features were found over every candidate, since a chunk's neighbours count."""
-        keep = self.config.scored
-        if not keep or len(ids) <= keep:
-            return ids, x
-        best = np.argsort(-x[:, _COLUMN["fused"]], kind="stable")[:keep]
-        best.sort()  # the candidates' own order: ties fall the same way as without the cut
-        return [ids[j] for j in best.tolist()], x[best]
+    def _shortlist(self, ranker: Ranker, x: np.ndarray, k: int) -> np.ndarray:
+        """The rows the ranker scores in full: the best `config.scored` by its cheaper screen
+        (all: 0), and never fewer than the `k * 3` passages assembly picks from; in their own
+        order, so that ties fall as without the cut. The features were found over every
+        candidate, since a chunk's neighbours count."""
+        keep = self.config.scored and max(self.config.scored, k * 3)
+        if not keep or len(x) <= keep:
+            return np.arange(len(x))
+        return np.sort(np.argsort(-ranker.screen(x), kind="stable")[:keep])
 
     def allowed(
         self,
@@ -713,13 +729,7 @@ class Retriever:
                     timestamp=turn.timestamp,
                     document_date=dates.get(span.document_id),
                     person=names[span.document_id].get(turn.speaker) if turn.speaker else None,
-                    speakers=tuple(
-                        dict.fromkeys(
-                            t.speaker
-                            for t in doc_turns[turn.index :]
-                            if t.start < span.end and t.speaker and t.act in ("question", "answer")
-                        )
-                    ),
+                    speakers=_speakers(doc_turns, turn.index, span.end),
                 )
             )
         return out

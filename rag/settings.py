@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from .errors import InvalidInput
 from .ranker import Ranker, default_ranker, load_ranker
 from .rerank import RERANKERS, Reranker, check_reranker, load_reranker
-from .retriever import RetrievalConfig
+from .retriever import SCORED, RetrievalConfig
 from .vectors import IndexPolicy
 
 if TYPE_CHECKING:
@@ -133,6 +133,12 @@ class Settings(BaseSettings):
         "`none` (the convex fusion with hand-set weights), or a JSON file written by "
         "benchmarks/train_ranker.py.",
     )
+    ranker_scored: int = Field(
+        default=SCORED,
+        ge=0,
+        description="How many candidates the learned ranker scores in full, the best by a first "
+        "look (its first trees); 0: all.",
+    )
     reranker_kind: str = Field(
         default="cross-encoder",
         description="cross-encoder: a sentence-transformers CrossEncoder folder; onnx: a model.onnx "
@@ -223,7 +229,7 @@ class Settings(BaseSettings):
             "max_document_bytes": self.max_document_bytes,
             "index_policy": IndexPolicy(self.index, self.ivf_min_chunks, self.nprobe, self.ivfpq_min_chunks),
             "reranker": load_reranker(self.reranker, self.reranker_kind) if rerank else None,
-            "retrieval": RetrievalConfig(ranker=self._ranker()),
+            "retrieval": RetrievalConfig(ranker=self._ranker(), scored=self.ranker_scored),
             "public_url": self.public_url or None,
         }
 

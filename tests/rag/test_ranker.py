@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,14 @@ def test_the_shipped_trees_rank_by_default_and_none_turns_them_off():
     assert RetrievalConfig().ranker == shipped
     assert Settings().library_options(rerank=False)["retrieval"].ranker == shipped
     assert Settings(ranker="none").library_options(rerank=False)["retrieval"].ranker is None
+
+
+def test_how_many_candidates_the_ranker_scores_is_a_setting(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RAG_RANKER_SCORED", "0")
+    assert Settings().library_options(rerank=False)["retrieval"].scored == 0
+    monkeypatch.setenv("RAG_RANKER_SCORED", "-1")
+    with pytest.raises(ValueError, match="ranker_scored"):
+        Settings()
 
 
 def test_a_model_of_some_features_in_its_own_order_scores_its_columns():
@@ -137,20 +146,39 @@ def test_neighbouring_turns_are_found_within_their_own_document():
     assert near_cos.tolist() == [0.8, 0.7, 0.6, 0.5, 0.05]
 
 
-def test_the_ranker_scores_only_the_fusions_best_candidates(tmp_path: Path):
+def _screened(first: TreeRanker, rest: TreeRanker, screen_trees: int) -> TreeRanker:
+    """`first`'s trees, then `rest`'s (node numbers shifted), the first `screen_trees` screening."""
+    shift = len(first.feature)
+    return TreeRanker(
+        feature=first.feature + rest.feature,
+        threshold=first.threshold + rest.threshold,
+        left=first.left + tuple(i + shift if i >= 0 else i for i in rest.left),
+        right=first.right + tuple(i + shift if i >= 0 else i for i in rest.right),
+        value=first.value + rest.value,
+        roots=first.roots + tuple(r + shift for r in rest.roots),
+        screen_trees=screen_trees,
+    )
+
+
+def test_the_ranker_scores_in_full_only_the_best_of_its_screen(tmp_path: Path):
     with Library.open(tmp_path, embedder=FakeEmbedder()) as lib:
         lib.add_text(TALK, id="bees")
         question = "honey harvest heather flowers"
-        cands = lib.candidates(question)
-        best, features = max(cands, key=lambda c: c[1]["fused"])
-        assert features["answer"] == 1.0 and len(cands) > 2
-        # a ranker that wants the fusion's worst: with one candidate scored it has no choice
-        lib.retrieval = RetrievalConfig(ranker=_only("fused", -1.0), scored=1, min_passage_chars=0)
-        (only,) = lib.ask(question, k=5)
-        assert only.start <= best.start < only.end
-        lib.retrieval = RetrievalConfig(ranker=_only("fused", -1.0), scored=0, min_passage_chars=0)
-        top, *rest = lib.ask(question, k=5)
-        assert rest and not top.start <= best.start < top.end
+        ordered = sorted(lib.candidates(question), key=lambda c: -c[1]["fused"])
+        fused = [f["fused"] for _, f in ordered]
+        assert len(fused) >= 4 and fused[2] > fused[3]
+        # the first tree (the screen) wants the fusion's best three; the second, heavier, its worst
+        likes_best = _stump("fused", (fused[2] + fused[3]) / 2, 0.0, 1.0)
+        likes_worst = _stump("fused", fused[-1], 10.0, 0.0)
+        ranker = _screened(likes_best, likes_worst, 1)
+        # k=1: at least 3 candidates scored in full, the three the screen likes
+        lib.retrieval = RetrievalConfig(ranker=ranker, scored=1, min_passage_chars=0)
+        (top,) = lib.ask(question, k=1)
+        assert top.score == pytest.approx(1 / (1 + math.exp(-1.0)))  # both trees' leaves: 1 + 0
+        assert any(top.start <= row.start < top.end for row, _ in ordered[:3])
+        lib.retrieval = RetrievalConfig(ranker=ranker, scored=0, min_passage_chars=0)
+        (top,) = lib.ask(question, k=1)  # every candidate scored: the fusion's worst leads
+        assert top.score == pytest.approx(1 / (1 + math.exp(-10.0)))
 
 
 _FEATURES_OF = """
@@ -212,13 +240,18 @@ def test_trees_go_left_at_or_below_the_threshold_and_sum_over_trees():
     x = feature_rows([{"bm25": 0.6, "cosine": 0.9}, {"bm25": 0.1, "cosine": 0.1}])
     assert two.raw(x).tolist() == [12.5, -0.5]
     assert ((two.score(x) > 0) & (two.score(x) < 1)).all()
+    assert two.raw(x, trees=1).tolist() == [2.5, -0.5] and two.raw(x, trees=0).tolist() == [0.5, 0.5]
+    assert two.screen(x).tolist() == two.raw(x).tolist()  # screen_trees 0: every tree
+    assert replace(two, screen_trees=1).screen(x).tolist() == [2.5, -0.5]
+    with pytest.raises(ValueError, match="screen_trees"):
+        replace(two, screen_trees=3)
 
 
 def test_tree_json_round_trip_and_guards(tmp_path: Path):
-    ranker = _stump("cited", 0.25, -0.5, 0.75)
+    ranker = _screened(_stump("cited", 0.25, -0.5, 0.75), _stump("bm25", 0.5, 0.0, 1.0), 1)
     ranker.save(tmp_path / "t.json")
     again = load_ranker(tmp_path / "t.json")
-    assert isinstance(again, TreeRanker) and again == ranker
+    assert isinstance(again, TreeRanker) and again == ranker and again.screen_trees == 1
     x = np.random.default_rng(1).uniform(size=(20, len(FEATURES)))
     assert np.array_equal(again.score(x), ranker.score(x))
     data = json.loads(ranker.to_json())
