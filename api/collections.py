@@ -56,6 +56,11 @@ class Collections:
             }
         return sorted(found | set(self._libraries))
 
+    def opened(self, name: str) -> Library | None:
+        """The collection's library if it is open already (no files read), else None."""
+        with self._lock:
+            return self._libraries.get(name)
+
     def get(self, name: str, *, create: bool = False) -> Library:
         """The collection's library; `create` (a write) makes a new one. Raises the 404 of
         `missing` for an unknown or invalid name."""

@@ -1,10 +1,13 @@
-"""Dependencies: what the app was built with, injected into routes."""
+"""Dependencies: what the app was built with, injected into routes. They are coroutines:
+FastAPI runs a plain function dependency on a pool thread, a hop (and a wait for a thread)
+per dependency per request for what is only an attribute read."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from rag.library import Library
 from rag.settings import Settings
@@ -21,20 +24,23 @@ def collection_name(request: Request) -> str | None:
     return request.path_params.get("collection")
 
 
-def collection_param(
+async def collection_param(
     collection: Annotated[str, Path(description="A collection: a folder under the server's root.")],
 ) -> None:
     """Names the prefix's parameter in the schema; `get_library` resolves it."""
 
 
-def get_library(request: Request) -> Library:
+async def get_library(request: Request) -> Library:
     """The default library, or the collection's: the Gate has already answered 404 to a key
-    that may not see it; a POST that writes creates a new collection."""
+    that may not see it; a POST that writes creates a new collection. Opening one reads its
+    files, so that is done on a pool thread, once."""
     name = collection_name(request)
     if name is not None and name != DEFAULT:
         route = request.scope.get("route")
         creates = request.method == "POST" and route is not None and route_need(route) == "write"
-        return request.app.state.collections.get(name, create=creates)
+        collections = request.app.state.collections
+        lib = collections.opened(name)
+        return lib if lib is not None else await run_in_threadpool(collections.get, name, create=creates)
     lib = getattr(request.app.state, "library", None)
     if lib is None:
         raise HTTPProblem(503, "NotReady", not_ready_reason(request))
@@ -45,15 +51,15 @@ def not_ready_reason(request: Request) -> str:
     return getattr(request.app.state, "not_ready", None) or "the index is still loading"
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_jobs(request: Request) -> Jobs:
+async def get_jobs(request: Request) -> Jobs:
     return request.app.state.jobs
 
 
-def get_writes(request: Request) -> WriteQueue:
+async def get_writes(request: Request) -> WriteQueue:
     return request.app.state.writes
 
 

@@ -55,7 +55,7 @@ class Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["route"] = self.route  # as FastAPI's routes set it: the metrics label requests by it
         try:
-            require_reader(Request(scope))  # the Gate checked already; kept for apps without it
+            await require_reader(Request(scope))  # the Gate checked already; kept for apps without it
             if self._manager is None:
                 raise HTTPProblem(503, "NotReady", "the MCP endpoint is not running")
         except HTTPProblem as exc:

@@ -54,15 +54,17 @@ def _check(request: Request, need: Need) -> None:
     authorize(state.keys, state.settings.protect_reads, request.headers.get("authorization", ""), need)
 
 
-def require_writer(request: Request) -> None:
+# The dependencies are coroutines, so that FastAPI calls them on the event loop rather than
+# on a pool thread: a key check is a digest and a dictionary look-up.
+async def require_writer(request: Request) -> None:
     _check(request, "write")
 
 
-def require_reader(request: Request) -> None:
+async def require_reader(request: Request) -> None:
     _check(request, "read")
 
 
-def caller(request: Request) -> ApiKey | None:
+async def caller(request: Request) -> ApiKey | None:
     """The key a read is made with (None: none given, or none needed)."""
     state, given = request.app.state, request.headers.get("authorization", "")
     return authorize(state.keys, state.settings.protect_reads, given, "read")

@@ -1,13 +1,16 @@
 """Load: sustained `ask` throughput and latency over HTTP against a real `rag serve`.
 
-    python benchmarks/load.py [--chunks 10000] [--users 8] [--seconds 30] [--client locust|plain]
-                              [--workers N] [--connections N]
+    python benchmarks/load.py [--chunks 10000] [--users 8] [--seconds 30]
+                              [--client locust|plain|paired] [--workers N] [--connections N]
 
 Builds (once, cached under benchmarks/.data/) an index of real transcripts and QMSum
 meetings, starts `rag serve` on loopback, drives it with locust (headless, closed loop)
 and prints requests per second, p50/p99 latency and the error count. `--client plain` is
 one keep-alive connection asking in turn from this process: the server's own latency,
-without a load generator taking a share of the same two cores.
+without a load generator taking a share of the same two cores. `--client paired` asks each
+question twice in turn, of the server and of the same library opened here as `rag serve`
+opens it (the order alternating), so both see the same load on a shared machine: the
+per-question difference is what HTTP adds.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from pathlib import Path
 from corpus import ROOT, build, questions, shared_dir
 
 from embeddings import load_embedder
+from rag import Library
+from rag.settings import Settings
 
 
 def _free_port() -> int:
@@ -75,7 +80,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--client", choices=["locust", "plain"], default="locust")
+    parser.add_argument("--client", choices=["locust", "plain", "paired"], default="locust")
     parser.add_argument("--workers", type=int, default=1, help="`rag serve --workers N`")
     parser.add_argument("--connections", type=int, default=1, help="`--client plain`: parallel connections")
     args = parser.parse_args()
@@ -98,7 +103,9 @@ def main() -> None:
         ready = _wait_ready(url, server)
         if args.workers > 1:
             time.sleep(20)  # /readyz answered by the first process up; let the others load too
-        if args.client == "plain":
+        if args.client == "paired":
+            row = _paired(port, data, questions(shared), args.seconds)
+        elif args.client == "plain":
             row = _plain(port, questions(shared), args.seconds, args.connections)
         else:
             row = _locust(url, questions(shared), args.users, args.seconds)
@@ -133,6 +140,14 @@ def _locust(url: str, asked: list[str], users: int, seconds: float) -> dict[str,
             return next(r for r in csv.DictReader(fh) if r["Name"] == "Aggregated")
 
 
+def _post_ask(conn: http.client.HTTPConnection, question: str) -> bool:
+    body = json.dumps({"question": question, "k": 5})
+    conn.request("POST", "/ask", body, {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    return response.status == 200
+
+
 def _plain(port: int, asked: list[str], seconds: float, connections: int = 1) -> dict[str, str]:
     """`connections` keep-alive connections (a thread each), each asking one question at a
     time, in the locust summary's terms."""
@@ -145,12 +160,9 @@ def _plain(port: int, asked: list[str], seconds: float, connections: int = 1) ->
         n = offset
         while time.perf_counter() - start < seconds:
             t = time.perf_counter()
-            body = json.dumps({"question": asked[n % len(asked)], "k": 5})
-            conn.request("POST", "/ask", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            response.read()
+            ok = _post_ask(conn, asked[n % len(asked)])
             latencies.append((time.perf_counter() - t) * 1000)
-            failures[0] += response.status != 200
+            failures[0] += not ok
             n += connections
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
@@ -159,13 +171,56 @@ def _plain(port: int, asked: list[str], seconds: float, connections: int = 1) ->
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
-    latencies.sort()
     return {
         "Request Count": str(len(latencies)),
         "Failure Count": str(failures[0]),
         "Requests/s": str(len(latencies) / elapsed),
-        "50%": f"{latencies[len(latencies) // 2]:.0f}",
-        "99%": f"{latencies[int(len(latencies) * 0.99)]:.0f}",
+        **_percentiles(latencies),
+    }
+
+
+def _paired(port: int, data: Path, asked: list[str], seconds: float) -> dict[str, str]:
+    """Each question of the server (one keep-alive connection) and of a library opened here
+    with the server's settings (model, ranker, index policy), one after the other, the first
+    of the two alternating; the plain client's row for the server's side."""
+    settings = Settings(data_dir=data)
+    embedder = load_embedder(settings.model, **settings.embedder_options())
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    over_http: list[float] = []
+    in_process: list[float] = []
+    failures = 0
+    with Library.open(data, embedder=embedder, **settings.library_options()) as lib:
+        lib.status()  # the search files loaded, as the server loads them before it is ready
+        start = time.perf_counter()
+        n = 0
+        while time.perf_counter() - start < seconds:
+            question = asked[n % len(asked)]
+            for side in (0, 1) if n % 2 else (1, 0):
+                t = time.perf_counter()
+                if side:
+                    failures += not _post_ask(conn, question)
+                    over_http.append((time.perf_counter() - t) * 1000)
+                else:
+                    lib.ask(question, k=5)
+                    in_process.append((time.perf_counter() - t) * 1000)
+            n += 1
+    differences = [h - p for h, p in zip(over_http, in_process, strict=True)]
+    here, diff = _percentiles(in_process), _percentiles(differences)
+    return {
+        "Request Count": str(len(over_http)),
+        "Failure Count": str(failures),
+        "Requests/s": str(len(over_http) / (sum(over_http) / 1000)),  # while asking the server
+        **_percentiles(over_http),
+        "in process": f"p50 {here['50%']} ms, p99 {here['99%']} ms",
+        "difference": f"p50 {diff['50%']} ms, p99 {diff['99%']} ms",
+    }
+
+
+def _percentiles(latencies: list[float]) -> dict[str, str]:
+    ordered = sorted(latencies)
+    return {
+        "50%": f"{ordered[len(ordered) // 2]:.1f}",
+        "99%": f"{ordered[int(len(ordered) * 0.99)]:.1f}",
     }
 
 
@@ -175,14 +230,20 @@ def _report(  # type: ignore[no-untyped-def]
     print(f"index: {chunks} chunks; server ready in {ready:.1f} s, its peak RSS {peak_mb:.0f} MB")
     sizes = {p.name: _size_mb(p) for p in sorted(data.iterdir()) if p.name != "models"}
     print("on disk: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sizes.items() if mb >= 0.5))
-    plain = f"{args.connections} connection(s) (plain client)"
-    users = plain if args.client == "plain" else f"{args.users} users (locust)"
+    users = {
+        "plain": f"{args.connections} connection(s) (plain client)",
+        "paired": "1 connection, each question also asked in this process (paired client)",
+        "locust": f"{args.users} users (locust)",
+    }[args.client]
     users += f", {args.workers} server processes" if args.workers > 1 else ""
     print(f"load: {users}, {args.seconds} s, closed loop, POST /ask k=5 (hybrid)")
     print(
         f"requests {row['Request Count']}, errors {row['Failure Count']}, "
         f"{float(row['Requests/s']):.1f} req/s, p50 {row['50%']} ms, p99 {row['99%']} ms"
     )
+    if "in process" in row:
+        print(f"the same questions in process: {row['in process']}")
+        print(f"over HTTP minus in process, question by question: {row['difference']}")
 
 
 if __name__ == "__main__":

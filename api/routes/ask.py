@@ -3,8 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from rag import exports
+from rag.library import Library
+from rag.model import Answer
+from rag.settings import Settings
 
 from ..deps import LibraryDep, SettingsDep
 from ..errors import HTTPProblem
@@ -58,13 +62,22 @@ def _wanted(accept: str) -> exports.Export | None:
     response_model=AskResponse,
     responses={**problems(400, 401, 413, 422, 429, 503), **_EXPORT_DOCS},
 )
-def ask(
+async def ask(
     body: AskRequest, request: Request, lib: LibraryDep, settings: SettingsDep, _: ReaderDep
-) -> AskResponse | Response:
+) -> Response:
     """The passages that best answer a question, quoted exactly, with the questions they answered.
 
     `Accept: text/csv`, `text/markdown` or `application/x-research-info-systems` gets the answer
     as a CSV table, a Markdown quote sheet or RIS records; anything else, JSON."""
+    # checked here, on the event loop (bounded by the body limit); the question and its
+    # rendering then take one pool thread, where a plain route's return value would take
+    # a second one for FastAPI to validate it against `AskResponse`
+    _check_request(body, settings)
+    return await run_in_threadpool(_answer, lib, body, request.headers.get("accept", ""))
+
+
+def _check_request(body: AskRequest, settings: Settings) -> None:
+    """The limits the schema cannot say: lengths from the settings, text UTF-8 can hold."""
     if len(body.question) > settings.max_question_chars:
         raise HTTPProblem(
             422, "QuestionTooLong", f"the question is longer than {settings.max_question_chars} characters"
@@ -93,6 +106,10 @@ def ask(
             )
         for i, item in enumerate(items):
             _check_text(f"{name}[{i}]", item)
+
+
+def _answer(lib: Library, body: AskRequest, accept: str) -> Response:
+    """Ask, and render the answer as the `Accept` header prefers."""
     answer = lib.ask(
         body.question,
         k=body.k,
@@ -105,7 +122,7 @@ def ask(
         tags=body.tags,
         group_by=body.group_by,
     )
-    export = _wanted(request.headers.get("accept", ""))
+    export = _wanted(accept)
     if export is not None:
         return Response(
             export.render(answer),
@@ -115,4 +132,10 @@ def ask(
                 "X-Answerable": "true" if answer.answerable else "false",
             },
         )
-    return AskResponse.of(answer, grouped=body.group_by is not None)
+    return _json(answer, grouped=body.group_by is not None)
+
+
+def _json(answer: Answer, *, grouped: bool) -> Response:
+    """The JSON FastAPI would write for `AskResponse` (pydantic's, by alias), written here."""
+    out = AskResponse.of(answer, grouped=grouped)
+    return Response(out.model_dump_json(by_alias=True), media_type="application/json")
