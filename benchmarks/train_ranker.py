@@ -5,8 +5,8 @@ every question's hybrid candidates are collected with their features, and a cand
 labelled right when it overlaps a gold span. Two kinds of model are fitted: a class-balanced
 logistic regression (pointwise or pairwise) and LightGBM LambdaMART trees, converted to
 `rag.ranker.TreeRanker`'s JSON. The kind and its settings are chosen by cross-validation over
-documents (no meeting is in two folds) and by leaving each train set out in turn; the figures
-printed are top-candidate hit@1 and MRR on what was held out.
+documents (no meeting is in two folds); the figures printed are top-candidate hit@1 and MRR
+on the held-out folds.
 
     python benchmarks/train_ranker.py                 # fit and write rag/ranker.json
     python benchmarks/train_ranker.py --no-write      # cross-validation only
@@ -166,10 +166,8 @@ def fit(groups: Sequence[Group], c: float, objective: str = "pointwise") -> Line
 
 
 TIE = 0.01
-"""Within this of the best, settings count as equal (two 5-fold splittings of the same
-questions moved the tree sizes' difference by about that much). A setting's score is the mean
-of its cross-validated hit@1 (new documents of the kinds it learned from) and its hit@1 on
-each set left out of its training (a kind it never saw)."""
+"""Mean held-out hit@1 within which settings count as equal (two 5-fold splittings of the same
+questions moved the tree sizes' difference by about that much)."""
 
 
 CUT_TIE = TIE / 2
@@ -311,10 +309,7 @@ def main() -> None:
         overall, shown, _ = _held_out(held)
         label = f"C={setting}" if objective != "trees" else str(setting)
         print(f"{objective:9s} {label:34s} cross-validated: {shown}", flush=True)
-        transfer, shown = _transfer(groups, objective, setting)
-        print(f"{'':44s} each set left out: {shown}", flush=True)
-        print(f"{'':44s} mean hit@1 {overall:.3f}, left out {transfer:.3f}: {(overall + transfer) / 2:.3f}")
-        scored.append(((overall + transfer) / 2, objective, setting))
+        scored.append((overall, objective, setting))
         held_out[label] = held
     best = max(overall for overall, _, _ in scored)
     # within the noise of the best, the cheapest to serve: a linear model, then the fewest splits
@@ -345,17 +340,6 @@ def main() -> None:
         }
         args.out.write_text(replace(ranker, trained_on=trained_on).to_json() + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
-
-
-def _transfer(groups: Sequence[Group], objective: str, setting: float | Trees) -> tuple[float, str]:
-    """Mean hit@1 on each train set of a model fitted on the others: a kind of conversation it
-    has never seen, as every archive it serves may be."""
-    per_set = {}
-    for name in TRAIN_SETS:
-        model = _fit([g for g in groups if g.set != name], objective, setting)
-        per_set[name] = ranking(model, [g for g in groups if g.set == name])
-    shown = "  ".join(f"{n} hit@1 {h:.3f} MRR {m:.3f}" for n, (h, m) in per_set.items())
-    return float(np.mean([h for h, _ in per_set.values()])), shown
 
 
 def _held_out(held: Sequence[tuple[Group, Ranker]], cut: int = 0) -> tuple[float, str, float]:
