@@ -338,6 +338,7 @@ def main() -> None:
             "setting": str(setting),
             "command": " ".join(["python benchmarks/train_ranker.py", *sys.argv[1:]]),
         }
+        assert isinstance(ranker, (LinearRanker, TreeRanker))  # the kinds `_fit` makes
         args.out.write_text(replace(ranker, trained_on=trained_on).to_json() + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
 
