@@ -49,8 +49,10 @@ class Publisher:
         """The writer's locks, which catching up takes to save files and swap the snapshot."""
         self._try_lock = try_lock
 
-    def dimension(self, view: StoreView) -> int:
-        return int(view.meta("dimension") or self.default_dimension)
+    def dimension(self, view: StoreView, adding: int = 0) -> int:
+        """The library's vector size; for one without vectors yet, that of the vectors being
+        added (`adding`), else the model's."""
+        return int(view.meta("dimension") or adding or self.default_dimension)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -84,7 +86,7 @@ class Publisher:
         `dimension`: the vectors about to be added, for a library that has none yet and was
         opened without a model (a writer that only commits prepared vectors)."""
         with self.store.reading() as view:
-            dim = int(view.meta("dimension") or dimension or self.default_dimension)
+            dim = self.dimension(view, dimension)
             current = self.snapshot(view).vectors
         return current.copy() if len(current) or current.dimension == dim else new_index(dim)
 

@@ -34,6 +34,14 @@ def test_dev_questions_find_gold_lines(tmp_path: Path, shared: Path, real_embedd
     assert hits >= 18, f"only {hits} of {len(questions)} dev questions have a gold line in the top 5"
 
 
+@pytest.fixture(scope="module")
+def verdicts(
+    tmp_path_factory: pytest.TempPathFactory, shared: Path, real_embedder
+) -> tuple[list[str], list[str]]:
+    """The interview indexed once for both verdict tests."""
+    return _verdicts(tmp_path_factory.mktemp("verdicts"), shared, real_embedder)
+
+
 def _verdicts(tmp_path: Path, shared: Path, embedder: Embedder) -> tuple[list[str], list[str]]:
     """The dev questions judged unanswered, and the ones written to have no answer judged answered."""
     seed = shared / "corpus" / "seed" / "aliyev-interview-2024-12.txt"
@@ -52,14 +60,14 @@ def _verdicts(tmp_path: Path, shared: Path, embedder: Embedder) -> tuple[list[st
     return rejected, accepted
 
 
-def test_verdict_accepts_the_answerable_questions(tmp_path: Path, shared: Path, real_embedder) -> None:
+def test_verdict_accepts_the_answerable_questions(verdicts: tuple[list[str], list[str]]) -> None:
     """At most one in ten answerable dev questions judged unanswered (the issue's goal is one in
     twenty; a little slack for another backend)."""
-    rejected, _ = _verdicts(tmp_path, shared, real_embedder)
+    rejected, _ = verdicts
     assert len(rejected) <= 2, rejected
 
 
-def test_verdict_rejects_the_unanswerable_questions(tmp_path: Path, shared: Path, real_embedder) -> None:
+def test_verdict_rejects_the_unanswerable_questions(verdicts: tuple[list[str], list[str]]) -> None:
     """The issue's goal: at least five in six questions with no answer in the interview judged so."""
-    _, accepted = _verdicts(tmp_path, shared, real_embedder)
+    _, accepted = verdicts
     assert len(accepted) <= 2, accepted
