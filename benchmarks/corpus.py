@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings import Embedder
 from rag import Library
 from rag.chunking import ChunkingConfig, chunk_document
 from rag.evaluation import load_gold
@@ -73,7 +74,7 @@ def questions(shared: Path) -> list[str]:
     return out
 
 
-def build(data_dir: Path, chunks: int, embedder, unique: int = 10_000) -> Library:  # type: ignore[no-untyped-def]
+def build(data_dir: Path, chunks: int, embedder: Embedder | None, unique: int = 10_000) -> Library:
     """Open `data_dir`, indexing the corpus into it first unless it already holds enough chunks
     (real documents worth about `unique` chunks, then copies)."""
     lib = Library.open(data_dir, embedder=embedder)
@@ -105,7 +106,7 @@ def unique_passages(shared: Path) -> Iterator[str]:
                     yield chunk.embed_text
 
 
-def real_vectors(n: int, embedder, cache: Path) -> np.ndarray:  # type: ignore[no-untyped-def]
+def real_vectors(n: int, embedder: Embedder, cache: Path) -> np.ndarray:
     """`n` embeddings of distinct real passages, kept in `cache` (an .npy file grown in steps,
     so an interrupted run keeps what it embedded)."""
     have = np.load(cache) if cache.exists() else np.empty((0, embedder.dimension), np.float32)

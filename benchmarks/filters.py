@@ -17,15 +17,17 @@ import statistics
 import sys
 import time
 from datetime import date, timedelta
+from typing import Any, cast
 
 from corpus import ROOT, build, questions, shared_dir
 
-from embeddings import load_embedder
+from embeddings import Backend, load_embedder
+from rag import Library
 
 CACHE = ROOT / "benchmarks" / ".data"
 
 
-def _date_documents(lib) -> list[str]:  # type: ignore[no-untyped-def]
+def _date_documents(lib: Library) -> list[str]:
     """Give every document a date (one a day, in id order) where it has none; the dates."""
     infos = lib.documents()
     start = date(2000, 1, 1)
@@ -38,7 +40,9 @@ def _date_documents(lib) -> list[str]:  # type: ignore[no-untyped-def]
     return dates
 
 
-def _p50s(lib, qs: list[str], repeat: int, cases: list[dict]) -> tuple[list[list[float]], list[float]]:  # type: ignore[no-untyped-def]
+def _p50s(
+    lib: Library, qs: list[str], repeat: int, cases: list[dict[str, Any]]
+) -> tuple[list[list[float]], list[float]]:
     """Per case, the p50 of each run, and the mean passages returned. The cases take turns
     question by question, so a busy machine slows them all alike."""
     runs: list[list[float]] = [[] for _ in cases]
@@ -65,7 +69,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backend", default="onnx")
     args = parser.parse_args()
-    embedder = load_embedder(backend=args.backend, cache_dir=CACHE / "models")  # type: ignore[arg-type]
+    embedder = load_embedder(backend=cast(Backend, args.backend), cache_dir=CACHE / "models")
     lib = build(CACHE / f"filters-{args.chunks}-{args.unique}", args.chunks, embedder, unique=args.unique)
     dates = _date_documents(lib)
     status = lib.status()
@@ -84,7 +88,7 @@ def main() -> None:
         f"{args.backend}; p50 per run, median (min-max) of {args.repeat}",
         file=sys.stderr,
     )
-    cases = [
+    cases: list[tuple[str, dict[str, Any]]] = [
         ("unfiltered", {}),
         (f"date range, 10% of documents ({tenth}..{half})", {"date_from": tenth, "date_to": half}),
         (f"date range, 50% of documents (..{half})", {"date_from": dates[0], "date_to": half}),

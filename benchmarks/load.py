@@ -224,8 +224,8 @@ def _percentiles(latencies: list[float]) -> dict[str, str]:
     }
 
 
-def _report(  # type: ignore[no-untyped-def]
-    args, data: Path, chunks: int, ready: float, peak_mb: float, row: dict[str, str]
+def _report(
+    args: argparse.Namespace, data: Path, chunks: int, ready: float, peak_mb: float, row: dict[str, str]
 ) -> None:
     print(f"index: {chunks} chunks; server ready in {ready:.1f} s, its peak RSS {peak_mb:.0f} MB")
     sizes = {p.name: _size_mb(p) for p in sorted(data.iterdir()) if p.name != "models"}

@@ -87,7 +87,7 @@ def main() -> None:
                     continue
                 for tag, ranker, scored in rankers:
                     r = _eval(gold, k, args.data_dir / name, ranker, scored)
-                    row = (r["questions"], r["hit_at_1"], r["hit_at_k"], r["mrr"])
+                    row = (int(r["questions"]), r["hit_at_1"], r["hit_at_k"], r["mrr"])
                     pooled.setdefault((name, tag), []).append(row)
                     print(
                         f"fold {k} {name:9s} {tag:32s} hit@1 {r['hit_at_1']:.3f} hit@5 {r['hit_at_k']:.3f} "

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +92,8 @@ def _index_on_ray(files: list[tuple[str, Path]], data: Path, format: str | None,
     from rag.settings import Settings
 
     settings = Settings(data_dir=data)
-    options = {"backend": settings.backend, "cache_dir": data / "models"}  # where `rag eval` looks
+    # the model's cache where `rag eval` looks for it
+    options: dict[str, Any] = {"backend": settings.backend, "cache_dir": data / "models"}
     t0 = time.perf_counter()
     with Library.open(
         data, embedder=load_embedder(settings.model, **options), **settings.library_options(rerank=False)

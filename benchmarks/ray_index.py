@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rag.localcluster import Cluster
@@ -35,7 +35,7 @@ def _one(
     from rag import Library
     from rag.distributed import EmbedderSpec, RayOptions, index_on_ray
 
-    options = {"backend": "onnx", "cache_dir": models}
+    options: dict[str, Any] = {"backend": "onnx", "cache_dir": models}
     lib = Library.open(data, embedder=load_embedder(None, **options))
     windows: list[tuple[int, float]] = []
     start = time.perf_counter()

@@ -86,7 +86,7 @@ def main() -> None:
         truth = [set(flat.search(q, 10)[0].tolist()) for q in queries]
         for kind in args.kinds:
             start = time.perf_counter()
-            index = flat if kind == "flat" else IndexPolicy(kind=kind).fit(flat.copy())  # type: ignore[arg-type]
+            index = flat if kind == "flat" else IndexPolicy(kind=kind).fit(flat.copy())
             build = time.perf_counter() - start
             nbytes = len(faiss.serialize_index(index._index))
             for nprobe in [0] if kind == "flat" else args.nprobe:

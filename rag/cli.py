@@ -556,7 +556,8 @@ def eval_(
     gold: Annotated[
         list[Path],
         typer.Argument(
-            help="Gold files (.jsonl or .jsonl.gz): seed_dev-style, QMSum, MeetingQA or FriendsQA."
+            help="Gold files (.jsonl or .jsonl.gz): seed_dev-style, QMSum, MeetingQA or FriendsQA; "
+            "or SQuAD JSON (.json)."
         ),
     ],
     document: Annotated[

@@ -1,4 +1,4 @@
-"""Gold files in, documents and gold questions out; the five formats `rag eval` reads.
+"""Gold files in, documents and gold questions out; the six formats `rag eval` reads.
 
 Each reader renders its corpus as ordinary transcripts (indexed by the normal ingest path, so
 the figures measure what a user would get) and maps the gold units (lines, turns, sentences,
@@ -234,6 +234,32 @@ def _friendsqa_gold(rows: list[dict], path: Path) -> EvalSet:
     return EvalSet(documents, questions)
 
 
+def _squad_gold(data: dict, path: Path) -> EvalSet:
+    """SQuAD v1.1 JSON (XQuAD is one): each article one prose document, its paragraphs a blank
+    line apart, read by detection as any text file is; a question is asked of every article
+    (as a user asks a library) and is right where a passage overlaps one of its answers."""
+    documents, questions = [], []
+    for a, article in enumerate(data["data"]):
+        doc_id = f"{_name(path)}/{article.get('title') or a}"
+        starts, pos = [], 0
+        for paragraph in article["paragraphs"]:
+            starts.append(pos)
+            pos += len(paragraph["context"]) + 2
+        text = "\n\n".join(p["context"] for p in article["paragraphs"]) + "\n"
+        documents.append(from_text(text, id=doc_id))
+        for start, paragraph in zip(starts, article["paragraphs"], strict=True):
+            for q in paragraph["qas"]:
+                gold = []
+                for answer in q["answers"]:
+                    a0 = start + int(answer["answer_start"])
+                    a1 = a0 + len(answer["text"])
+                    if text[a0:a1] != answer["text"]:
+                        raise InvalidInput(f"{path}: question {q['id']}'s answer is not at its answer_start")
+                    gold.append((a0, a1))
+                questions.append(GoldQuestion(str(q["id"]), q["question"], doc_id, gold))
+    return EvalSet(documents, questions)
+
+
 def _name(path: Path) -> str:
     """`train_all.jsonl.gz` -> `train_all`: the prefix of the documents' ids."""
     name = path.name
@@ -247,7 +273,11 @@ def _rows(path: Path) -> list[dict]:
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
-        rows = [json.loads(line) for line in decode(data, str(path)).splitlines() if line.strip()]
+        text = decode(data, str(path))
+        try:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError:  # one JSON document over many lines (SQuAD), not JSON lines
+            rows = [json.loads(text)]
     except (OSError, EOFError, ValueError) as exc:
         raise InvalidInput(f"cannot read gold file {path}: {exc}") from None
     if not all(isinstance(r, dict) for r in rows):
@@ -268,9 +298,13 @@ def load_gold(path: Path, *, document: Path | None = None) -> EvalSet:
             return _friendsqa_gold(rows, path)
         if "question" in first:
             return _seed_gold(rows, path, document)
+        if isinstance(first.get("data"), list):
+            return _squad_gold(first, path)
     except (KeyError, TypeError, AttributeError) as exc:
         raise InvalidInput(f"{path}: malformed gold line ({type(exc).__name__}: {exc})") from None
-    raise InvalidInput(f"{path}: not a gold file (expected seed_dev, QMSum, MeetingQA or FriendsQA lines)")
+    raise InvalidInput(
+        f"{path}: not a gold file (expected seed_dev, QMSum, MeetingQA or FriendsQA lines, or SQuAD JSON)"
+    )
 
 
 def fold_of(document_id: str, folds: int) -> int:

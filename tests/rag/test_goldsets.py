@@ -1,4 +1,5 @@
-"""The gold readers: MeetingQA, FriendsQA and gzip'd QMSum files written by the tests; folds and limits."""
+"""The gold readers: MeetingQA, FriendsQA, SQuAD and gzip'd QMSum files written by the tests;
+folds and limits."""
 
 from __future__ import annotations
 
@@ -196,3 +197,49 @@ def test_unreadable_gold_files(tmp_path: Path):
         load_gold(broken)
     with pytest.raises(InvalidInput, match="JSON object"):
         load_gold(_write(tmp_path / "list.jsonl", [[1, 2]]))  # type: ignore[list-item]
+
+
+ARTICLES = {
+    "version": "1.1",
+    "data": [
+        {
+            "title": "Harbour",
+            "paragraphs": [
+                {
+                    "context": "The harbour opened in 1892. Its first master was a ferryman.",
+                    "qas": [{"id": "h1", "question": "When did the harbour open?",
+                             "answers": [{"answer_start": 22, "text": "1892"}]}],
+                },
+                {
+                    "context": "Ships stopped calling after the railway came.",
+                    "qas": [{"id": "h2", "question": "Why did ships stop calling?",
+                             "answers": [{"answer_start": 28, "text": "the railway came"},
+                                         {"answer_start": 32, "text": "railway"}]}],
+                },
+            ],
+        },
+        {"title": "Bakery", "paragraphs": [{"context": "Buns are baked at four.", "qas": []}]},
+    ],
+}  # fmt: skip
+
+
+def test_squad_json_renders_each_article_as_prose(tmp_path: Path):
+    path = tmp_path / "articles.json"
+    path.write_text(json.dumps(ARTICLES, indent=2))  # one JSON document over many lines
+    evalset = load_gold(path)
+    docs = {s.document.id: s.document for s in evalset.documents}
+    assert list(docs) == ["articles/Harbour", "articles/Bakery"]
+    harbour = docs["articles/Harbour"]
+    assert harbour.text.startswith("The harbour opened in 1892.") and "\n\nShips stopped" in harbour.text
+    assert [q.id for q in evalset.questions] == ["h1", "h2"]
+    spans = {q.id: [harbour.text[a:b] for a, b in q.gold] for q in evalset.questions}
+    assert spans == {"h1": ["1892"], "h2": ["the railway came", "railway"]}
+    assert not any(q.scoped for q in evalset.questions)  # asked of every article
+    # a question about no document in the selection keeps every article indexed
+    assert len(select(evalset, limit=1).documents) == 2
+
+    moved = json.loads(json.dumps(ARTICLES))
+    moved["data"][0]["paragraphs"][0]["qas"][0]["answers"][0]["answer_start"] = 3
+    path.write_text(json.dumps(moved))
+    with pytest.raises(InvalidInput, match="h1's answer is not at its answer_start"):
+        load_gold(path)
