@@ -28,9 +28,9 @@ from .model import Chunk, Document, DocumentInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
 
-SCHEMA_VERSION = 6
-"""v5 was never released (jobs live in their own file, `rag.jobstore`): a v1-v5 file goes
-through `_to_v4` and `_to_v6`, each idempotent."""
+SCHEMA_VERSION = 7
+"""v5 was never released (jobs live in their own file, `rag.jobstore`): a v1-v6 file goes
+through `_to_v4`, `_to_v6` and `_to_v7`, each idempotent."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,11 +68,12 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
 CREATE TABLE IF NOT EXISTS embedding_cache (
+    id INTEGER PRIMARY KEY,
     model TEXT NOT NULL,
     text_hash BLOB NOT NULL,
     vector BLOB NOT NULL,
-    PRIMARY KEY (model, text_hash)
-) WITHOUT ROWID;
+    UNIQUE (model, text_hash)
+);
 """
 
 
@@ -364,6 +365,7 @@ class Store(CatalogWriter, StoreView):
         elif version.isdigit() and int(version) < SCHEMA_VERSION:
             self._to_v4()
             self._to_v6()
+            self._to_v7()
             self._set_meta("schema_version", str(SCHEMA_VERSION))
         elif version != str(SCHEMA_VERSION):
             raise IndexMismatch(
@@ -393,6 +395,24 @@ class Store(CatalogWriter, StoreView):
             )
             self._catalogue(doc.id, meta)
             self.link_speakers(doc.id, people.link_speakers(doc))
+
+    def _to_v7(self) -> None:
+        """v7: the embedding cache as an ordinary rowid table. A `WITHOUT ROWID` row keeps at
+        most about a quarter of a page in its b-tree, so each 1.5 KB vector spilled into an
+        overflow page of its own, mostly empty; rows copied in one statement, in this
+        transaction (the old table's pages go to the free list, reused by later writes)."""
+        row = self._db.execute("SELECT sql FROM sqlite_master WHERE name = 'embedding_cache'").fetchone()
+        if row is None or "WITHOUT ROWID" not in row[0].upper():
+            return
+        self._db.execute("ALTER TABLE embedding_cache RENAME TO embedding_cache_v6")
+        for statement in _SCHEMA.split(";"):
+            if "embedding_cache" in statement:
+                self._db.execute(statement)
+        self._db.execute(
+            "INSERT INTO embedding_cache(model, text_hash, vector)"
+            " SELECT model, text_hash, vector FROM embedding_cache_v6"
+        )
+        self._db.execute("DROP TABLE embedding_cache_v6")
 
     def _backfill_cache(self) -> None:
         """Indexes made before the embedding cache existed: their vectors seed it, once."""

@@ -282,6 +282,37 @@ def test_an_index_from_before_the_cache_seeds_it_on_open(tmp_path: Path) -> None
         assert lib.encoded == 0
 
 
+def test_a_v6_embedding_cache_becomes_a_rowid_table_with_every_vector(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add_text(QA, id="old")
+        lib.add_text("Q: Where is the harbour?\nA: North of the town, past the mill.", id="harbour")
+    path = tmp_path / "library.sqlite3"
+    with sqlite3.connect(path) as db:  # the cache as schema v6 kept it
+        before = sorted(db.execute("SELECT model, text_hash, vector FROM embedding_cache"))
+        db.execute("ALTER TABLE embedding_cache RENAME TO new_cache")
+        db.execute(
+            "CREATE TABLE embedding_cache (model TEXT NOT NULL, text_hash BLOB NOT NULL, "
+            "vector BLOB NOT NULL, PRIMARY KEY (model, text_hash)) WITHOUT ROWID"
+        )
+        db.execute("INSERT INTO embedding_cache SELECT model, text_hash, vector FROM new_cache")
+        db.execute("DROP TABLE new_cache")
+        db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    assert len(before) >= 2
+    for _ in range(2):  # the upgrade is idempotent: a second open changes nothing
+        with _open(tmp_path) as lib:
+            assert lib.ask("What colour is the ferry?", k=1)[0].document_id == "old"
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("7",)
+            [sql] = db.execute("SELECT sql FROM sqlite_master WHERE name = 'embedding_cache'").fetchone()
+            assert "WITHOUT ROWID" not in sql.upper()
+            assert sorted(db.execute("SELECT model, text_hash, vector FROM embedding_cache")) == before
+            tables = db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'embedding%'").fetchall()
+            assert tables == [("embedding_cache",)]  # the old table is gone
+    with _open(tmp_path) as lib:
+        lib.add_text(QA, id="again")  # every vector still found in the cache
+        assert lib.encoded == 0
+
+
 def test_large_indexes_publish_at_once_and_catch_bm25_up_after(tmp_path: Path) -> None:
     """Past `lexical_sync_max_chunks` a write is published with the previous BM25 index: found
     by meaning at once, by its words once BM25 catches up; removed chunks never come back."""
