@@ -238,9 +238,12 @@ def _squad_gold(data: dict, path: Path) -> EvalSet:
     """SQuAD v1.1 JSON (XQuAD is one): each article one prose document, its paragraphs a blank
     line apart, read by detection as any text file is; a question is asked of every article
     (as a user asks a library) and is right where a passage overlaps one of its answers."""
-    documents, questions = [], []
+    documents, questions, seen = [], [], set()
     for a, article in enumerate(data["data"]):
         doc_id = f"{_name(path)}/{article.get('title') or a}"
+        if doc_id in seen:  # two articles of one title stay two documents
+            doc_id = f"{doc_id}-{a}"
+        seen.add(doc_id)
         starts, pos = [], 0
         for paragraph in article["paragraphs"]:
             starts.append(pos)

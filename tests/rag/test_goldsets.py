@@ -238,6 +238,10 @@ def test_squad_json_renders_each_article_as_prose(tmp_path: Path):
     # a question about no document in the selection keeps every article indexed
     assert len(select(evalset, limit=1).documents) == 2
 
+    twice = {"data": [ARTICLES["data"][1], ARTICLES["data"][1]]}
+    path.write_text(json.dumps(twice))
+    assert [s.document.id for s in load_gold(path).documents] == ["articles/Bakery", "articles/Bakery-1"]
+
     moved = json.loads(json.dumps(ARTICLES))
     moved["data"][0]["paragraphs"][0]["qas"][0]["answers"][0]["answer_start"] = 3
     path.write_text(json.dumps(moved))
