@@ -186,9 +186,6 @@ class Trees:
     rate: float = 0.05
     features: tuple[str, ...] = FEATURES
     balanced: bool = False
-    subsample: float = 1.0
-    """The share of candidate rows each tree learns from, drawn afresh for every tree (LightGBM's
-    bagging, seeded: the same trees on every run); 1 uses every row."""
     screen: int = 10
     """The first trees that screen the candidates (`TreeRanker.screen_trees`; `main` chooses
     it, and this is its last choice, for `ranker_cv.py`)."""
@@ -197,8 +194,6 @@ class Trees:
         shown = f"leaves={self.leaves} rounds={self.rounds} min_leaf={self.min_leaf}"
         if self.features != FEATURES:
             shown += f" features={len(self.features)}"
-        if self.subsample < 1:
-            shown += f" subsample={self.subsample}"
         return shown + (" balanced" if self.balanced else "")
 
 
@@ -212,8 +207,6 @@ def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:
         learning_rate=trees.rate,
         min_data_in_leaf=trees.min_leaf,
         lambdarank_truncation_level=10,
-        subsample=trees.subsample,
-        subsample_freq=1 if trees.subsample < 1 else 0,
         n_jobs=1,
         verbose=-1,
     )
@@ -273,9 +266,6 @@ def main() -> None:
     parser.add_argument("--leaves", type=int, nargs="*", default=[7, 15], help="tree sizes to try")
     parser.add_argument("--rounds", type=int, nargs="*", default=[100, 300, 600], help="rounds to try")
     parser.add_argument(
-        "--subsample", type=float, nargs="*", default=[1.0], help="row shares each tree learns from"
-    )
-    parser.add_argument(
         "--scored",
         type=int,
         nargs="*",
@@ -302,10 +292,9 @@ def main() -> None:
     candidates: list[tuple[str, float | Trees]] = [
         (o, c) for o in args.objective if o != "trees" for c in args.c
     ] + [
-        ("trees", Trees(leaves, rounds, 20, subsample=share))
+        ("trees", Trees(leaves, rounds, 20))
         for leaves in args.leaves
         for rounds in args.rounds
-        for share in args.subsample
         if "trees" in args.objective
     ]
     scored: list[tuple[float, str, float | Trees]] = []
@@ -323,11 +312,10 @@ def main() -> None:
         scored.append((overall, objective, setting))
         held_out[label] = held
     best = max(overall for overall, _, _ in scored)
-    # within the noise of the best, the cheapest to serve: a linear model, then the fewest
-    # splits; of settings that cost the same (a row share costs nothing), the best
+    # within the noise of the best, the cheapest to serve: a linear model, then the fewest splits
     _, objective, setting = min(
         (c for c in scored if c[0] >= best - TIE),
-        key=lambda c: (c[2].leaves * c[2].rounds if isinstance(c[2], Trees) else 0, -c[0]),
+        key=lambda c: c[2].leaves * c[2].rounds if isinstance(c[2], Trees) else 0,
     )
     ranker = _fit(groups, objective, setting)
     print(f"chosen {objective} {setting}")

@@ -61,11 +61,6 @@ FEATURES: tuple[str, ...] = (
     "cosine_gap",  # the best candidate's cosine minus this one's
     "query_terms",  # log(1 + the question's distinct indexed terms): short and long questions
     "top_bm25",  # log(1 + the best raw BM25 score): how much the words alone say
-    "cosine_z",  # the cosine standardised over the question's candidates (0 where all are equal)
-    "bm25_z",  # the same for bm25
-    "fused_z",  # the same for fused
-    "cosine_share",  # the share of the other candidates this one's cosine is above, 0 to 1
-    "bm25_share",  # the same for bm25
 )
 VERSION = 3
 _LINEAR_VERSIONS = (2, 3)  # version 2 files were linear and had no "kind"

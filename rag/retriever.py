@@ -133,20 +133,6 @@ def _near(
     return near_bm25, near_cos
 
 
-def _standardised(v: np.ndarray) -> np.ndarray:
-    """Scores of one question's candidates on one scale whatever the collection: cosines of
-    prose and of short meeting turns sit in different ranges."""
-    spread = float(v.std()) if len(v) else 0.0
-    return (v - v.mean()) / spread if spread > 1e-9 else np.zeros_like(v)
-
-
-def _share_below(v: np.ndarray) -> np.ndarray:
-    """Each candidate's rank from the bottom over the others (ties in candidate order), 0 to 1."""
-    ranks = np.empty(len(v))
-    ranks[np.argsort(v, kind="stable")] = np.arange(len(v))
-    return ranks / max(1, len(v) - 1)
-
-
 def _speakers(turns: tuple[Turn, ...], first: int, end: int) -> tuple[str, ...]:
     """Who asks or answers in a passage from turn `first` to `end`, in order of first words:
     the turns are in text order, so the walk stops at the first turn past the passage."""
@@ -411,11 +397,6 @@ class Retriever:
         x[:, column["cosine_gap"]] = max(cos.values(), default=0.0) - cosine
         x[:, column["query_terms"]] = math.log1p(len(terms))
         x[:, column["top_bm25"]] = math.log1p(best_bm25)
-        x[:, column["cosine_z"]] = _standardised(cosine)
-        x[:, column["bm25_z"]] = _standardised(lex)
-        x[:, column["fused_z"]] = _standardised(fused_score)
-        x[:, column["cosine_share"]] = _share_below(cosine)
-        x[:, column["bm25_share"]] = _share_below(lex)
         return ids, x
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
