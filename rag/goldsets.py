@@ -279,8 +279,11 @@ def _rows(path: Path) -> list[dict]:
         text = decode(data, str(path))
         try:
             rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except ValueError:  # one JSON document over many lines (SQuAD), not JSON lines
-            rows = [json.loads(text)]
+        except ValueError as bad_line:  # one JSON document over many lines (SQuAD), or a bad line
+            try:
+                rows = [json.loads(text)]
+            except ValueError:
+                raise bad_line from None
     except (OSError, EOFError, ValueError) as exc:
         raise InvalidInput(f"cannot read gold file {path}: {exc}") from None
     if not all(isinstance(r, dict) for r in rows):

@@ -195,6 +195,10 @@ def test_unreadable_gold_files(tmp_path: Path):
     broken.write_bytes(gzip.compress(b'{"a": 1}\n')[:-6])
     with pytest.raises(InvalidInput, match="cannot read"):
         load_gold(broken)
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text('{"question": "q", "gold_lines": [1]}\n{"question": oops}\n')
+    with pytest.raises(InvalidInput, match=r"cannot read .*line 1 column 14"):  # the bad line's own error
+        load_gold(lines)
     with pytest.raises(InvalidInput, match="JSON object"):
         load_gold(_write(tmp_path / "list.jsonl", [[1, 2]]))  # type: ignore[list-item]
 
