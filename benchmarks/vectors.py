@@ -2,6 +2,7 @@
 latency, bytes per vector and build time, on real embeddings.
 
     python benchmarks/vectors.py --library DATA_DIR [--sizes 20000 100000] [--nprobe 16 64 128]
+        [--threads one team]
 
 An approximate index (IVF-PQ) is searched as the retriever searches it: its top 10x
 candidates re-scored with the true vectors (`rag.vectors.search_exact`).
@@ -10,20 +11,27 @@ The vectors are a library's own chunk vectors (distinct texts; any library index
 model, e.g. by `rag eval` or `rag index`); the last `--held-out` are kept out as queries,
 with the dev questions when ../shared is there. Sizes past the real count add perturbed
 copies (noise of the scale of the gaps between real neighbours), and the output says so.
+
+`--threads`: `one` searches as the service does (each query on the calling thread alone),
+`team` with FAISS's OpenMP team (every core), as the service did before.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import sqlite3
 import statistics
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import faiss
 import numpy as np
 
 from rag.vectors import IndexPolicy, VectorIndex, search_exact
+from rag.vectors import base as base_module
 
 
 def library_vectors(data_dir: Path) -> np.ndarray:
@@ -65,6 +73,7 @@ def main() -> None:
     parser.add_argument("--nprobe", type=int, nargs="+", default=[16, 64, 128])
     parser.add_argument("--held-out", type=int, default=300)
     parser.add_argument("--kinds", nargs="+", default=["flat", "ivf", "ivfpq"])
+    parser.add_argument("--threads", nargs="+", choices=["one", "team"], default=["one"])
     args = parser.parse_args()
 
     real = library_vectors(args.library)
@@ -89,17 +98,19 @@ def main() -> None:
             index = flat if kind == "flat" else IndexPolicy(kind=kind).fit(flat.copy())
             build = time.perf_counter() - start
             nbytes = len(faiss.serialize_index(index._index))
-            for nprobe in [0] if kind == "flat" else args.nprobe:
+            for nprobe, threads in itertools.product([0] if kind == "flat" else args.nprobe, args.threads):
                 index.nprobe = nprobe or index.nprobe
+                alone = base_module._one_thread if threads == "one" else contextlib.nullcontext
                 times, recall = [], []
                 exact = vecs.__getitem__  # the true vectors, as SQLite would give them
-                for q, want in zip(queries, truth, strict=True):
-                    t = time.perf_counter()
-                    got = search_exact(index, q, 10, allowed=None, vectors_of=exact)[0]
-                    times.append((time.perf_counter() - t) * 1000)
-                    recall.append(len(want & set(got.tolist())) / 10)
+                with patch.object(base_module, "_one_thread", alone):
+                    for q, want in zip(queries, truth, strict=True):
+                        t = time.perf_counter()
+                        got = search_exact(index, q, 10, allowed=None, vectors_of=exact)[0]
+                        times.append((time.perf_counter() - t) * 1000)
+                        recall.append(len(want & set(got.tolist())) / 10)
                 name = kind if kind == "flat" else f"{kind}{index.lists}/{nprobe}"
-                name += "+rescore" if index.approximate else ""
+                name += ("+rescore" if index.approximate else "") + ("" if threads == "one" else " team")
                 asked_recall = f"questions {np.mean(recall[:n_asked]):.3f}, " if n_asked else ""
                 p99 = sorted(times)[int(len(times) * 0.99)]
                 print(

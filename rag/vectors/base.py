@@ -7,6 +7,8 @@ removal supported (replacing or deleting a document must stay cheap).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -19,6 +21,20 @@ __all__ = ["DEFAULT_NPROBE", "VectorBackend", "VectorIndex", "write_atomic"]
 
 DEFAULT_NPROBE = 64
 """IVF lists scanned per question by default (recall on real embeddings: see IndexPolicy)."""
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Search one query on the calling thread alone. FAISS's OpenMP team costs a single query
+    more than it shares out, and far more while other work holds a core (README: Speed). The
+    limit is the calling thread's own (OpenMP keeps it per thread), and is put back after, so
+    building and training an index keep every core."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _bitmap(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
@@ -175,7 +191,8 @@ class VectorIndex:
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         selector, bits = (None, None) if allowed is None else _bitmap(allowed)
         share = 1.0 if allowed is None else max(len(allowed) / len(self), 1e-9)
-        scores, ids = self._index.search(q, min(k, len(self)), params=self._params(selector, share))
+        with _one_thread():
+            scores, ids = self._index.search(q, min(k, len(self)), params=self._params(selector, share))
         del bits  # the selector reads it during the search only
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -214,3 +215,32 @@ def test_the_policy_fills_a_restructured_index_through_the_fill_it_is_given() ->
     for q in vectors[:10]:
         assert sharded.search(q, 10)[0].tolist() == one.search(q, 10)[0].tolist()
     assert not IndexPolicy().fit(flat.copy(), fill=fill).is_ivf and calls == [1]  # exact: nothing to fill
+
+
+def test_a_search_runs_on_the_calling_thread_alone_and_puts_the_setting_back():
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(40, 8)).astype(np.float32)
+    index = VectorIndex.build(
+        8, np.arange(40, dtype=np.int64), vectors / np.linalg.norm(vectors, axis=1)[:, None]
+    )
+    real, seen = index._index, []
+
+    class Watched:
+        """The real FAISS index, noting how many OpenMP threads its search may use."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def search(self, *args: object, **kwargs: object) -> object:
+            seen.append(faiss.omp_get_max_threads())
+            return real.search(*args, **kwargs)
+
+    index._index = Watched()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(3)
+    try:
+        found, _ = index.search(vectors[7], 5)
+        assert seen == [1] and faiss.omp_get_max_threads() == 3
+        assert found[0] == 7
+    finally:
+        faiss.omp_set_num_threads(before)
