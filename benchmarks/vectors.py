@@ -12,26 +12,23 @@ model, e.g. by `rag eval` or `rag index`); the last `--held-out` are kept out as
 with the dev questions when ../shared is there. Sizes past the real count add perturbed
 copies (noise of the scale of the gaps between real neighbours), and the output says so.
 
-`--threads`: `one` searches as the service does (each query on the calling thread alone),
-`team` with FAISS's OpenMP team (every core), as the service did before.
+`--threads`: `one` searches as the service does (`VectorIndex.search_threads` 1: each query on
+the calling thread alone), `team` with FAISS's OpenMP team of every core (0), as it did before.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import sqlite3
 import statistics
 import time
 from pathlib import Path
-from unittest.mock import patch
 
 import faiss
 import numpy as np
 
 from rag.vectors import IndexPolicy, VectorIndex, search_exact
-from rag.vectors import base as base_module
 
 
 def library_vectors(data_dir: Path) -> np.ndarray:
@@ -100,15 +97,14 @@ def main() -> None:
             nbytes = len(faiss.serialize_index(index._index))
             for nprobe, threads in itertools.product([0] if kind == "flat" else args.nprobe, args.threads):
                 index.nprobe = nprobe or index.nprobe
-                alone = base_module._one_thread if threads == "one" else contextlib.nullcontext
+                index.search_threads = 1 if threads == "one" else 0
                 times, recall = [], []
                 exact = vecs.__getitem__  # the true vectors, as SQLite would give them
-                with patch.object(base_module, "_one_thread", alone):
-                    for q, want in zip(queries, truth, strict=True):
-                        t = time.perf_counter()
-                        got = search_exact(index, q, 10, allowed=None, vectors_of=exact)[0]
-                        times.append((time.perf_counter() - t) * 1000)
-                        recall.append(len(want & set(got.tolist())) / 10)
+                for q, want in zip(queries, truth, strict=True):
+                    t = time.perf_counter()
+                    got = search_exact(index, q, 10, allowed=None, vectors_of=exact)[0]
+                    times.append((time.perf_counter() - t) * 1000)
+                    recall.append(len(want & set(got.tolist())) / 10)
                 name = kind if kind == "flat" else f"{kind}{index.lists}/{nprobe}"
                 name += ("+rescore" if index.approximate else "") + ("" if threads == "one" else " team")
                 asked_recall = f"questions {np.mean(recall[:n_asked]):.3f}, " if n_asked else ""

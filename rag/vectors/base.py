@@ -24,13 +24,12 @@ DEFAULT_NPROBE = 64
 
 
 @contextmanager
-def _one_thread() -> Iterator[None]:
-    """Search one query on the calling thread alone. FAISS's OpenMP team costs a single query
-    more than it shares out, and far more while other work holds a core (README: Speed). The
-    limit is the calling thread's own (OpenMP keeps it per thread), and is put back after, so
-    building and training an index keep every core."""
+def _threads(n: int) -> Iterator[None]:
+    """At most `n` OpenMP threads for FAISS inside (0: its default team). The limit is the
+    calling thread's own (OpenMP keeps it per thread) and is put back after."""
     before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
+    if n > 0:
+        faiss.omp_set_num_threads(n)
     try:
         yield
     finally:
@@ -96,6 +95,10 @@ class VectorIndex:
     kind: ClassVar[str] = "flat"
     approximate: ClassVar[bool] = False
     """Scores are approximations (quantised codes): `rescore.search_exact` corrects them."""
+    search_threads: int = 1
+    """OpenMP threads for one query's search (0: FAISS's team of every core). One: the team
+    costs a single query more than it shares out, and far more while other work holds a core
+    (README: Speed); building and training an index keep every core."""
 
     def __init__(
         self, dimension: int, index: faiss.Index | None = None, nprobe: int = DEFAULT_NPROBE
@@ -191,7 +194,7 @@ class VectorIndex:
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         selector, bits = (None, None) if allowed is None else _bitmap(allowed)
         share = 1.0 if allowed is None else max(len(allowed) / len(self), 1e-9)
-        with _one_thread():
+        with _threads(self.search_threads):
             scores, ids = self._index.search(q, min(k, len(self)), params=self._params(selector, share))
         del bits  # the selector reads it during the search only
         keep = ids[0] >= 0

@@ -242,5 +242,8 @@ def test_a_search_runs_on_the_calling_thread_alone_and_puts_the_setting_back():
         found, _ = index.search(vectors[7], 5)
         assert seen == [1] and faiss.omp_get_max_threads() == 3
         assert found[0] == 7
+        index.search_threads = 0  # FAISS's own team, as `benchmarks/vectors.py --threads team`
+        index.search(vectors[7], 5)
+        assert seen == [1, 3]
     finally:
         faiss.omp_set_num_threads(before)
