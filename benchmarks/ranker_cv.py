@@ -62,7 +62,7 @@ def main() -> None:
         "--scored",
         type=int,
         action="append",
-        help="the trees score only the fusion's best N candidates (RAG_RANKER_SCORED; 0: all)",
+        help="the trees score in full only the best N candidates by their screen (RAG_RANKER_SCORED; 0: all)",
     )
     args = parser.parse_args()
     groups = [

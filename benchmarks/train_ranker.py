@@ -31,7 +31,7 @@ from embeddings import load_embedder
 from rag import Library
 from rag.evaluation import index_eval_set
 from rag.goldsets import EvalSet, fold_of, load_gold, select
-from rag.ranker import FEATURES, LinearRanker, Ranker, TreeRanker, feature_rows
+from rag.ranker import FEATURES, LinearRanker, Ranker, TreeRanker, feature_rows, shortlist
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -227,8 +227,7 @@ def _shortlist(ranker: Ranker, g: Group, scored: int) -> Group:
     the best by the ranker's cheaper screen, in their own order."""
     if not scored or len(g.y) <= scored:
         return g
-    columns = [FEATURES.index(f) for f in ranker.features]
-    best = np.sort(np.argsort(-ranker.screen(g.x[:, columns]), kind="stable")[:scored])
+    best = shortlist(ranker, g.x[:, [FEATURES.index(f) for f in ranker.features]], scored)
     return Group(g.set, g.document, g.x[best], g.y[best])
 
 

@@ -17,7 +17,7 @@ from .fusion import FUSIONS, Ranked
 from .lexical import LexicalIndex, tokenize
 from .mentions import named_speakers
 from .model import Answer, Citation, Passage, Span, Turn, thread
-from .ranker import FEATURES, Ranker, default_ranker, idf_coverage
+from .ranker import FEATURES, Ranker, default_ranker, idf_coverage, shortlist
 from .readcache import ReadCache
 from .store import ChunkRow, StoreView
 from .vectors import VectorIndex, search_exact
@@ -203,14 +203,10 @@ class Retriever:
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
 
     def _shortlist(self, ranker: Ranker, x: np.ndarray, k: int) -> np.ndarray:
-        """The rows the ranker scores in full: the best `config.scored` by its cheaper screen
-        (all: 0), and never fewer than the `k * 3` passages assembly picks from; in their own
-        order, so that ties fall as without the cut. The features were found over every
-        candidate, since a chunk's neighbours count."""
-        keep = self.config.scored and max(self.config.scored, k * 3)
-        if not keep or len(x) <= keep:
-            return np.arange(len(x))
-        return np.sort(np.argsort(-ranker.screen(x), kind="stable")[:keep])
+        """`rag.ranker.shortlist` of `config.scored` (all: 0), never fewer than the `k * 3`
+        passages assembly picks from. The features were found over every candidate, since a
+        chunk's neighbours count."""
+        return shortlist(ranker, x, self.config.scored and max(self.config.scored, k * 3))
 
     def allowed(
         self,
