@@ -49,7 +49,7 @@ from rag.evaluation import EvalSet, GoldQuestion, index_eval_set, load_gold
 from rag.goldsets import select
 from rag.verdict import VerdictModel
 
-SIGNALS = ("similarity", "coverage", "unknown", "terms")
+SIGNALS = ("similarity", "coverage", "unknown", "terms", "margin", "standout")
 """`VerdictModel.inputs`, in order: the names of its weights."""
 BASE = SIGNALS[:3]
 """The signals every fit keeps (README: The answerable verdict); the others must earn a place."""

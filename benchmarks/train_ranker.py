@@ -320,8 +320,8 @@ def main() -> None:
     print(f"chosen {objective} {setting}")
     if isinstance(ranker, TreeRanker):
         held = held_out[str(setting)]
-        screen = _choose_shortlist(held, groups, args.screen, args.scored)
-        ranker = replace(ranker, screen_trees=min(screen, len(ranker.roots)))
+        screen, cut = _choose_shortlist(held, groups, args.screen, args.scored)
+        ranker = replace(ranker, screen_trees=min(screen, len(ranker.roots)), scored=cut)
     if isinstance(ranker, LinearRanker):
         for f, w in zip(FEATURES, ranker.weights, strict=True):
             print(f"  {f:10s} {w:+.3f}")
@@ -358,10 +358,11 @@ def _choose_shortlist(
     groups: Sequence[Group],
     screens: Sequence[int],
     cuts: Sequence[int],
-) -> int:
+) -> tuple[int, int]:
     """How many first trees screen the candidates and how many of their best the whole model
     scores: the cheapest pair (tree evaluations per question) within `CUT_TIE` of scoring
-    every candidate, in mean hit@1 and mean MRR. Prints every pair; returns the screen."""
+    every candidate, in mean hit@1 and mean MRR. Prints every pair; returns the pair, (0, 0)
+    when none keeps up (every candidate scored)."""
     whole, _, whole_mrr = _held_out(held)
     rounds = max(len(r.roots) for _, r in held if isinstance(r, TreeRanker))
     per_question = float(np.mean([len(g.y) for g in groups]))
@@ -380,10 +381,10 @@ def _choose_shortlist(
             if hit >= whole - CUT_TIE and mrr >= whole_mrr - CUT_TIE and (chosen is None or cost < chosen[0]):
                 chosen = (cost, screen, cut)
     if chosen is None:
-        print("no shortlist keeps up: RetrievalConfig.scored = 0 (every candidate)")
-        return 0
-    print(f"chosen: the first {chosen[1]} trees screen, the best {chosen[2]} scored (RetrievalConfig.scored)")
-    return chosen[1]
+        print("no shortlist keeps up: every candidate scored")
+        return 0, 0
+    print(f"chosen: the first {chosen[1]} trees screen, the best {chosen[2]} scored")
+    return chosen[1], chosen[2]
 
 
 def _fit(groups: Sequence[Group], objective: str, setting: float | Trees) -> Ranker:

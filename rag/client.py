@@ -189,7 +189,11 @@ def _answer(d: dict[str, Any]) -> Answer:
         passages=tuple(_passage(p) for p in d["passages"]),
         answerable=d["answerable"],
         confidence=d.get("confidence"),
-        evidence=Evidence(e["similarity"], e["coverage"], e["unknown"], e.get("terms", 0)) if e else None,
+        evidence=Evidence(
+            e["similarity"], e["coverage"], e["unknown"], e.get("terms", 0), e.get("margin", 0.0), e.get("standout", 0.0)
+        )
+        if e
+        else None,
         groups=tuple(
             DocumentGroup(
                 g["document_id"],

@@ -170,6 +170,11 @@ class Evidence:
     terms: int = 0
     """How many distinct terms the question has (stop words out): the shares above are coarser
     for a question of two terms than for one of ten."""
+    margin: float = 0.0
+    """`similarity` above the median cosine of the chunks the question's dense search found (in
+    the scope asked): an answer stands out from its surroundings, a near miss does not."""
+    standout: float = 0.0
+    """The same, in standard deviations of those cosines above their mean."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,13 @@ class Ranker(Protocol):
 
     def screen(self, x: np.ndarray) -> np.ndarray:
         """A cheaper first look at the same rows, higher is better: which are worth `score`
-        (the retriever scores only the best `RetrievalConfig.scored`)."""
+        (the retriever scores only the best `scored`)."""
+        ...
+
+    @property
+    def scored(self) -> int:
+        """How many candidates, the best by `screen`, `score` sees (0: all). It is chosen with
+        the screen, when the model is fitted, so it travels in the model's file."""
         ...
 
     def to_json(self) -> str: ...
@@ -133,6 +139,10 @@ class LinearRanker:
 
     def screen(self, x: np.ndarray) -> np.ndarray:
         return self.score(x)  # as cheap as it gets
+
+    @property
+    def scored(self) -> int:
+        return 0  # the screen is the score: a shortlist would save nothing
 
     def to_json(self) -> str:
         return json.dumps(
@@ -188,6 +198,8 @@ class TreeRanker:
     screen_trees: int = 0
     """The first this many trees screen the candidates (`screen`); 0: all of them. Boosting
     fits each tree to what the earlier ones left, so the first few already rank most rows."""
+    scored: int = 0
+    """How many of the best by the screen every tree scores (0: all of them)."""
     _arrays: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -203,6 +215,8 @@ class TreeRanker:
             raise ValueError("a tree names a feature or node that does not exist")
         if not 0 <= self.screen_trees <= len(self.roots):
             raise ValueError(f"screen_trees must be 0 to {len(self.roots)}, got {self.screen_trees}")
+        if self.scored < 0:
+            raise ValueError(f"scored must be 0 or more, got {self.scored}")
         object.__setattr__(
             self, "_arrays", _exit_leaves(self.feature, self.threshold, left, right, self.value, self.roots)
         )
@@ -251,6 +265,7 @@ class TreeRanker:
                 },
                 "trained_on": self.trained_on,
                 "screen_trees": self.screen_trees,
+                "scored": self.scored,
             }
         )
 
@@ -270,6 +285,7 @@ class TreeRanker:
             version=int(data["version"]),
             trained_on=dict(data.get("trained_on", {})),
             screen_trees=int(data.get("screen_trees", 0)),
+            scored=int(data.get("scored", 0)),
         )
 
     def save(self, path: Path) -> None:

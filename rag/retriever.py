@@ -29,12 +29,6 @@ Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 
 
-SCORED = 20
-"""How many candidates the learned ranker scores in full by default, chosen by its screen:
-fewer saves time, and past this many the train splits gain nothing (README, The learned
-ranker)."""
-
-
 @dataclass(frozen=True, slots=True)
 class RetrievalConfig:
     mode: Mode = "hybrid"
@@ -45,9 +39,9 @@ class RetrievalConfig:
     rrf_k: float = 60.0
     candidates: int = 100
     """How many chunks each search returns before fusion and assembly."""
-    scored: int = SCORED
+    scored: int | None = None
     """How many candidates the ranker scores in full (0: all), the best by its `screen`; the
-    rest are dropped."""
+    rest are dropped. None: the ranker's own `scored`, chosen when it was fitted."""
     merge_ratio: float = 0.9
     """A neighbouring chunk of the same turn joins a passage when it scores this close to it."""
     max_passage_chars: int = 1200
@@ -203,10 +197,11 @@ class Retriever:
         return self._verdict(question, terms, passages, passage_terms, dense, rows)
 
     def _shortlist(self, ranker: Ranker, x: np.ndarray, k: int) -> np.ndarray:
-        """`rag.ranker.shortlist` of `config.scored` (all: 0), never fewer than the `k * 3`
-        passages assembly picks from. The features were found over every candidate, since a
-        chunk's neighbours count."""
-        return shortlist(ranker, x, self.config.scored and max(self.config.scored, k * 3))
+        """`rag.ranker.shortlist` of `config.scored` or the ranker's own (all: 0), never fewer
+        than the `k * 3` passages assembly picks from. The features were found over every
+        candidate, since a chunk's neighbours count."""
+        scored = ranker.scored if self.config.scored is None else self.config.scored
+        return shortlist(ranker, x, scored and max(scored, k * 3))
 
     def allowed(
         self,
@@ -450,7 +445,7 @@ class Retriever:
             ):
                 best = max(best, float(s))
         frequencies = self.lexical.document_frequencies(sorted(terms))  # sums in one order everywhere
-        found = evidence(best, frequencies, len(self.lexical), passage_terms)
+        found = evidence(best, frequencies, len(self.lexical), passage_terms, dense[1].tolist())
         p = self.config.verdict.probability(found)
         return Answer(
             question,
@@ -462,6 +457,8 @@ class Retriever:
                 similarity=round(found.similarity, 4),
                 coverage=round(found.coverage, 4),
                 unknown=round(found.unknown, 4),
+                margin=round(found.margin, 4),
+                standout=round(found.standout, 4),
             ),
         )
 

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from .errors import InvalidInput
 from .ranker import Ranker, default_ranker, load_ranker
 from .rerank import RERANKERS, Reranker, check_reranker, load_reranker
-from .retriever import SCORED, RetrievalConfig
+from .retriever import RetrievalConfig
 from .vectors import IndexPolicy
 
 if TYPE_CHECKING:
@@ -133,11 +133,12 @@ class Settings(BaseSettings):
         "`none` (the convex fusion with hand-set weights), or a JSON file written by "
         "benchmarks/train_ranker.py.",
     )
-    ranker_scored: int = Field(
-        default=SCORED,
+    ranker_scored: int | None = Field(
+        default=None,
         ge=0,
         description="How many candidates the learned ranker scores in full, the best by a first "
-        "look (its first trees); 0: all.",
+        "look (its first trees); 0: all. Unset: the number its file records, chosen when it was "
+        "fitted.",
     )
     reranker_kind: str = Field(
         default="cross-encoder",

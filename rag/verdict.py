@@ -1,11 +1,13 @@
-"""Whether the passages answer the question at all: a small logistic model over four signals.
+"""Whether the passages answer the question at all: a small logistic model over six signals.
 
 One cosine alone cannot tell them apart: questions about a named thing can sit far from the
 passage in embedding space and still be answered word for word, and questions about what was
 never said sit near a passage on the same theme. Lexical signals separate those: how much of
 the question's term weight one passage contains, and how much of it no indexed chunk contains
 at all (a question about a topic the library never mentions). The number of the question's
-terms says how much those shares can be trusted.
+terms says how much those shares can be trusted. And a cosine means more against the others of
+the same search: one that answers stands out from the chunks around it, while a short scene line
+can answer at a cosine a long interview answer would fail at.
 """
 
 from __future__ import annotations
@@ -14,36 +16,38 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from .model import Evidence
 
-__all__ = ["VerdictModel", "evidence", "idf"]
+__all__ = ["VerdictModel", "evidence", "idf", "standing"]
 
 
 @dataclass(frozen=True, slots=True)
 class VerdictModel:
     """Answerable when sigmoid(weights · inputs(evidence) + bias) >= 0.5.
 
-    `python benchmarks/calibrate.py` fits one on train splits (each train question asked of
-    its own document, and of copies of the train libraries without it); the defaults are
-    still the fit of earlier stops on the dev sets, with no weight on the term count, since
-    the train fit accepted far more of the dev sets' unanswerable questions (README: The
-    answerable verdict). Pass the fitted weights to use that one instead.
+    The defaults are what `python benchmarks/calibrate.py` fits on train splits (each train
+    question asked of its own document, and of copies of the train libraries without it), the
+    threshold folded into the bias (README: The answerable verdict).
     """
 
-    similarity: float = 12.07
-    coverage: float = 6.47
-    unknown: float = -12.44
-    bias: float = -6.53
-    terms: float = 0.0
+    similarity: float = 1.831
+    coverage: float = 0.351
+    unknown: float = -2.71
+    bias: float = -0.723
+    terms: float = -0.162
     """On log(1 + the question's distinct terms)."""
+    margin: float = 9.798
+    standout: float = -0.158
 
     @staticmethod
-    def inputs(e: Evidence) -> tuple[float, float, float, float]:
+    def inputs(e: Evidence) -> tuple[float, float, float, float, float, float]:
         """The evidence as the model reads it, in the order of its weights."""
-        return (e.similarity, e.coverage, e.unknown, math.log1p(e.terms))
+        return (e.similarity, e.coverage, e.unknown, math.log1p(e.terms), e.margin, e.standout)
 
     def probability(self, e: Evidence) -> float:
-        weights = (self.similarity, self.coverage, self.unknown, self.terms)
+        weights = (self.similarity, self.coverage, self.unknown, self.terms, self.margin, self.standout)
         z = sum(w * v for w, v in zip(weights, self.inputs(e), strict=True)) + self.bias
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -53,21 +57,33 @@ def idf(document_frequency: int, documents: int) -> float:
     return math.log(1.0 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
+def standing(similarity: float, cosines: Sequence[float]) -> tuple[float, float]:
+    """How far `similarity` stands above `cosines` (the dense search's): above their median,
+    and in standard deviations above their mean; (0, 0) for fewer than two, or all alike."""
+    if len(cosines) < 2:
+        return 0.0, 0.0
+    c = np.asarray(cosines, dtype=np.float64)
+    margin, spread = similarity - float(np.median(c)), float(c.std())
+    return margin, (similarity - float(c.mean())) / spread if spread > 1e-6 else 0.0
+
+
 def evidence(
     similarity: float,
     terms: Mapping[str, int],
     documents: int,
     passages: Sequence[Collection[str]],
+    cosines: Sequence[float] = (),
 ) -> Evidence:
     """`terms`: the question's distinct terms and their document frequencies; `passages`: the
-    terms of each returned passage."""
+    terms of each returned passage; `cosines`: those of the chunks the dense search found."""
+    margin, standout = standing(similarity, cosines)
     weights = {t: idf(df, documents) for t, df in terms.items()}
     total = sum(weights.values())
     if not total:
-        return Evidence(similarity, 0.0, 0.0, len(terms))
+        return Evidence(similarity, 0.0, 0.0, len(terms), margin, standout)
     covered = max(
         (sum(w for t, w in weights.items() if t in p) for p in passages),
         default=0.0,
     )
     unknown = sum(1 for df in terms.values() if df == 0) / len(terms)
-    return Evidence(similarity, covered / total, unknown, len(terms))
+    return Evidence(similarity, covered / total, unknown, len(terms), margin, standout)

@@ -34,7 +34,7 @@ def _contract(body: dict) -> None:
     assert set(body) >= {"question", "passages", "answerable", "confidence", "evidence"}
     assert isinstance(body["answerable"], bool)
     if body["evidence"] is not None:
-        assert set(body["evidence"]) == {"similarity", "coverage", "unknown", "terms"}
+        assert set(body["evidence"]) == {"similarity", "coverage", "unknown", "terms", "margin", "standout"}
         assert isinstance(body["evidence"]["terms"], int) and body["evidence"]["terms"] >= 0
         assert body["evidence"]["similarity"] == body["similarity"]
     for p in body["passages"]:

@@ -132,3 +132,4 @@ def test_evidence_from_a_server_without_the_terms_count_still_reads() -> None:
     body = {"question": "q", "passages": [], "answerable": False, "confidence": 0.1, "evidence": old}
     answer = _answer(body)
     assert answer.evidence is not None and answer.evidence.terms == 0 and answer.evidence.coverage == 0.25
+    assert (answer.evidence.margin, answer.evidence.standout) == (0.0, 0.0)  # nor the standing

@@ -67,6 +67,8 @@ def test_the_shipped_trees_rank_by_default_and_none_turns_them_off():
 
 
 def test_how_many_candidates_the_ranker_scores_is_a_setting(monkeypatch: pytest.MonkeyPatch):
+    assert Settings().library_options(rerank=False)["retrieval"].scored is None  # the model's own
+    assert default_ranker().scored > 0  # the shipped trees chose a shortlist when fitted
     monkeypatch.setenv("RAG_RANKER_SCORED", "0")
     assert Settings().library_options(rerank=False)["retrieval"].scored == 0
     monkeypatch.setenv("RAG_RANKER_SCORED", "-1")
@@ -248,10 +250,12 @@ def test_trees_go_left_at_or_below_the_threshold_and_sum_over_trees():
 
 
 def test_tree_json_round_trip_and_guards(tmp_path: Path):
-    ranker = _screened(_stump("cited", 0.25, -0.5, 0.75), _stump("bm25", 0.5, 0.0, 1.0), 1)
+    ranker = replace(_screened(_stump("cited", 0.25, -0.5, 0.75), _stump("bm25", 0.5, 0.0, 1.0), 1), scored=7)
     ranker.save(tmp_path / "t.json")
     again = load_ranker(tmp_path / "t.json")
-    assert isinstance(again, TreeRanker) and again == ranker and again.screen_trees == 1
+    assert isinstance(again, TreeRanker) and again == ranker and (again.screen_trees, again.scored) == (1, 7)
+    with pytest.raises(ValueError, match="scored"):
+        replace(ranker, scored=-1)
     x = np.random.default_rng(1).uniform(size=(20, len(FEATURES)))
     assert np.array_equal(again.score(x), ranker.score(x))
     data = json.loads(ranker.to_json())

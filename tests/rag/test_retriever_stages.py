@@ -17,7 +17,7 @@ from rag.chunking import ChunkingConfig, chunk_document
 from rag.ingest import from_text
 from rag.lexical import LexicalIndex
 from rag.model import Passage
-from rag.ranker import FEATURES, LinearRanker
+from rag.ranker import FEATURES, LinearRanker, TreeRanker
 from rag.retriever import RetrievalConfig, Retriever, _Span
 from rag.store import Store, StoreView
 from rag.vectors import VectorIndex
@@ -132,6 +132,13 @@ def test_the_shortlist_is_the_screens_best_in_their_own_order(stages: Stages):
     screen = LinearRanker(tuple(1.0 if f == "bm25" else 0.0 for f in FEATURES), 0.0)
     assert r._shortlist(screen, x, k=1).tolist() == [1, 3, 5]  # never fewer than 3 per passage
     assert stages.retriever(scored=0)._shortlist(screen, x, k=1).tolist() == list(range(6))
+    # unset: the ranker's own, as its file records it (a linear model's is 0, all)
+    assert stages.retriever(scored=None)._shortlist(screen, x, k=1).tolist() == list(range(6))
+    trees = TreeRanker(
+        feature=(FEATURES.index("bm25"), -1, -1), threshold=(0.5, 0.0, 0.0), left=(1, -1, -1),
+        right=(2, -1, -1), value=(0.0, 0.0, 1.0), roots=(0,), scored=4,
+    )  # fmt: skip
+    assert stages.retriever(scored=None)._shortlist(trees, x, k=1).tolist() == [0, 1, 3, 5]  # ties: first
 
 
 def _rows_of_turn(stages: Stages, document_id: str, turn_index: int) -> list:
