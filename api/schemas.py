@@ -108,7 +108,9 @@ class EvidenceOut(_FromCore):
     coverage: float = Field(description="The largest share of the question's term weight one passage holds.")
     unknown: float = Field(description="The share of the question's terms no indexed chunk holds.")
     terms: int = Field(description="How many distinct terms the question has, stop words out.")
-    margin: float = Field(description="`similarity` above the median cosine of the chunks the dense search found.")
+    margin: float = Field(
+        description="`similarity` above the median cosine of the chunks the dense search found."
+    )
     standout: float = Field(description="The same in standard deviations above their mean.")
 
 

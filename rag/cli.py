@@ -524,6 +524,30 @@ def remove(
     err.print(f"removed {escape(document_id)}")
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 2**10:.0f} KB"
+
+
+@app.command()
+def compact(
+    data_dir: DataDir = None,
+    collection: CollectionName = None,
+    root: Root = None,
+    keep_cache: Annotated[
+        bool, typer.Option("--keep-cache", help="Keep the embeddings of texts no longer indexed.")
+    ] = False,
+) -> None:
+    """Give back the disk space that removed and replaced documents left behind."""
+    with _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib:
+        done = lib.compact(prune_cache=not keep_cache)
+    dropped = (
+        "" if keep_cache else f"; {done.cache_dropped:,} cached embeddings of texts no longer indexed dropped"
+    )
+    err.print(f"compacted: {_size(done.bytes_before)} → {_size(done.bytes_after)}{dropped}")
+    if not done.folded:
+        err.print("readers held part of the log: it goes back into the file at the next checkpoint")
+
+
 @app.command()
 def reindex(
     data_dir: DataDir = None,

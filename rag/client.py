@@ -190,7 +190,12 @@ def _answer(d: dict[str, Any]) -> Answer:
         answerable=d["answerable"],
         confidence=d.get("confidence"),
         evidence=Evidence(
-            e["similarity"], e["coverage"], e["unknown"], e.get("terms", 0), e.get("margin", 0.0), e.get("standout", 0.0)
+            e["similarity"],
+            e["coverage"],
+            e["unknown"],
+            e.get("terms", 0),
+            e.get("margin", 0.0),
+            e.get("standout", 0.0),
         )
         if e
         else None,

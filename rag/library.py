@@ -38,6 +38,7 @@ from .writing import WriteScope, WriteSession
 __all__ = [
     "AddResult",
     "ChunkProgress",
+    "Compaction",
     "FolderRun",
     "IndexReport",
     "Library",
@@ -53,6 +54,18 @@ class LibraryStatus:
     chunks: int
     vector_index: str = "flat"
     """The vector backend's kind: `flat` (exact) or `ivf` (approximate; see `IndexPolicy`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """What `Library.compact` did: the SQLite file's bytes (with its log) before and after."""
+
+    bytes_before: int
+    bytes_after: int
+    cache_dropped: int
+    """Cached vectors of texts no chunk holds now (or of another model), dropped."""
+    folded: bool = True
+    """False when readers kept part of the log from going back into the file."""
 
 
 @dataclass(slots=True)
@@ -572,6 +585,33 @@ class Library:
             snap = self._publisher.snapshot(view)
             retriever = Retriever(view, snap.vectors, snap.lexical, self.retrieval, snap.cache)
             return retriever.candidates(question, query, documents=documents, speakers=speakers)
+
+    def compact(self, *, prune_cache: bool = True, fold_wait: float = 5.0) -> Compaction:
+        """Give back the disk space removed and replaced documents left: SQLite reuses its free
+        pages but never returns them to the disk, and the embedding cache keeps every text ever
+        embedded (so that adding it again costs nothing). `prune_cache` drops the cached texts
+        no chunk holds now; the rest of the library, and what readers see, stays as it was.
+        `fold_wait`: how long to wait for readers' snapshots to end before leaving the log to
+        fold back later."""
+        files = [self.store.path, self.store.path.with_name(self.store.path.name + "-wal")]
+
+        def size() -> int:
+            return sum(f.stat().st_size for f in files if f.exists())
+
+        with self._scope.exclusive() as store:
+            before = size()
+            dropped = 0
+            if prune_cache:
+                with store.translating():
+                    store.begin()
+                    try:
+                        dropped = store.prune_cache()
+                    except BaseException:
+                        store.rollback()
+                        raise
+                    store.commit()
+            folded = store.vacuum(fold_wait)
+            return Compaction(before, size(), dropped, folded)
 
     def status(self) -> LibraryStatus:
         """The published generation and its size, loading its search files if not yet loaded."""

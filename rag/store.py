@@ -78,6 +78,8 @@ CREATE TABLE IF NOT EXISTS embedding_cache (
 
 
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+_BUSY_MS = 30_000
+"""How long a connection waits for another's lock before SQLite says it is busy."""
 
 
 def damaged(path: Path, exc: BaseException) -> Damaged | None:
@@ -327,7 +329,9 @@ class Store(CatalogWriter, StoreView):
             raise error from None
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        db = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=_BUSY_MS / 1000
+        )
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -592,6 +596,40 @@ class Store(CatalogWriter, StoreView):
                 "INSERT OR IGNORE INTO embedding_cache(model, text_hash, vector) VALUES (?, ?, ?)",
                 [(model, text_hash(t), v.tobytes()) for t, v in zip(texts, vectors, strict=True)],
             )
+
+    def prune_cache(self) -> int:
+        """Drop the cached vectors no chunk would look up now: texts no chunk holds any more,
+        and other models'. Inside the writer's transaction; returns how many went."""
+        model = self.meta("model")
+        with self._lock:
+            self._db.execute("CREATE TEMP TABLE live (h BLOB PRIMARY KEY) WITHOUT ROWID")
+            try:
+                for _, texts in self.iter_embed_texts(batch=10_000):
+                    self._db.executemany(
+                        "INSERT OR IGNORE INTO temp.live VALUES (?)", [(text_hash(t),) for t in texts]
+                    )
+                return self._db.execute(
+                    "DELETE FROM embedding_cache"
+                    " WHERE model IS NOT ? OR text_hash NOT IN (SELECT h FROM temp.live)",
+                    (model,),
+                ).rowcount
+            finally:
+                self._db.execute("DROP TABLE temp.live")
+
+    def vacuum(self, fold_wait: float = 5.0) -> bool:
+        """Rewrite the file without its free pages, and fold the log back into it. Outside any
+        transaction. False when readers kept part of the log from being folded back (the
+        file is whole either way; the next checkpoint finishes)."""
+        with self._lock, self.translating():
+            self._db.execute("VACUUM")
+            # folding back waits for every reader's snapshot to end: a few seconds, not the
+            # connection's 30 (a long export keeps its snapshot; the log folds back later)
+            self._db.execute(f"PRAGMA busy_timeout = {int(fold_wait * 1000)}")
+            try:
+                busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+        return not busy
 
     def _delete(self, document_id: str) -> list[int]:
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]

@@ -197,6 +197,29 @@ class WriteScope:
         finally:
             self._write_lock.release()
 
+    @contextmanager
+    def exclusive(self) -> Iterator[Store]:
+        """Both locks and no transaction: for work SQLite runs outside one (VACUUM). Not
+        inside a write scope, whose transaction would be open."""
+        if self.owns():
+            raise RuntimeError("exclusive() inside a write scope")
+        if not self._write_lock.acquire(timeout=self._lock_timeout if self._lock_timeout >= 0 else -1):
+            raise Busy(f"another writer in this process is writing to {self.data_dir}; try again shortly")
+        try:
+            try:
+                self._file_lock.acquire()
+            except filelock.Timeout:
+                raise Busy(
+                    f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
+                    "try again when it has finished"
+                ) from None
+            try:
+                yield self.store
+            finally:
+                self._file_lock.release()
+        finally:
+            self._write_lock.release()
+
     def _left(self, deadline: float) -> float:
         return -1 if self._lock_timeout < 0 else max(deadline - time.monotonic(), 0)
 

@@ -63,6 +63,11 @@ def test_index_ask_documents_remove(tmp_path: Path) -> None:
     assert r.returncode == 0
     assert rag("documents", "--json", data_dir=data).stdout.strip() == "[]"
 
+    r = rag("compact", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "compacted:" in r.stderr and "KB →" in r.stderr
+    assert "4 cached embeddings of texts no longer indexed dropped" in r.stderr  # its 4 turns' chunks
+
 
 def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -77,6 +82,9 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     r = rag("remove", "nope.txt", data_dir=data)
     assert r.returncode == 1
     assert "no document with id 'nope.txt'" in r.stderr and "Traceback" not in r.stderr
+
+    r = rag("compact", data_dir=tmp_path / "nowhere")
+    assert r.returncode == 1 and "no library at" in r.stderr and "Traceback" not in r.stderr
 
     r = rag("ask", "-k", "0", "x", data_dir=data)
     assert r.returncode == 2 and "Traceback" not in r.stderr

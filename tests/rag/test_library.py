@@ -567,7 +567,69 @@ def test_a_library_opens_and_answers_while_another_process_writes(tmp_path: Path
             assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
             with pytest.raises(Busy, match="another process is writing"):
                 lib.remove("ferry")
+            with pytest.raises(Busy, match="another process is writing"):
+                lib.compact()
         assert time.monotonic() - start < 5
     finally:
         holder.kill()
         holder.wait()
+
+
+def _long_talk(topic: str, turns: int) -> str:
+    return "".join(
+        f"Q: What happened to the {topic} in year {y}?\nA: In year {y} the {topic} was mended, "
+        f"painted and weighed {y * 7} kilos, {'and more ' * 40}said the keeper.\n\n"
+        for y in range(turns)
+    )
+
+
+def test_compact_gives_back_the_space_and_forgets_only_texts_no_chunk_holds(tmp_path: Path) -> None:
+    big, small = _long_talk("lighthouse", 300), QA
+    with _open(tmp_path) as lib:
+        lib.add_text(big, id="big")
+        lib.add_text(small, id="small")
+        lib.remove("big")
+        generation = lib.generation
+        done = lib.compact()
+        assert done.bytes_after < done.bytes_before * 0.5  # the big one's pages and cache went
+        assert done.cache_dropped > 0 and done.folded
+        assert lib.generation == generation  # nothing readers see changed
+        (top,) = lib.ask("What colour is the ferry?", k=1)
+        assert top.document_id == "small"
+        _check_quotes(lib, [top])
+        before = lib.encoded
+        lib.add_text(small, id="small-again")  # a text chunks hold: still cached
+        assert lib.encoded == before
+        lib.add_text(big, id="big")  # its cache went with it: embedded anew
+        assert lib.encoded > before
+    with sqlite3.connect(tmp_path / "library.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_compact_can_keep_the_cache_and_is_not_for_inside_a_write(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add_text(_long_talk("windmill", 40), id="mill")
+        lib.remove("mill")
+        assert lib.compact(prune_cache=False).cache_dropped == 0
+        before = lib.encoded
+        lib.add_text(_long_talk("windmill", 40), id="mill")
+        assert lib.encoded == before  # every text was still cached
+        with lib.batch(), pytest.raises(RuntimeError, match="inside a write scope"):
+            lib.compact()
+        assert lib.compact().cache_dropped == 0  # every cached text is held by a chunk
+
+
+def test_compact_beside_a_reader_leaves_the_log_for_later_and_loses_nothing(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add_text(_long_talk("bell", 100), id="bell")
+        lib.add_text(QA, id="ferry")
+        lib.remove("bell")
+        with lib.store.reading() as view:  # a reader in the middle of a request
+            assert view.document_count() == 1
+            start = time.monotonic()
+            assert not lib.compact(fold_wait=0.1).folded
+            assert time.monotonic() - start < 5
+            assert view.document_count() == 1
+        assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
+        again = lib.compact()
+        assert again.folded and again.bytes_after < again.bytes_before
