@@ -538,7 +538,13 @@ def compact(
     ] = False,
 ) -> None:
     """Give back the disk space that removed and replaced documents left behind."""
-    with _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib:
+    with (
+        _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib,
+        Progress(console=err, disable=not err.is_terminal, transient=True) as bar,
+    ):
+        bar.add_task(
+            "compacting (SQLite rewrites the whole file)", total=None
+        )  # a spinner: no steps to count
         done = lib.compact(prune_cache=not keep_cache)
     dropped = (
         "" if keep_cache else f"; {done.cache_dropped:,} cached embeddings of texts no longer indexed dropped"
