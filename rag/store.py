@@ -23,7 +23,7 @@ import numpy as np
 
 from . import docmeta, people
 from .catalog import CatalogView, CatalogWriter, to_v6
-from .errors import Damaged, IndexMismatch
+from .errors import Damaged, IndexMismatch, RagError
 from .model import Chunk, Document, DocumentInfo, Turn
 
 __all__ = ["SCHEMA_VERSION", "ChunkRow", "Store", "StoreView", "text_hash"]
@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS embedding_cache (
 """
 
 
-_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 11, 13, 26
 _BUSY_MS = 30_000
 """How long a connection waits for another's lock before SQLite says it is busy."""
 
@@ -621,7 +621,16 @@ class Store(CatalogWriter, StoreView):
         transaction. False when readers kept part of the log from being folded back (the
         file is whole either way; the next checkpoint finishes)."""
         with self._lock, self.translating():
-            self._db.execute("VACUUM")
+            try:
+                self._db.execute("VACUUM")
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_FULL:
+                    raise
+                raise RagError(
+                    f"no room to compact {self.path}: SQLite first writes a whole copy of it (in "
+                    "the temporary folder, then beside it), so it needs about twice its size free; "
+                    "nothing was changed"
+                ) from None
             # folding back waits for every reader's snapshot to end: a few seconds, not the
             # connection's 30 (a long export keeps its snapshot; the log folds back later)
             self._db.execute(f"PRAGMA busy_timeout = {int(fold_wait * 1000)}")

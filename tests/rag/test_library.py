@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import Busy, IndexMismatch, InvalidInput, Library, NotFound
+from rag import Busy, IndexMismatch, InvalidInput, Library, NotFound, RagError
 from rag.vectors import VectorIndex
 from tests.fakes import FakeEmbedder
 
@@ -633,3 +633,36 @@ def test_compact_beside_a_reader_leaves_the_log_for_later_and_loses_nothing(tmp_
         assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
         again = lib.compact()
         assert again.folded and again.bytes_after < again.bytes_before
+
+
+class _FullDisk:
+    """The writer's connection, on a disk too full for VACUUM's copy."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql == "VACUUM":
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorcode = 13  # SQLITE_FULL
+            raise error
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.db, name)
+
+
+def test_compact_on_a_full_disk_says_so_and_leaves_the_library_whole(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add_text(QA, id="ferry")
+        real = lib.store._db
+        lib.store._db = _FullDisk(real)  # type: ignore[assignment]
+        try:
+            with pytest.raises(
+                RagError, match=r"no room to compact .* twice its size free; nothing was changed"
+            ):
+                lib.compact()
+        finally:
+            lib.store._db = real
+        assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
+        lib.remove("ferry")  # and the write lock was let go
