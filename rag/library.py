@@ -62,6 +62,7 @@ class Compaction:
 
     bytes_before: int
     bytes_after: int
+    """The compacted database's; until the log is folded back (`folded`) it is in the log too."""
     cache_dropped: int
     """Cached vectors of texts no chunk holds now (or of another model), dropped."""
     folded: bool = True
@@ -600,18 +601,15 @@ class Library:
 
         with self._scope.exclusive() as store:
             before = size()
-            dropped = 0
-            if prune_cache:
-                with store.translating():
-                    store.begin()
-                    try:
-                        dropped = store.prune_cache()
-                    except BaseException:
-                        store.rollback()
-                        raise
-                    store.commit()
-            folded = store.vacuum(fold_wait)
-            return Compaction(before, size(), dropped, folded)
+            dropped = store.prune_cache() if prune_cache else 0
+            try:
+                folded = store.vacuum(fold_wait)
+            except RagError as exc:
+                if dropped:
+                    raise RagError(f"{exc} ({dropped:,} dead cache rows were dropped first)") from None
+                raise
+            # the database's own size: with the log not yet folded back, the files are larger
+            return Compaction(before, store.database_bytes() if not folded else size(), dropped, folded)
 
     def status(self) -> LibraryStatus:
         """The published generation and its size, loading its search files if not yet loaded."""

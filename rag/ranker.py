@@ -64,6 +64,8 @@ FEATURES: tuple[str, ...] = (
     "top_bm25",  # log(1 + the best raw BM25 score): how much the words alone say
 )
 VERSION = 3
+_SCORED_BEFORE = 20
+"""What every screened file was scored with before files carried their own `scored`."""
 _LINEAR_VERSIONS = (2, 3)  # version 2 files were linear and had no "kind"
 
 
@@ -285,7 +287,7 @@ class TreeRanker:
             version=int(data["version"]),
             trained_on=dict(data.get("trained_on", {})),
             screen_trees=int(data.get("screen_trees", 0)),
-            scored=int(data.get("scored", 0)),
+            scored=int(data.get("scored", _SCORED_BEFORE if data.get("screen_trees") else 0)),
         )
 
     def save(self, path: Path) -> None:

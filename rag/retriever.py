@@ -445,7 +445,9 @@ class Retriever:
             ):
                 best = max(best, float(s))
         frequencies = self.lexical.document_frequencies(sorted(terms))  # sums in one order everywhere
-        found = evidence(best, frequencies, len(self.lexical), passage_terms, dense[1].tolist())
+        # the first `candidates` only: a larger k searches wider, and the standing must not move with it
+        cosines = dense[1][: self.config.candidates].tolist()
+        found = evidence(best, frequencies, len(self.lexical), passage_terms, cosines)
         p = self.config.verdict.probability(found)
         return Answer(
             question,

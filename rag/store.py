@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,7 +77,11 @@ CREATE TABLE IF NOT EXISTS embedding_cache (
 """
 
 
-_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 11, 13, 26
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 10, 11, 13, 26
+_VACUUM_ROOM = (
+    "SQLite writes a whole copy of the file first (in the temporary folder, then beside it), so "
+    "it needs about twice its size free"
+)
 _BUSY_MS = 30_000
 """How long a connection waits for another's lock before SQLite says it is busy."""
 
@@ -104,6 +108,17 @@ def damaged(path: Path, exc: BaseException) -> Damaged | None:
 def text_hash(text: str) -> bytes:
     """The embedding cache's key for a text (with the model's name)."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+@contextmanager
+def _no_room(path: Path, doing: str, need: str = "free some disk") -> Iterator[None]:
+    """A disk that is full (or refuses the write: a quota) is a message naming the file."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in (_SQLITE_FULL, _SQLITE_IOERR):
+            raise
+        raise RagError(f"no room to {doing} {path} ({exc}): {need}; the library is whole") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,38 +614,45 @@ class Store(CatalogWriter, StoreView):
 
     def prune_cache(self) -> int:
         """Drop the cached vectors no chunk would look up now: texts no chunk holds any more,
-        and other models'. Inside the writer's transaction; returns how many went."""
+        and other models'. In a transaction of its own, undone on any error; returns how many
+        went."""
         model = self.meta("model")
-        with self._lock:
-            self._db.execute("CREATE TEMP TABLE live (h BLOB PRIMARY KEY) WITHOUT ROWID")
+        with self._lock, self.translating(), _no_room(self.path, "drop the dead cache rows of"):
+            self._db.execute("BEGIN IMMEDIATE")
             try:
+                self._db.execute("CREATE TEMP TABLE live (h BLOB PRIMARY KEY) WITHOUT ROWID")
                 for _, texts in self.iter_embed_texts(batch=10_000):
                     self._db.executemany(
                         "INSERT OR IGNORE INTO temp.live VALUES (?)", [(text_hash(t),) for t in texts]
                     )
-                return self._db.execute(
+                dropped = self._db.execute(
                     "DELETE FROM embedding_cache"
                     " WHERE model IS NOT ? OR text_hash NOT IN (SELECT h FROM temp.live)",
                     (model,),
                 ).rowcount
-            finally:
                 self._db.execute("DROP TABLE temp.live")
+                self._db.execute("COMMIT")
+            except BaseException:
+                with suppress(sqlite3.DatabaseError):  # a full disk may refuse even this
+                    self._db.execute("ROLLBACK")
+                with suppress(sqlite3.DatabaseError):
+                    self._db.execute("DROP TABLE IF EXISTS temp.live")
+                raise
+        return dropped
 
     def vacuum(self, fold_wait: float = 5.0) -> bool:
         """Rewrite the file without its free pages, and fold the log back into it. Outside any
-        transaction. False when readers kept part of the log from being folded back (the
-        file is whole either way; the next checkpoint finishes)."""
+        transaction. False when readers kept the log from being folded back: the file is whole
+        either way, and the log goes back at a later checkpoint (or when the last connection
+        closes)."""
         with self._lock, self.translating():
             try:
-                self._db.execute("VACUUM")
-            except sqlite3.OperationalError as exc:
-                if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_FULL:
-                    raise
-                raise RagError(
-                    f"no room to compact {self.path}: SQLite first writes a whole copy of it (in "
-                    "the temporary folder, then beside it), so it needs about twice its size free; "
-                    "nothing was changed"
-                ) from None
+                with _no_room(self.path, "compact", _VACUUM_ROOM):
+                    self._db.execute("VACUUM")
+            except RagError:
+                with suppress(sqlite3.DatabaseError):  # what the failed copy left in the log
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                raise
             # folding back waits for every reader's snapshot to end: a few seconds, not the
             # connection's 30 (a long export keeps its snapshot; the log folds back later)
             self._db.execute(f"PRAGMA busy_timeout = {int(fold_wait * 1000)}")
@@ -639,6 +661,13 @@ class Store(CatalogWriter, StoreView):
             finally:
                 self._db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
         return not busy
+
+    def database_bytes(self) -> int:
+        """The database's own size (pages in use and free), whatever its log holds."""
+        with self._lock:
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        return int(pages) * int(size)
 
     def _delete(self, document_id: str) -> list[int]:
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]

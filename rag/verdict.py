@@ -59,7 +59,8 @@ def idf(document_frequency: int, documents: int) -> float:
 
 def standing(similarity: float, cosines: Sequence[float]) -> tuple[float, float]:
     """How far `similarity` stands above `cosines` (the dense search's): above their median,
-    and in standard deviations above their mean; (0, 0) for fewer than two, or all alike."""
+    and in standard deviations above their mean; (0, 0) for fewer than two, and no standout
+    when they are all alike."""
     if len(cosines) < 2:
         return 0.0, 0.0
     c = np.asarray(cosines, dtype=np.float64)

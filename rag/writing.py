@@ -203,11 +203,12 @@ class WriteScope:
         inside a write scope, whose transaction would be open."""
         if self.owns():
             raise RuntimeError("exclusive() inside a write scope")
+        deadline = time.monotonic() + self._lock_timeout  # one bound for both locks, as session()'s
         if not self._write_lock.acquire(timeout=self._lock_timeout if self._lock_timeout >= 0 else -1):
             raise Busy(f"another writer in this process is writing to {self.data_dir}; try again shortly")
         try:
             try:
-                self._file_lock.acquire()
+                self._file_lock.acquire(timeout=self._left(deadline))
             except filelock.Timeout:
                 raise Busy(
                     f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "

@@ -627,7 +627,8 @@ def test_compact_beside_a_reader_leaves_the_log_for_later_and_loses_nothing(tmp_
         with lib.store.reading() as view:  # a reader in the middle of a request
             assert view.document_count() == 1
             start = time.monotonic()
-            assert not lib.compact(fold_wait=0.1).folded
+            held = lib.compact(fold_wait=0.1)
+            assert not held.folded and held.bytes_after < held.bytes_before  # the database's own size
             assert time.monotonic() - start < 5
             assert view.document_count() == 1
         assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
@@ -636,13 +637,13 @@ def test_compact_beside_a_reader_leaves_the_log_for_later_and_loses_nothing(tmp_
 
 
 class _FullDisk:
-    """The writer's connection, on a disk too full for VACUUM's copy."""
+    """The writer's connection, on a disk that fills up at the statement starting `fails`."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, db: sqlite3.Connection, fails: str) -> None:
+        self.db, self.fails = db, fails
 
     def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
-        if sql == "VACUUM":
+        if sql.startswith(self.fails):
             error = sqlite3.OperationalError("database or disk is full")
             error.sqlite_errorcode = 13  # SQLITE_FULL
             raise error
@@ -656,13 +657,56 @@ def test_compact_on_a_full_disk_says_so_and_leaves_the_library_whole(tmp_path: P
     with _open(tmp_path) as lib:
         lib.add_text(QA, id="ferry")
         real = lib.store._db
-        lib.store._db = _FullDisk(real)  # type: ignore[assignment]
+        lib.store._db = _FullDisk(real, "VACUUM")  # type: ignore[assignment]
         try:
             with pytest.raises(
-                RagError, match=r"no room to compact .* twice its size free; nothing was changed"
+                RagError, match=r"no room to compact .* twice its size free; the library is whole"
             ):
                 lib.compact()
         finally:
             lib.store._db = real
         assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
         lib.remove("ferry")  # and the write lock was let go
+
+
+def test_a_full_disk_while_dropping_dead_cache_rows_undoes_the_drop(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add_text(_long_talk("kiln", 20), id="kiln")
+        lib.add_text(QA, id="ferry")
+        lib.remove("kiln")
+        real = lib.store._db
+        cached = real.execute("SELECT count(*) FROM embedding_cache").fetchone()[0]
+        lib.store._db = _FullDisk(real, "DELETE FROM embedding_cache")  # type: ignore[assignment]
+        try:
+            with pytest.raises(
+                RagError, match=r"no room to drop the dead cache rows of .*; the library is whole"
+            ):
+                lib.compact()
+        finally:
+            lib.store._db = real
+        assert not real.in_transaction
+        assert real.execute("SELECT count(*) FROM embedding_cache").fetchone()[0] == cached
+        live = real.execute("SELECT count(DISTINCT embed_text) FROM chunks").fetchone()[0]
+        assert 0 < live < cached and lib.compact().cache_dropped == cached - live  # later, with room
+
+
+def test_compact_drops_another_models_cached_vectors(tmp_path: Path) -> None:
+    with _open(tmp_path) as lib:
+        lib.add_text(QA, id="ferry")
+        path = tmp_path / "library.sqlite3"
+        with sqlite3.connect(path) as db:  # vectors a model used before this one left behind
+            db.execute(
+                "INSERT INTO embedding_cache(model, text_hash, vector)"
+                " SELECT 'an-old-model', text_hash, vector FROM embedding_cache"
+            )
+            mine = db.execute(
+                "SELECT count(*) FROM embedding_cache WHERE model != 'an-old-model'"
+            ).fetchone()[0]
+        db.close()
+        assert lib.compact().cache_dropped == mine
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT count(DISTINCT model) FROM embedding_cache").fetchone()[0] == 1
+        db.close()
+        before = lib.encoded
+        lib.add_text(QA, id="ferry-again")
+        assert lib.encoded == before  # this model's vectors stayed

@@ -256,6 +256,9 @@ def test_tree_json_round_trip_and_guards(tmp_path: Path):
     assert isinstance(again, TreeRanker) and again == ranker and (again.screen_trees, again.scored) == (1, 7)
     with pytest.raises(ValueError, match="scored"):
         replace(ranker, scored=-1)
+    older = {k: v for k, v in json.loads(ranker.to_json()).items() if k != "scored"}
+    assert parse_ranker(json.dumps(older)).scored == 20  # as files without the key were served
+    assert parse_ranker(json.dumps({**older, "screen_trees": 0})).scored == 0  # nothing screens
     x = np.random.default_rng(1).uniform(size=(20, len(FEATURES)))
     assert np.array_equal(again.score(x), ranker.score(x))
     data = json.loads(ranker.to_json())

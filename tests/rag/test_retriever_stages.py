@@ -241,3 +241,18 @@ def test_the_verdict_needs_passages_and_a_dense_search(stages: Stages):
     assert words_only.answerable and words_only.confidence is None  # no calibrated verdict
     nothing = r.search("zebra xylophone", stages.embedder.embed_query("zebra xylophone"), k=2, mode="bm25")
     assert not nothing.answerable and not len(nothing)
+
+
+def test_the_verdicts_standing_is_over_the_first_candidates_whatever_k(stages: Stages):
+    """A larger k searches wider (k * 10 chunks); the median the best cosine stands above must
+    not move with it, or the same question would be answerable at one k and not another."""
+    r = stages.retriever(candidates=3)
+    question = "When does the last ferry come back?"
+    query = stages.embedder.embed_query(question)
+    dense, *_ = r._gather(question, query, 10, None, "hybrid")
+    first = dense[1][:3].astype(float)
+    for k in (1, 2):
+        e = r.search(question, query, k=k).evidence
+        assert e is not None and len(dense[0]) > 3
+        assert e.margin == pytest.approx(e.similarity - float(np.median(first)), abs=2e-4)
+        assert e.standout == pytest.approx((e.similarity - first.mean()) / first.std(), abs=2e-3)
