@@ -2,8 +2,11 @@
 
 Each train set is indexed once into its own persistent library (re-runs skip what is there),
 every question's hybrid candidates are collected with their features, and a candidate is
-labelled right when it overlaps a gold span. Two kinds of model are fitted: a class-balanced
-logistic regression (pointwise or pairwise) and LightGBM LambdaMART trees, converted to
+labelled right when it overlaps a gold span. Each question is asked twice: of its own document
+(as `rag eval` asks it, and what the printed figures are) and of the whole train library (as a
+user asks without `-d`, where the wrong candidates come from every document); both teach.
+Two kinds of model are fitted: a class-balanced logistic regression (pointwise or pairwise)
+and LightGBM LambdaMART trees, converted to
 `rag.ranker.TreeRanker`'s JSON. The kind and its settings are chosen by cross-validation over
 documents (no meeting is in two folds); the figures printed are top-candidate hit@1 and MRR
 on the held-out folds.
@@ -58,6 +61,9 @@ class Group:
     document: str
     x: np.ndarray
     y: np.ndarray
+    scoped: bool = True
+    """Asked of its own document (as `rag eval` asks); else of its whole train library, as a
+    user asks without `-d`, where the wrong candidates come from every document."""
 
 
 def _keep(evalset: EvalSet) -> EvalSet:
@@ -66,10 +72,13 @@ def _keep(evalset: EvalSet) -> EvalSet:
     return EvalSet(docs, [q for q in evalset.questions if q.document_id in kept])
 
 
-def collect(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder) -> list[Group]:
-    """Index the set (once) and gather its candidates; kept in `DATA_DIR/NAME.candidates.npz`,
+def collect(
+    name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder, *, scoped: bool = True
+) -> list[Group]:
+    """Index the set (once) and gather its candidates, each question asked of its own document
+    (`scoped`) or of the whole library; kept in `DATA_DIR/NAME.candidates[-unscoped].npz`,
     which a re-run reuses while the feature list is the same."""
-    cache = data_dir / f"{name}.candidates.npz"
+    cache = data_dir / f"{name}.candidates{'' if scoped else '-unscoped'}.npz"
     selection = "all" if fold is None else f"{fold[0]}/{fold[1]}"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:  # each key read once: a read is a copy
@@ -79,10 +88,10 @@ def collect(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
             selected = str(saved["selection"]) if "selection" in saved else "?"
         if tuple(features.tolist()) == FEATURES and selected == selection:
             return [
-                Group(name, str(d), x[a:b], y[a:b])
+                Group(name, str(d), x[a:b], y[a:b], scoped)
                 for d, a, b in zip(documents.tolist(), bounds[:-1], bounds[1:], strict=True)
             ]
-    groups = _gather(name, path, fold, data_dir, embedder)
+    groups = _gather(name, path, fold, data_dir, embedder, scoped)
     bounds = np.cumsum([0] + [len(g.y) for g in groups])
     np.savez(
         cache,
@@ -96,7 +105,9 @@ def collect(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
     return groups
 
 
-def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder) -> list[Group]:
+def _gather(
+    name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder, scoped: bool
+) -> list[Group]:
     evalset = _keep(select(load_gold(path), fold=fold))
     lib = Library.open(data_dir / name, embedder=embedder)
     started = time.perf_counter()
@@ -106,7 +117,7 @@ def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
     for q in evalset.questions:
         if not q.gold:
             continue
-        cands = lib.candidates(q.question, documents=[q.document_id] if q.scoped else None)
+        cands = lib.candidates(q.question, documents=[q.document_id] if q.scoped and scoped else None)
         if not cands:
             continue
         x = feature_rows([f for _, f in cands])
@@ -114,9 +125,11 @@ def _gather(name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path,
             [r.document_id == q.document_id and _hits(q.gold, r.start, r.end) for r, _ in cands],
             dtype=np.int8,
         )
-        groups.append(Group(name, q.document_id, x, y))
+        groups.append(Group(name, q.document_id, x, y, scoped))
     lib.close()
-    print(f"{name}: {len(groups)} questions, {sum(int(g.y.any()) for g in groups)} with a right candidate")
+    asked = "of their document" if scoped else "of the whole library"
+    right = sum(int(g.y.any()) for g in groups)
+    print(f"{name}: {len(groups)} questions asked {asked}, {right} with a right candidate")
     return groups
 
 
@@ -186,6 +199,8 @@ class Trees:
     rate: float = 0.05
     features: tuple[str, ...] = FEATURES
     balanced: bool = False
+    unscoped: bool = True
+    """Learn from the questions asked of the whole library too, not only of their document."""
     screen: int = 10
     """The first trees that screen the candidates (`TreeRanker.screen_trees`; `main` chooses
     it, and this is its last choice, for `ranker_cv.py`)."""
@@ -194,12 +209,12 @@ class Trees:
         shown = f"leaves={self.leaves} rounds={self.rounds} min_leaf={self.min_leaf}"
         if self.features != FEATURES:
             shown += f" features={len(self.features)}"
-        return shown + (" balanced" if self.balanced else "")
+        return shown + (" balanced" if self.balanced else "") + ("" if self.unscoped else " scoped")
 
 
 def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:
     """LambdaMART on each question's candidates (questions without a right one teach nothing)."""
-    kept = [g for g in groups if g.y.any()]
+    kept = [g for g in groups if g.y.any() and (trees.unscoped or g.scoped)]
     model = lightgbm.LGBMRanker(
         objective="lambdarank",
         num_leaves=trees.leaves,
@@ -272,15 +287,21 @@ def main() -> None:
         help="shortlists to try: the whole model scores only the best N candidates by its screen",
     )
     parser.add_argument("--screen", type=int, nargs="*", default=[10, 20, 40], help="screening trees to try")
+    parser.add_argument(
+        "--scoped-only", action="store_true", help="learn only from questions asked of their own document"
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "ranker.json")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     embedder = load_embedder(backend="onnx", cache_dir=args.data_dir / "models")
-    groups: list[Group] = []
+    groups: list[Group] = []  # asked of their own document: what the figures are
+    wide: list[Group] = []  # the same questions asked of the whole library: learnt from too
     for name, (path, fold) in TRAIN_SETS.items():
         groups += collect(name, path, fold, args.data_dir, embedder)
-    print(f"{len(groups)} questions")
+        if not args.scoped_only:
+            wide += collect(name, path, fold, args.data_dir, embedder, scoped=False)
+    print(f"{len(groups)} questions" + (", each asked of the whole library too" if wide else ""))
     for alone in ("fused", "weighted"):  # the convex fusion, and the hand-set weighted score
         baseline = LinearRanker(tuple(1.0 if f == alone else 0.0 for f in FEATURES), 0.0)
         shown = "  ".join(
@@ -299,15 +320,17 @@ def main() -> None:
     scored: list[tuple[float, str, float | Trees]] = []
     held_out: dict[str, list[tuple[Group, Ranker]]] = {}
     for objective, setting in candidates:
-        held = []
+        held, held_wide = [], []
         for k in range(1, args.folds + 1):  # the folds `rag eval --split-fold` and ranker_cv use
-            train = [g for g in groups if fold_of(g.document, args.folds) != k]
-            test = [g for g in groups if fold_of(g.document, args.folds) == k]
+            train = [g for g in groups + wide if fold_of(g.document, args.folds) != k]
             model = _fit(train, objective, setting)
-            held += [(g, model) for g in test]
+            held += [(g, model) for g in groups if fold_of(g.document, args.folds) == k]
+            held_wide += [(g, model) for g in wide if fold_of(g.document, args.folds) == k]
         overall, shown, _ = _held_out(held)
         label = f"C={setting}" if objective != "trees" else str(setting)
         print(f"{objective:9s} {label:34s} cross-validated: {shown}", flush=True)
+        if held_wide:
+            print(f"{'':44s} of the whole library: {_held_out(held_wide)[1]}", flush=True)
         scored.append((overall, objective, setting))
         held_out[label] = held
     best = max(overall for overall, _, _ in scored)
@@ -316,7 +339,7 @@ def main() -> None:
         (c for c in scored if c[0] >= best - TIE),
         key=lambda c: c[2].leaves * c[2].rounds if isinstance(c[2], Trees) else 0,
     )
-    ranker = _fit(groups, objective, setting)
+    ranker = _fit(groups + wide, objective, setting)
     print(f"chosen {objective} {setting}")
     if isinstance(ranker, TreeRanker):
         held = held_out[str(setting)]
@@ -333,6 +356,7 @@ def main() -> None:
                 for n, (p, fold) in TRAIN_SETS.items()
             },
             "questions": len(groups),
+            "asked of the whole library too": bool(wide),
             "objective": objective,
             "setting": str(setting),
             "command": " ".join(["python benchmarks/train_ranker.py", *sys.argv[1:]]),
