@@ -113,11 +113,14 @@ def _gather(
     started = time.perf_counter()
     index_eval_set(lib, evalset)
     print(f"{name}: {len(evalset.documents)} documents indexed in {time.perf_counter() - started:.0f} s")
+    # "the whole library" is the set's documents only: a library may hold more (the meetings
+    # `_keep` leaves out), which must not be learnt from even as wrong answers
+    everything = [s.document.id for s in evalset.documents]
     groups = []
     for q in evalset.questions:
         if not q.gold:
             continue
-        cands = lib.candidates(q.question, documents=[q.document_id] if q.scoped and scoped else None)
+        cands = lib.candidates(q.question, documents=[q.document_id] if q.scoped and scoped else everything)
         if not cands:
             continue
         x = feature_rows([f for _, f in cands])
