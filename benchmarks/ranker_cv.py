@@ -10,7 +10,7 @@ hash `rag eval --split-fold` uses); for each fold a ranker is fitted on the othe
 
     python benchmarks/ranker_cv.py                    # the shipped kind: trees, 7 leaves, 300 rounds
     python benchmarks/ranker_cv.py --leaves 15 --rounds 100
-    python benchmarks/ranker_cv.py --variant all --variant first17 --variant balanced --variant scoped
+    python benchmarks/ranker_cv.py --variant all --variant first17 --variant balanced --variant library-wide
     python benchmarks/ranker_cv.py --no-hand-set --scored 0 --scored 20   # the shortlist
 """
 
@@ -36,7 +36,7 @@ VARIANTS = {
     "all": {},
     "balanced": {"balanced": True},  # each train set weighs the same
     "first17": {"features": FEATURES[:17]},  # the features of the previous model
-    "scoped": {"unscoped": False},  # only the questions asked of their own document
+    "library-wide": {"unscoped": True},  # the questions asked of the whole library too
 }
 
 
@@ -67,14 +67,15 @@ def main() -> None:
         "0: all, which is also what these folds' trees do unset)",
     )
     args = parser.parse_args()
-    groups = [  # each question asked of its document, and of the whole library (`Trees.unscoped`)
-        g
-        for name, (path, fold) in TRAIN_SETS.items()
-        for scoped in (True, False)
-        for g in collect(name, path, fold, args.data_dir, None, scoped=scoped)
-    ]
     base = Trees(args.leaves, args.rounds, args.min_leaf)
     variants = [replace(base, **VARIANTS[v]) for v in args.variant or ["all"]]  # type: ignore[arg-type]
+    asks = (True, False) if any(v.unscoped for v in variants) else (True,)  # of its document; of all
+    groups = [
+        g
+        for name, (path, fold) in TRAIN_SETS.items()
+        for scoped in asks
+        for g in collect(name, path, fold, args.data_dir, None, scoped=scoped)
+    ]
     pooled: dict[tuple[str, str], list[tuple[int, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(1, FOLDS + 1):

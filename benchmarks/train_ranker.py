@@ -2,9 +2,9 @@
 
 Each train set is indexed once into its own persistent library (re-runs skip what is there),
 every question's hybrid candidates are collected with their features, and a candidate is
-labelled right when it overlaps a gold span. Each question is asked twice: of its own document
-(as `rag eval` asks it, and what the printed figures are) and of the whole train library (as a
-user asks without `-d`, where the wrong candidates come from every document); both teach.
+labelled right when it overlaps a gold span. Each question is asked of its own document (as
+`rag eval` asks it); `--library-wide` asks it of the whole train library too (as a user asks
+without `-d`, where the wrong candidates come from every document) and learns from both.
 Two kinds of model are fitted: a class-balanced logistic regression (pointwise or pairwise)
 and LightGBM LambdaMART trees, converted to
 `rag.ranker.TreeRanker`'s JSON. The kind and its settings are chosen by cross-validation over
@@ -202,7 +202,7 @@ class Trees:
     rate: float = 0.05
     features: tuple[str, ...] = FEATURES
     balanced: bool = False
-    unscoped: bool = True
+    unscoped: bool = False
     """Learn from the questions asked of the whole library too, not only of their document."""
     screen: int = 10
     """The first trees that screen the candidates (`TreeRanker.screen_trees`; `main` chooses
@@ -291,7 +291,9 @@ def main() -> None:
     )
     parser.add_argument("--screen", type=int, nargs="*", default=[10, 20, 40], help="screening trees to try")
     parser.add_argument(
-        "--scoped-only", action="store_true", help="learn only from questions asked of their own document"
+        "--library-wide",
+        action="store_true",
+        help="also ask each question of its whole train library, and learn from both (README: tried)",
     )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "ranker.json")
@@ -299,10 +301,10 @@ def main() -> None:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     embedder = load_embedder(backend="onnx", cache_dir=args.data_dir / "models")
     groups: list[Group] = []  # asked of their own document: what the figures are
-    wide: list[Group] = []  # the same questions asked of the whole library: learnt from too
+    wide: list[Group] = []  # with --library-wide, the same asked of the whole library: learnt from too
     for name, (path, fold) in TRAIN_SETS.items():
         groups += collect(name, path, fold, args.data_dir, embedder)
-        if not args.scoped_only:
+        if args.library_wide:
             wide += collect(name, path, fold, args.data_dir, embedder, scoped=False)
     print(f"{len(groups)} questions" + (", each asked of the whole library too" if wide else ""))
     for alone in ("fused", "weighted"):  # the convex fusion, and the hand-set weighted score
@@ -315,7 +317,7 @@ def main() -> None:
     candidates: list[tuple[str, float | Trees]] = [
         (o, c) for o in args.objective if o != "trees" for c in args.c
     ] + [
-        ("trees", Trees(leaves, rounds, 20))
+        ("trees", Trees(leaves, rounds, 20, unscoped=args.library_wide))
         for leaves in args.leaves
         for rounds in args.rounds
         if "trees" in args.objective
@@ -359,7 +361,6 @@ def main() -> None:
                 for n, (p, fold) in TRAIN_SETS.items()
             },
             "questions": len(groups),
-            "asked of the whole library too": bool(wide),
             "objective": objective,
             "setting": str(setting),
             "command": " ".join(["python benchmarks/train_ranker.py", *sys.argv[1:]]),
