@@ -212,7 +212,7 @@ class Trees:
         shown = f"leaves={self.leaves} rounds={self.rounds} min_leaf={self.min_leaf}"
         if self.features != FEATURES:
             shown += f" features={len(self.features)}"
-        return shown + (" balanced" if self.balanced else "") + ("" if self.unscoped else " scoped")
+        return shown + (" balanced" if self.balanced else "") + (" library-wide" if self.unscoped else "")
 
 
 def fit_trees(groups: Sequence[Group], trees: Trees) -> TreeRanker:
