@@ -152,11 +152,7 @@ class WriteScope:
     def session(self) -> Iterator[WriteSession]:
         """The writer's scope. The outermost one holds the file lock and one SQLite transaction
         and publishes at its end; inner ones are savepoints that undo themselves on error."""
-        # One bound for both locks: a writer never waits without end for another thread's batch
-        # either (a negative `lock_timeout` is the one way to ask for no bound).
-        deadline = time.monotonic() + self._lock_timeout
-        if not self._write_lock.acquire(timeout=self._lock_timeout if self._lock_timeout >= 0 else -1):
-            raise Busy(f"another writer in this process is writing to {self.data_dir}; try again shortly")
+        deadline = self._take_thread_lock()
         try:
             if self._write_depth:
                 session = self._session
@@ -172,13 +168,7 @@ class WriteScope:
                 finally:
                     self._write_depth -= 1
                 return
-            try:
-                self._file_lock.acquire(timeout=self._left(deadline))
-            except filelock.Timeout:
-                raise Busy(
-                    f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
-                    "try again when it has finished"
-                ) from None
+            self._take_file_lock(deadline)
             self._write_depth, self._writer = 1, threading.get_ident()
             session = self._session = WriteSession(self.store, self.publisher)
             try:
@@ -203,23 +193,33 @@ class WriteScope:
         inside a write scope, whose transaction would be open."""
         if self.owns():
             raise RuntimeError("exclusive() inside a write scope")
-        deadline = time.monotonic() + self._lock_timeout  # one bound for both locks, as session()'s
-        if not self._write_lock.acquire(timeout=self._lock_timeout if self._lock_timeout >= 0 else -1):
-            raise Busy(f"another writer in this process is writing to {self.data_dir}; try again shortly")
+        deadline = self._take_thread_lock()
         try:
-            try:
-                self._file_lock.acquire(timeout=self._left(deadline))
-            except filelock.Timeout:
-                raise Busy(
-                    f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
-                    "try again when it has finished"
-                ) from None
+            self._take_file_lock(deadline)
             try:
                 yield self.store
             finally:
                 self._file_lock.release()
         finally:
             self._write_lock.release()
+
+    def _take_thread_lock(self) -> float:
+        """This process's writer lock; returns the deadline the file lock shares with it. One
+        bound for both: a writer never waits without end for another thread's batch either (a
+        negative `lock_timeout` is the one way to ask for no bound)."""
+        deadline = time.monotonic() + self._lock_timeout
+        if not self._write_lock.acquire(timeout=self._lock_timeout if self._lock_timeout >= 0 else -1):
+            raise Busy(f"another writer in this process is writing to {self.data_dir}; try again shortly")
+        return deadline
+
+    def _take_file_lock(self, deadline: float) -> None:
+        try:
+            self._file_lock.acquire(timeout=self._left(deadline))
+        except filelock.Timeout:
+            raise Busy(
+                f"another process is writing to {self.data_dir} (lock {self._file_lock.lock_file}); "
+                "try again when it has finished"
+            ) from None
 
     def _left(self, deadline: float) -> float:
         return -1 if self._lock_timeout < 0 else max(deadline - time.monotonic(), 0)

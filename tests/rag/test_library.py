@@ -653,18 +653,22 @@ class _FullDisk:
         return getattr(self.db, name)
 
 
+def _compact_on_a_full_disk(lib: Library, fails: str, match: str) -> None:
+    real = lib.store._db
+    lib.store._db = _FullDisk(real, fails)  # type: ignore[assignment]
+    try:
+        with pytest.raises(RagError, match=match):
+            lib.compact()
+    finally:
+        lib.store._db = real
+
+
 def test_compact_on_a_full_disk_says_so_and_leaves_the_library_whole(tmp_path: Path) -> None:
     with _open(tmp_path) as lib:
         lib.add_text(QA, id="ferry")
-        real = lib.store._db
-        lib.store._db = _FullDisk(real, "VACUUM")  # type: ignore[assignment]
-        try:
-            with pytest.raises(
-                RagError, match=r"no room to compact .* twice its size free; the library is whole"
-            ):
-                lib.compact()
-        finally:
-            lib.store._db = real
+        _compact_on_a_full_disk(
+            lib, "VACUUM", r"no room to compact .* twice its size free; the library is whole"
+        )
         assert lib.ask("ferry colour", k=1)[0].document_id == "ferry"
         lib.remove("ferry")  # and the write lock was let go
 
@@ -676,14 +680,11 @@ def test_a_full_disk_while_dropping_dead_cache_rows_undoes_the_drop(tmp_path: Pa
         lib.remove("kiln")
         real = lib.store._db
         cached = real.execute("SELECT count(*) FROM embedding_cache").fetchone()[0]
-        lib.store._db = _FullDisk(real, "DELETE FROM embedding_cache")  # type: ignore[assignment]
-        try:
-            with pytest.raises(
-                RagError, match=r"no room to drop the dead cache rows of .*; the library is whole"
-            ):
-                lib.compact()
-        finally:
-            lib.store._db = real
+        _compact_on_a_full_disk(
+            lib,
+            "DELETE FROM embedding_cache",
+            r"no room to drop the dead cache rows of .*; the library is whole",
+        )
         assert not real.in_transaction
         assert real.execute("SELECT count(*) FROM embedding_cache").fetchone()[0] == cached
         live = real.execute("SELECT count(DISTINCT embed_text) FROM chunks").fetchone()[0]
