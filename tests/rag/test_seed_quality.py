@@ -73,3 +73,11 @@ def test_verdict_rejects_most_unanswerable_questions(verdicts: tuple[list[str], 
     in six (at most 2), was met only by weights fitted on these questions themselves."""
     _, accepted = verdicts
     assert len(accepted) <= 3, accepted
+
+
+@pytest.mark.xfail(strict=True, reason="the issue's goal, not met by the train-fitted verdict (README)")
+def test_the_issues_goal_five_in_six_unanswerable_rejected(verdicts: tuple[list[str], list[str]]) -> None:
+    """Kept in view: when a verdict meets it, this passes, strict xfail fails, and the guard above
+    can become the goal again."""
+    _, accepted = verdicts
+    assert len(accepted) <= 2, accepted
