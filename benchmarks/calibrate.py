@@ -36,7 +36,7 @@ import random
 import shutil
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,14 +76,15 @@ def half(document_id: str) -> int:
     return int(hashlib.sha256(f"verdict:{document_id}".encode()).hexdigest(), 16) % 2 + 1
 
 
-def split_library(source: Path, target: Path, keep: int) -> Path:
-    """A copy of `source` holding only the documents of half `keep` (made once; `split.done`
-    records which documents the copy started from, so a grown source is split again).
-    `source` is only read (SQLite opened read-only, files copied), and must have no writer
-    while it is copied."""
+def split_library(source: Path, target: Path, keep: int, only: Collection[str]) -> Path:
+    """A copy of `source` holding only the documents of half `keep` among `only` (the set's
+    own: a library may hold more, such as the meetings `train_ranker._keep` leaves out, which
+    must not be learnt from even as unanswerable rows). Made once; `split.done` records which
+    documents the copy started from, so a grown source is split again. `source` is only read
+    (SQLite opened read-only, files copied), and must have no writer while it is copied."""
     with closing(sqlite3.connect(f"file:{source / 'library.sqlite3'}?mode=ro", uri=True)) as db:
         ids = sorted(row[0] for row in db.execute("SELECT id FROM documents"))
-    stamp = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    stamp = hashlib.sha256("\n".join([*ids, "only:", *sorted(only)]).encode()).hexdigest()
     done = target / "split.done"
     if done.exists() and done.read_text() == stamp:
         return target
@@ -92,7 +93,7 @@ def split_library(source: Path, target: Path, keep: int) -> Path:
     with Library.open(target, lock_timeout=60) as lib:
         with lib.batch():
             for d in ids:
-                if half(d) != keep:
+                if half(d) != keep or d not in only:
                     lib.remove(d)
         lib.catch_up()
     done.write_text(stamp)
@@ -115,15 +116,15 @@ def train_rows(source: Path, work: Path, embedder: Embedder, per_set: int) -> li
         if not (source / name / "library.sqlite3").exists():
             print(f"{name}: no library in {source}, left out")
             continue
+        evalset = _keep(select(load_gold(path), fold=fold))
+        own = {s.document.id for s in evalset.documents}
         libs[name] = {
-            h: Library.open(split_library(source / name, work / f"{name}-{h}", h), embedder=embedder)
+            h: Library.open(split_library(source / name, work / f"{name}-{h}", h, own), embedder=embedder)
             for h in (1, 2)
         }
         indexed = {h: sorted(d.id for d in lib.documents()) for h, lib in libs[name].items()}
         have = set(indexed[1]) | set(indexed[2])
-        questions = [
-            q for q in _keep(select(load_gold(path), fold=fold)).questions if q.gold and q.document_id in have
-        ]
+        questions = [q for q in evalset.questions if q.gold and q.document_id in have]
         picked = set(random.Random(1).sample(range(len(questions)), min(per_set, len(questions))))
         chosen[name] = [q for i, q in enumerate(questions) if i in picked]
         print(f"{name}: {len(have)} documents indexed (halves {len(indexed[1])} + {len(indexed[2])}), "
