@@ -117,9 +117,9 @@ def train_rows(source: Path, work: Path, embedder: Embedder, per_set: int) -> li
             print(f"{name}: no library in {source}, left out")
             continue
         evalset = _keep(select(load_gold(path), fold=fold))
-        own = {s.document.id for s in evalset.documents}
+        its_own = {s.document.id for s in evalset.documents}
         libs[name] = {
-            h: Library.open(split_library(source / name, work / f"{name}-{h}", h, own), embedder=embedder)
+            h: Library.open(split_library(source / name, work / f"{name}-{h}", h, its_own), embedder=embedder)
             for h in (1, 2)
         }
         indexed = {h: sorted(d.id for d in lib.documents()) for h, lib in libs[name].items()}
