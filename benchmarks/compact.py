@@ -3,9 +3,9 @@ its files' bytes before and after, the cached vectors dropped, and the time it t
 
     python benchmarks/compact.py [--library benchmarks/.data/corpus-10000] [--remove 0.5] [--repeat 3]
 
-The library is only read (copied to a temporary folder, without its locks); every other
-document (or the share `--remove` asks for, in id order) is removed from the copy in one
-batch, as `rag remove` would, and the copy is compacted. Nothing is embedded, so no model is
+The library is only read (copied to a temporary folder, without its locks); of its documents
+in id order every round(1 / `--remove`)-th (every other by default) is removed from the copy
+in one batch, as `rag remove` would, and the copy is compacted. Nothing is embedded, so no model is
 loaded. Each repeat starts from a fresh copy.
 """
 

@@ -542,16 +542,18 @@ def compact(
         _open(_settings(data_dir, collection=collection, root=root), with_model=False) as lib,
         Progress(console=err, disable=not err.is_terminal, transient=True) as bar,
     ):
-        bar.add_task(
-            "compacting (SQLite rewrites the whole file)", total=None
-        )  # a spinner: no steps to count
+        # a spinner: SQLite rewrites the file in one step, with nothing to count
+        bar.add_task("compacting", total=None)
         done = lib.compact(prune_cache=not keep_cache)
     dropped = (
         "" if keep_cache else f"; {done.cache_dropped:,} cached embeddings of texts no longer indexed dropped"
     )
     err.print(f"compacted: {_size(done.bytes_before)} → {_size(done.bytes_after)}{dropped}")
     if not done.folded:
-        err.print("readers held part of the log: it goes back into the file at the next checkpoint")
+        err.print(
+            "readers held the log: the file shrinks at the next checkpoint, and its log "
+            "(library.sqlite3-wal) at the next compact or when the last process using the library closes it"
+        )
 
 
 @app.command()

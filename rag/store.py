@@ -643,8 +643,8 @@ class Store(CatalogWriter, StoreView):
     def vacuum(self, fold_wait: float = 5.0) -> bool:
         """Rewrite the file without its free pages, and fold the log back into it. Outside any
         transaction. False when readers kept the log from being folded back: the file is whole
-        either way, and the log goes back at a later checkpoint (or when the last connection
-        closes)."""
+        either way; it shrinks at a later checkpoint, and the log at the next TRUNCATE one (the
+        next compact) or when the last connection closes."""
         with self._lock, self.translating():
             try:
                 with _no_room(self.path, "compact", _VACUUM_ROOM):
