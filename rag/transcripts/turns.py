@@ -60,6 +60,9 @@ _QUESTION_START = re.compile(
 _BACK_REFERENCE = re.compile(r"\b(it|that|this|those|these|them|they|there)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _SHORT_REPLY = 80
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "madame", "mister", "lord", "lady", "hon"})
+"""Words of a speaker's label that name no one in particular (a moderator's "Mr. Jones." is not
+a call to Mr. Smith)."""
 _SHORT_FOLLOW_UP_WORDS = 4
 
 
@@ -81,6 +84,16 @@ def is_follow_up(question: str) -> bool:
     if len(words) <= 2 or not _QUESTION_START.match(text):
         return True
     return bool(_BACK_REFERENCE.search(text))
+
+
+def _named(floor: str, speaker: str | None) -> bool:
+    """Whether a turn handing the floor ("Kyle.", "Okay, Hefin.") names this speaker: a moderator
+    giving the next question to someone else, whose question then starts a thread of its own
+    however it opens ("Kyle Campbell with American Banker. I have a couple of questions ...")."""
+    if speaker is None or not acts.hands_floor(floor):
+        return False
+    called = {w.lower() for w in _WORD.findall(floor)}
+    return any(w in called for w in map(str.lower, _WORD.findall(speaker)) if w not in _TITLES)
 
 
 def _askers(utterances: Sequence[Utterance]) -> set[str | None]:
@@ -269,8 +282,10 @@ def _spoken_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]
     open_questions: list[tuple[int, str | None]] = []  # (turn, asker), latest last
     since: dict[int, int] = {}  # substantive turns since each open question
     main: dict[int, int] = {}  # each question's thread
+    floor = ""  # the turn just before, when it ran the room
     for index, (p, content) in enumerate(zip(merged, contents, strict=True)):
         body = text[p.start : p.end]
+        handed, floor = _named(floor, p.speaker), body if content == "procedural" else ""
         if p.speaker is None:  # a heading, a clock line, narration: the exchange is over
             out.append(("narration", None))
             open_questions, since = [], {}
@@ -285,7 +300,7 @@ def _spoken_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]
             content = "statement"  # "Who chairs it? — Ann Bell." names an answer
         recent = [q for q, _ in open_questions if since[q] < _ANSWER_WINDOW]
         if content == "question":
-            link = main[recent[-1]] if recent and is_follow_up(body) else None
+            link = main[recent[-1]] if recent and not handed and is_follow_up(body) else None
             main[index] = index if link is None else link
             open_questions.append((index, p.speaker))
             since[index] = 0

@@ -68,3 +68,34 @@ def test_in_a_meeting_anyone_asks_and_anyone_answers():
         ("Speaker C", "answer", 4),
         ("Speaker B", "backchannel", None),
     ]
+
+
+HANDED_ON = """MODERATOR: First question, Ann.
+
+ANN REED: When will the bridge reopen?
+
+MINISTER: In the spring, once the inspection is done.
+
+ANN REED: And the tolls?
+
+MINISTER: They stay as they are.
+
+MODERATOR: Bo.
+
+BO LINDQVIST: And the ferries, while the bridge is shut?
+
+MINISTER: Two more crossings a day from May.
+"""
+
+
+def test_a_question_the_floor_was_handed_to_starts_its_own_thread():
+    """The moderator naming the next reporter ends the thread before, however the reporter's
+    question opens; the same reporter's "And the tolls?" goes on her own thread."""
+    doc = parse(HANDED_ON, id="handed-on")
+    ann_again = next(t for t in doc.turns if doc.text[t.start : t.end] == "And the tolls?")
+    bo = next(t for t in doc.turns if t.speaker == "BO LINDQVIST")
+    assert ann_again.act == bo.act == "question"
+    assert ann_again.question_index == 1  # Ann's follow-up, on her first question's thread
+    assert bo.question_index is None  # a thread of its own, not Ann's
+    last = doc.turns[-1]
+    assert last.act == "answer" and [t.speaker for t in doc.thread(last)] == ["BO LINDQVIST"]
