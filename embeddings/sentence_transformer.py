@@ -74,9 +74,12 @@ def load_embedder(
     backend: Backend = "torch",
     cache_dir: Path | None = None,
     batch_size: int | None = None,
+    query_backend: Backend | None = None,
 ) -> Embedder:
     """The bundled model by default, or a sentence-transformers model folder given by path,
     run by PyTorch or by ONNX Runtime (exported once into `cache_dir`, fp32 or int8).
+    `query_backend`, where given and not `backend`, encodes questions only (`SplitEmbedder`):
+    the index keeps `backend`'s vectors and name.
 
     The name recorded with an index includes the weights' hash for the bundled model, so a
     changed model cannot be mixed with vectors from the old one. ONNX fp32 gives the same
@@ -85,8 +88,9 @@ def load_embedder(
     `batch_size` defaults to 32 for PyTorch and 8 for ONNX Runtime (length-sorted batches of
     8 encode 15% faster than 32 on two cores: less padding, warmer caches).
     """
-    if backend not in BACKENDS:
-        raise ModelError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    for given in (backend, query_backend or backend):
+        if given not in BACKENDS:
+            raise ModelError(f"unknown backend {given!r}; choose from {', '.join(BACKENDS)}")
     if model in (None, "", BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"):
         path = bundled_model_path()
         name = f"{BUNDLED_MODEL}@sha256:{BUNDLED_SHA256[:16]}"
@@ -98,6 +102,15 @@ def load_embedder(
                 "give the path of a sentence-transformers model folder"
             )
         name = str(path.resolve())
+    documents = _build(path, name, backend, cache_dir, batch_size)
+    if query_backend is None or query_backend == backend:
+        return documents
+    from .split import SplitEmbedder
+
+    return SplitEmbedder(documents, _build(path, name, query_backend, cache_dir, batch_size))
+
+
+def _build(path: Path, name: str, backend: Backend, cache_dir: Path | None, batch_size: int | None) -> Embedder:
     if backend == "torch":
         return SentenceTransformerEmbedder(path, name=name, batch_size=batch_size or 32)
     from .onnx import OnnxEmbedder
@@ -106,5 +119,9 @@ def load_embedder(
     if cache_dir is None:
         raise ModelError("the ONNX backend needs a folder to keep the exported model in")
     return OnnxEmbedder(
-        path, cache_dir, name=name + ("+onnx-int8" if int8 else ""), int8=int8, batch_size=batch_size or 8
+        path,
+        cache_dir,
+        name=name + ("+onnx-int8" if int8 else ""),
+        int8=int8,
+        batch_size=batch_size or 8,
     )

@@ -230,7 +230,7 @@ def _index_on_ray(settings: Settings, path: Path, address: str | None, format: s
     from .distributed import EmbedderSpec, RayOptions, index_on_ray
     from .jobstore import JobStore
 
-    spec = EmbedderSpec(settings.model, settings.embedder_options())
+    spec = EmbedderSpec(settings.model, settings.embedder_options(questions=False))
     with (
         _open(settings, with_model=True, create=True) as lib,
         closing(JobStore(settings.data_dir)) as jobs,

@@ -38,6 +38,7 @@ class EmbedderOptions(TypedDict):
 
     backend: Backend
     cache_dir: Path
+    query_backend: Backend | None
 
 
 class Settings(BaseSettings):
@@ -53,6 +54,11 @@ class Settings(BaseSettings):
     )
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         default="onnx", description="Who runs the model: ONNX Runtime (fp32 or int8), or PyTorch."
+    )
+    query_backend: Literal["torch", "onnx", "onnx-int8"] | None = Field(
+        default=None,
+        description="Who encodes questions, where not `backend` (`onnx-int8`: in about half the "
+        "time); the index keeps `backend`'s vectors.",
     )
     model_cache: Path | None = Field(
         default=None, description="Where exported ONNX models are kept; default: DATA_DIR/models."
@@ -244,6 +250,11 @@ class Settings(BaseSettings):
         except (OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"RAG_RANKER={self.ranker!r} is no ranker file: {exc}") from None
 
-    def embedder_options(self) -> EmbedderOptions:
-        """Keyword arguments for `embeddings.load_embedder`."""
-        return {"backend": self.backend, "cache_dir": self.model_cache or self.data_dir / "models"}
+    def embedder_options(self, *, questions: bool = True) -> EmbedderOptions:
+        """Keyword arguments for `embeddings.load_embedder`; without `questions`, for a process
+        that only encodes documents (an indexing worker)."""
+        return {
+            "backend": self.backend,
+            "cache_dir": self.model_cache or self.data_dir / "models",
+            "query_backend": self.query_backend if questions else None,
+        }
