@@ -2,7 +2,8 @@
 
     python benchmarks/speed.py encode [--backend torch onnx onnx-int8] [--passages 512] [--batch-size 8 32]
     python benchmarks/speed.py index  [--backend ...] [--chunks 1000]
-    python benchmarks/speed.py ask    [--backend ...] [--chunks 10000]
+    python benchmarks/speed.py ask    [--backend ...] [--chunks 10000] [--query-backend onnx-int8]
+    python benchmarks/speed.py query  [--repeat 8]   one question's encoding: fp32 against int8 (the default)
     python benchmarks/speed.py faiss  [--sizes 10000 40000 100000 1000000] [--nprobe 16 32 48]
     python benchmarks/speed.py add    [--chunks 100000]   one ~10 KB document into a big index
 
@@ -48,8 +49,36 @@ class _Batched(Embedder, Protocol):
     batch_size: int
 
 
-def _embedder(backend: str) -> _Batched:
-    return cast(_Batched, load_embedder(backend=cast(Backend, backend), cache_dir=CACHE / "models"))
+def _embedder(backend: str, query_backend: str | None = None) -> _Batched:
+    return cast(
+        _Batched,
+        load_embedder(
+            backend=cast(Backend, backend),
+            cache_dir=CACHE / "models",
+            query_backend=cast(Backend | None, query_backend),
+        ),
+    )
+
+
+def query(args: argparse.Namespace) -> None:
+    """What `ask` pays to encode one question: fp32 on both cores, against the int8 build on one
+    (the service's default beside an fp32 index), in alternating rounds over the dev questions."""
+    qs = questions(shared_dir())
+    builds = {"fp32, 2 threads": _embedder("onnx"), "int8, 1 thread": _embedder("onnx", "onnx-int8")}
+    for embedder in builds.values():
+        for q in qs:
+            embedder.embed_query(q)
+    medians: dict[str, list[float]] = {label: [] for label in builds}
+    for r in range(args.repeat):
+        for label in list(builds) if r % 2 == 0 else list(builds)[::-1]:
+            ms = []
+            for q in qs:
+                t = time.perf_counter()
+                builds[label].embed_query(q)
+                ms.append((time.perf_counter() - t) * 1000)
+            medians[label].append(statistics.median(ms))
+    for label, values in medians.items():
+        print(f"one question ({len(qs)} dev questions), {label}: p50 {_spread(values, ' ms', digits=2)}")
 
 
 def _passages(n: int) -> list[str]:
@@ -124,7 +153,7 @@ def ask(args: argparse.Namespace) -> None:
             if backend != "onnx-int8"
             else CACHE / f"corpus-{args.chunks}-int8"
         )
-        lib = build(data, args.chunks, _embedder(backend))
+        lib = build(data, args.chunks, _embedder(backend, args.query_backend))
         chunks = lib.status().chunks
         for q in qs[:5]:
             lib.ask(q)
@@ -141,7 +170,8 @@ def ask(args: argparse.Namespace) -> None:
         p50 = [r[0] for r in runs]
         p99 = [r[1] for r in runs]
         print(
-            f"ask in-process, {chunks} chunks, {len(qs)} questions, {backend}: "
+            f"ask in-process, {chunks} chunks, {len(qs)} questions, {backend}"
+            f"{f', questions {args.query_backend}' if args.query_backend else ''}: "
             f"p50 {_spread(p50, ' ms')}, p99 {_spread(p99, ' ms')}"
         )
 
@@ -269,7 +299,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["encode", "index", "ask", "faiss", "add"])
+    parser.add_argument("what", choices=["encode", "index", "ask", "faiss", "add", "query"])
+    parser.add_argument(
+        "--query-backend", choices=["torch", "onnx", "onnx-int8"], help="`ask`: who encodes questions"
+    )
     parser.add_argument("--backend", nargs="+", default=["torch", "onnx", "onnx-int8"])
     parser.add_argument("--passages", type=int, default=512)
     parser.add_argument("--batch-size", type=int, nargs="+", help="`encode`: batch sizes to compare")
@@ -283,7 +316,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.chunks is None:
         args.chunks = {"index": 1_000, "ask": 10_000, "add": 100_000}.get(args.what, 0)
-    {"encode": encode, "index": index, "ask": ask, "faiss": faiss_scale, "add": add_one}[args.what](args)
+    commands = {
+        "encode": encode,
+        "index": index,
+        "ask": ask,
+        "faiss": faiss_scale,
+        "add": add_one,
+        "query": query,
+    }
+    commands[args.what](args)
 
 
 if __name__ == "__main__":

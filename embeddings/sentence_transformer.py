@@ -107,10 +107,19 @@ def load_embedder(
         return documents
     from .split import SplitEmbedder
 
-    return SplitEmbedder(documents, _build(path, name, query_backend, cache_dir, batch_size))
+    # one thread: a question is a few tokens, which a second thread does not encode any faster
+    # (README: Speed), and the search right after it needs the other core
+    return SplitEmbedder(documents, _build(path, name, query_backend, cache_dir, batch_size, threads=1))
 
 
-def _build(path: Path, name: str, backend: Backend, cache_dir: Path | None, batch_size: int | None) -> Embedder:
+def _build(
+    path: Path,
+    name: str,
+    backend: Backend,
+    cache_dir: Path | None,
+    batch_size: int | None,
+    threads: int | None = None,
+) -> Embedder:
     if backend == "torch":
         return SentenceTransformerEmbedder(path, name=name, batch_size=batch_size or 32)
     from .onnx import OnnxEmbedder
@@ -124,4 +133,5 @@ def _build(path: Path, name: str, backend: Backend, cache_dir: Path | None, batc
         name=name + ("+onnx-int8" if int8 else ""),
         int8=int8,
         batch_size=batch_size or 8,
+        threads=threads,
     )

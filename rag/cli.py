@@ -640,7 +640,9 @@ def eval_(
     settings = _settings(None, model, backend)
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         folder = data_dir or Path(tmp)
-        embedder = load_embedder(settings.model, backend=settings.backend, cache_dir=folder / "models")
+        options = settings.embedder_options()
+        options["cache_dir"] = settings.model_cache or folder / "models"  # the eval's folder, not DATA_DIR's
+        embedder = load_embedder(settings.model, **options)
         with Library.open(folder, embedder=embedder, **settings.library_options()) as lib:
             err.print(f"indexing {len(documents)} documents for {len(questions)} questions ...")
             index_eval_set(lib, EvalSet(list(documents.values()), questions))

@@ -60,7 +60,9 @@ _QUESTION_START = re.compile(
 _BACK_REFERENCE = re.compile(r"\b(it|that|this|those|these|them|they|there)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _SHORT_REPLY = 80
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "madame", "mister", "lord", "lady", "hon"})
+_TITLES = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "madame", "mister", "lord", "lady", "hon"}
+)
 """Words of a speaker's label that name no one in particular (a moderator's "Mr. Jones." is not
 a call to Mr. Smith)."""
 _SHORT_FOLLOW_UP_WORDS = 4

@@ -41,10 +41,20 @@ def test_onnx_vectors_match_pytorch_and_the_export_is_cached(tmp_path: Path, rea
     load_embedder(backend="onnx-int8", cache_dir=tmp_path)
     assert exported.stat().st_mtime_ns == stamp  # loaded from the cache, not exported again
 
+    # questions by the int8 build, documents by fp32: the index keeps fp32's vectors and name
+    split = load_embedder(backend="onnx", cache_dir=tmp_path, query_backend="onnx-int8")
+    assert split.name == real_embedder.name and split.dimension == real_embedder.dimension
+    assert np.array_equal(split.embed_documents(TEXTS), fp32.embed_documents(TEXTS))
+    question = split.embed_query(TEXTS[1])
+    assert np.array_equal(question, int8.embed_query(TEXTS[1]))
+    assert 0.95 < float(question @ reference[1]) < 0.9999
+
 
 def test_unknown_backend_and_other_pooling_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="unknown backend"):
         load_embedder(backend="tensorflow", cache_dir=tmp_path)  # type: ignore[arg-type]
+    with pytest.raises(ModelError, match="unknown backend 'int4'"):
+        load_embedder(backend="onnx", cache_dir=tmp_path, query_backend="int4")  # type: ignore[arg-type]
     model = tmp_path / "cls-model"
     (model / "1_Pooling").mkdir(parents=True)
     (model / "modules.json").write_text(

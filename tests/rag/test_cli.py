@@ -129,6 +129,38 @@ def test_eval_prints_each_mode(tmp_path: Path) -> None:
     assert r.returncode == 1 and "unknown mode" in r.stderr
 
 
+def test_questions_by_the_int8_build_ask_the_fp32_index(tmp_path: Path) -> None:
+    """RAG_QUERY_BACKEND changes only who encodes questions: the index opens as it is, and
+    `rag eval` honours it too (its int8 build appears in the eval folder's models)."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(QA, encoding="utf-8")
+    data = tmp_path / "data"
+    assert rag("index", str(folder), data_dir=data).returncode == 0
+    assert not list((data / "models").glob("*-int8.onnx"))
+    r = rag("ask", "--json", "-k", "1", "Where does it sail?", data_dir=data, RAG_QUERY_BACKEND="onnx-int8")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["passages"][0]["quote"] == "To the island."
+    assert list((data / "models").glob("*-int8.onnx"))
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps(
+            {"id": "1", "question": "Where does it sail?", "gold_lines": [5], "gold_question_lines": [4]}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    evals = tmp_path / "eval"
+    r = rag(
+        "eval", str(gold), "--document", str(folder / "ferry.txt"), "--json", "--mode", "dense",
+        "--data-dir", str(evals), data_dir=data, RAG_QUERY_BACKEND="onnx-int8",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["hit_at_1"] == 1.0
+    assert list((evals / "models").glob("*-int8.onnx"))
+
+
 def test_index_reports_a_locked_pdf_in_one_line(tmp_path: Path) -> None:
     from tests.rag.transcripts.builders import encrypt_pdf, make_pdf
 

@@ -1,0 +1,38 @@
+"""What the settings decide of the model: who encodes documents and who encodes questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from rag.settings import Settings
+
+
+def test_questions_may_take_another_build_but_an_indexing_worker_never_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RAG_QUERY_BACKEND", "onnx-int8")
+    settings = Settings(data_dir=tmp_path)
+    assert settings.embedder_options() == {
+        "backend": "onnx",
+        "cache_dir": tmp_path / "models",
+        "query_backend": "onnx-int8",
+    }
+    assert settings.embedder_options(questions=False)["query_backend"] is None
+
+
+def test_by_default_questions_take_int8_only_beside_fp32_onnx(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RAG_QUERY_BACKEND", raising=False)
+    assert Settings().embedder_options()["query_backend"] == "onnx-int8"
+    # a PyTorch or int8 index keeps its own encoder for questions (a model ONNX cannot run stays usable)
+    assert Settings(backend="torch").embedder_options()["query_backend"] is None
+    assert Settings(backend="onnx-int8").embedder_options()["query_backend"] is None
+    assert Settings(query_backend="onnx").embedder_options()["query_backend"] == "onnx"  # the way back
+
+
+def test_an_unknown_question_backend_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_QUERY_BACKEND", "int4")
+    with pytest.raises(ValidationError, match="query_backend"):
+        Settings()
