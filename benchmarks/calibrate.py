@@ -42,9 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from corpus import ROOT, shared_dir
+from corpus import ROOT, service_embedder, shared_dir
 
-from embeddings import Embedder, load_embedder
+from embeddings import Embedder
 from rag import Library
 from rag.evaluation import EvalSet, GoldQuestion, index_eval_set, load_gold
 from rag.goldsets import select
@@ -265,7 +265,7 @@ def main() -> None:
     args = parser.parse_args()
     shared = shared_dir()
     args.work.mkdir(parents=True, exist_ok=True)
-    embedder = load_embedder(backend=args.backend, cache_dir=args.work / "models")
+    embedder = service_embedder(args.work / "models", args.backend)
 
     asked = train_rows(args.train_data, args.work, embedder, args.per_set)
     train = [r for r in asked if r.kind != REPORTED]

@@ -16,14 +16,22 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings import Embedder
+from embeddings import Backend, Embedder, load_embedder
 from rag import Library
 from rag.chunking import ChunkingConfig, chunk_document
 from rag.evaluation import load_gold
 from rag.ingest import Source, read_file, walk
+from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+
+
+def service_embedder(cache_dir: Path, backend: Backend = "onnx") -> Embedder:
+    """The bundled model as `rag serve` loads it beside a `backend` index: questions by the build
+    the settings choose (`RAG_QUERY_BACKEND`), so what is learnt here is what is served."""
+    queries = Settings(backend=backend).embedder_options()["query_backend"]
+    return load_embedder(backend=backend, cache_dir=cache_dir, query_backend=queries)
 
 
 def shared_dir() -> Path:

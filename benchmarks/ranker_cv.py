@@ -25,6 +25,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from corpus import service_embedder
 from train_ranker import SHARED, TRAIN_SETS, Trees, collect, fit_trees
 
 from rag.goldsets import fold_of
@@ -70,11 +71,12 @@ def main() -> None:
     base = Trees(args.leaves, args.rounds, args.min_leaf)
     variants = [replace(base, **VARIANTS[v]) for v in args.variant or ["all"]]  # type: ignore[arg-type]
     asks = (True, False) if any(v.unscoped for v in variants) else (True,)  # of its document; of all
+    embedder = service_embedder(args.data_dir / "models")  # only used where no cache holds its candidates
     groups = [
         g
         for name, (path, fold) in TRAIN_SETS.items()
         for scoped in asks
-        for g in collect(name, path, fold, args.data_dir, None, scoped=scoped)
+        for g in collect(name, path, fold, args.data_dir, embedder, scoped=scoped)
     ]
     pooled: dict[tuple[str, str], list[tuple[int, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:

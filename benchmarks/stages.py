@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from embeddings import load_embedder
+from corpus import service_embedder
+
 from rag import Library
 from rag.goldsets import load_gold, select
 from rag.lexical import LexicalIndex
@@ -64,7 +65,7 @@ def main() -> None:
     for cls, method in STAGES:
         name = method if cls is Retriever else f"{cls.__name__}.{method}"
         setattr(cls, method, _timed(spent, name, getattr(cls, method)))
-    embedder = load_embedder(backend="onnx", cache_dir=args.models or args.data_dir / "models")
+    embedder = service_embedder(args.models or args.data_dir / "models")
     questions = select(load_gold(args.gold), limit=args.limit, seed=3).questions
     with Library.open(args.data_dir, embedder=embedder) as lib:
         print(f"{len(questions)} questions over {args.data_dir}")

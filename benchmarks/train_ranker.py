@@ -28,9 +28,9 @@ from pathlib import Path
 
 import lightgbm
 import numpy as np
+from corpus import service_embedder
 from sklearn.linear_model import LogisticRegression
 
-from embeddings import load_embedder
 from rag import Library
 from rag.evaluation import index_eval_set
 from rag.goldsets import EvalSet, fold_of, load_gold, select
@@ -77,16 +77,19 @@ def collect(
 ) -> list[Group]:
     """Index the set (once) and gather its candidates, each question asked of its own document
     (`scoped`) or of the whole library; kept in `DATA_DIR/NAME.candidates[-unscoped].npz`,
-    which a re-run reuses while the feature list is the same."""
+    which a re-run reuses while the feature list, the selection and the question encoder
+    (whose vectors the cosines are of) are the same."""
     cache = data_dir / f"{name}.candidates{'' if scoped else '-unscoped'}.npz"
     selection = "all" if fold is None else f"{fold[0]}/{fold[1]}"
+    encoder = getattr(embedder, "queries", embedder).name  # a SplitEmbedder's question build
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:  # each key read once: a read is a copy
             features, x, y, bounds, documents = (
                 saved[k] for k in ("features", "x", "y", "bounds", "documents")
             )
             selected = str(saved["selection"]) if "selection" in saved else "?"
-        if tuple(features.tolist()) == FEATURES and selected == selection:
+            encoded = str(saved["questions"]) if "questions" in saved else "?"
+        if tuple(features.tolist()) == FEATURES and selected == selection and encoded == encoder:
             return [
                 Group(name, str(d), x[a:b], y[a:b], scoped)
                 for d, a, b in zip(documents.tolist(), bounds[:-1], bounds[1:], strict=True)
@@ -101,6 +104,7 @@ def collect(
         documents=np.array([g.document for g in groups]),
         features=np.array(FEATURES),
         selection=np.array(selection),
+        questions=np.array(encoder),
     )
     return groups
 
@@ -299,7 +303,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "ranker.json")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    embedder = load_embedder(backend="onnx", cache_dir=args.data_dir / "models")
+    embedder = service_embedder(args.data_dir / "models")
     groups: list[Group] = []  # asked of their own document: what the figures are
     wide: list[Group] = []  # with --library-wide, the same asked of the whole library: learnt from too
     for name, (path, fold) in TRAIN_SETS.items():

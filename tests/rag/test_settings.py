@@ -23,13 +23,9 @@ def test_questions_may_take_another_build_but_an_indexing_worker_never_does(
     assert settings.embedder_options(questions=False)["query_backend"] is None
 
 
-def test_by_default_questions_take_int8_only_beside_fp32_onnx(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_by_default_questions_take_the_index_s_own_build(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RAG_QUERY_BACKEND", raising=False)
-    assert Settings().embedder_options()["query_backend"] == "onnx-int8"
-    # a PyTorch or int8 index keeps its own encoder for questions (a model ONNX cannot run stays usable)
-    assert Settings(backend="torch").embedder_options()["query_backend"] is None
-    assert Settings(backend="onnx-int8").embedder_options()["query_backend"] is None
-    assert Settings(query_backend="onnx").embedder_options()["query_backend"] == "onnx"  # the way back
+    assert Settings().embedder_options()["query_backend"] is None
 
 
 def test_an_unknown_question_backend_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
