@@ -310,6 +310,9 @@ def main() -> None:
     model = VerdictModel(**fitted, bias=round(bias - t, 3))
     shown = ", ".join(f"{k}={v}" for k, v in fitted.items())
     print(f"fitted on all train rows, the threshold in the bias: VerdictModel({shown}, bias={model.bias})")
+    # what the shipping rule compares the fit with: the weights in use, on the same train rows
+    tx, ty, tsets = arrays(train, range(len(SIGNALS)))
+    print(f"in use on the train rows: {rates(logits(VerdictModel(), tx) >= 0, ty, tsets)}")
 
     dev = dev_rows(shared, args.work, embedder, args.dev_data)
     dx, dy, dsets = arrays(dev, range(len(SIGNALS)))

@@ -3,7 +3,7 @@
     python benchmarks/speed.py encode [--backend torch onnx onnx-int8] [--passages 512] [--batch-size 8 32]
     python benchmarks/speed.py index  [--backend ...] [--chunks 1000]
     python benchmarks/speed.py ask    [--backend ...] [--chunks 10000] [--query-backend onnx-int8]
-    python benchmarks/speed.py query  [--repeat 8]   one question's encoding: fp32 against int8 (the default)
+    python benchmarks/speed.py query  [--repeat 8]   one question's encoding: fp32 against int8 questions
     python benchmarks/speed.py faiss  [--sizes 10000 40000 100000 1000000] [--nprobe 16 32 48]
     python benchmarks/speed.py add    [--chunks 100000]   one ~10 KB document into a big index
 
@@ -17,6 +17,7 @@ sizes; cached in benchmarks/.data) and reaches larger sizes by perturbing those 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import tempfile
@@ -61,10 +62,15 @@ def _embedder(backend: str, query_backend: str | None = None) -> _Batched:
 
 
 def query(args: argparse.Namespace) -> None:
-    """What `ask` pays to encode one question: fp32 on both cores, against the int8 build on one
-    (the service's default beside an fp32 index), in alternating rounds over the dev questions."""
+    """What `ask` pays to encode one question: fp32 on every core, against the int8 build on one
+    (`RAG_QUERY_BACKEND=onnx-int8` beside an fp32 index), in alternating rounds over the dev
+    questions."""
     qs = questions(shared_dir())
-    builds = {"fp32, 2 threads": _embedder("onnx"), "int8, 1 thread": _embedder("onnx", "onnx-int8")}
+    cores = os.cpu_count() or 1
+    builds: dict[str, Embedder] = {
+        f"fp32, {cores} thread{'s' if cores > 1 else ''}": _embedder("onnx"),
+        "int8, 1 thread": _embedder("onnx", "onnx-int8"),
+    }
     for embedder in builds.values():
         for q in qs:
             embedder.embed_query(q)

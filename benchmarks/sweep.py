@@ -14,9 +14,9 @@ import itertools
 from dataclasses import replace
 from pathlib import Path
 
+from corpus import service_embedder
 from train_ranker import TRAIN_SETS, _keep
 
-from embeddings import load_embedder
 from rag import Library
 from rag.evaluation import ask_all, score
 from rag.goldsets import load_gold, select
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--epilogue-weight", type=float, nargs="*", default=[0.8])
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
-    embedder = load_embedder(backend="onnx", cache_dir=args.data_dir / "models")
+    embedder = service_embedder(args.data_dir / "models")
     sets = {}
     for name, (path, fold) in TRAIN_SETS.items():
         evalset = _keep(select(load_gold(path), fold=fold))

@@ -31,6 +31,8 @@ import numpy as np
 from corpus import service_embedder
 from sklearn.linear_model import LogisticRegression
 
+from embeddings import Embedder
+from embeddings.split import question_encoder
 from rag import Library
 from rag.evaluation import index_eval_set
 from rag.goldsets import EvalSet, fold_of, load_gold, select
@@ -73,7 +75,13 @@ def _keep(evalset: EvalSet) -> EvalSet:
 
 
 def collect(
-    name: str, path: Path, fold: tuple[int, int] | None, data_dir: Path, embedder, *, scoped: bool = True
+    name: str,
+    path: Path,
+    fold: tuple[int, int] | None,
+    data_dir: Path,
+    embedder: Embedder,
+    *,
+    scoped: bool = True,
 ) -> list[Group]:
     """Index the set (once) and gather its candidates, each question asked of its own document
     (`scoped`) or of the whole library; kept in `DATA_DIR/NAME.candidates[-unscoped].npz`,
@@ -81,7 +89,7 @@ def collect(
     (whose vectors the cosines are of) are the same."""
     cache = data_dir / f"{name}.candidates{'' if scoped else '-unscoped'}.npz"
     selection = "all" if fold is None else f"{fold[0]}/{fold[1]}"
-    encoder = getattr(embedder, "queries", embedder).name  # a SplitEmbedder's question build
+    encoder = question_encoder(embedder).name
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:  # each key read once: a read is a copy
             features, x, y, bounds, documents = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,19 +97,26 @@ def export(model_dir: Path, target: Path, *, int8: bool = False) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}.onnx")
-        root = logging.getLogger()
-        root.addFilter(_below_error)  # it advises "pre-processing" on the root logger: noise on a CLI
+        root, quiet = logging.getLogger(), _Unadvised(threading.get_ident())
+        root.addFilter(quiet)  # it advises "pre-processing" on the root logger: noise on a CLI
         try:
             quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
         finally:
-            root.removeFilter(_below_error)
+            root.removeFilter(quiet)
         os.replace(tmp, target)
     return target
 
 
-def _below_error(record: logging.LogRecord) -> bool:
-    """Keep only errors: a filter for records logged on the root logger itself, not propagated."""
-    return record.levelno >= logging.ERROR
+class _Unadvised(logging.Filter):
+    """Drops what the quantising thread logs below an error on the root logger itself (records
+    propagated from named loggers, and other threads' records, pass)."""
+
+    def __init__(self, thread: int) -> None:
+        super().__init__()
+        self.thread = thread
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread or record.levelno >= logging.ERROR
 
 
 class OnnxEmbedder:

@@ -1,8 +1,8 @@
 """One model, two builds: documents encoded as the index stores them, questions by a faster one.
 
-A question is encoded while its asker waits, a document once; int8 weights encode about twice as
-fast on a CPU, and their vectors lie close to fp32's (cosine about 0.99), so questions can take
-the fast build while the index keeps the exact vectors."""
+A question is encoded while its asker waits, a document once; an int8 build encodes one faster
+on a CPU (README: Speed) and its vectors lie close to fp32's (cosine about 0.99), so questions
+can take it while the index keeps the exact vectors."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 from .base import Embedder, Progress
 from .errors import ModelError
 
-__all__ = ["SplitEmbedder"]
+__all__ = ["SplitEmbedder", "question_encoder"]
 
 
 class SplitEmbedder:
@@ -36,3 +36,8 @@ class SplitEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.queries.embed_query(text)
+
+
+def question_encoder(embedder: Embedder) -> Embedder:
+    """Who encodes an embedder's questions: what a cache of question-side scores is keyed by."""
+    return embedder.queries if isinstance(embedder, SplitEmbedder) else embedder

@@ -112,14 +112,16 @@ def _open(
     rerank: bool = False,
     create: bool = False,
 ) -> Library:
-    """`rerank`: load the configured re-ranker (only commands that ask need it). Without
-    `create`, the library must exist: a mistyped --data-dir is an error, not a new empty one."""
+    """`rerank`: a command that asks, so it loads the configured re-ranker and the question
+    encoder (a command that only indexes needs neither). Without `create`, the library must
+    exist: a mistyped --data-dir is an error, not a new empty one."""
     if not create and not (settings.data_dir / LIBRARY_FILE).is_file():
         raise RagError(
             f"no library at {settings.data_dir}: check --data-dir (or $RAG_DATA_DIR), "
             "or create one with `rag index PATH`"
         )
-    embedder = load_embedder(settings.model, **settings.embedder_options()) if with_model else None
+    options = settings.embedder_options(questions=rerank)
+    embedder = load_embedder(settings.model, **options) if with_model else None
     return Library.open(
         settings.data_dir,
         embedder=embedder,

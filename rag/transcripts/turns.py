@@ -61,7 +61,12 @@ _BACK_REFERENCE = re.compile(r"\b(it|that|this|those|these|them|they|there)\b", 
 _WORD = re.compile(r"\w+")
 _SHORT_REPLY = 80
 _TITLES = frozenset(
-    {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "madame", "mister", "lord", "lady", "hon"}
+    {
+        *("mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "madame", "mister", "lord", "lady"),
+        *("hon", "dame", "baroness", "rev", "prof", "professor", "sen", "senator", "rep", "cllr"),
+        *("councillor", "the", "chair", "chairman", "chairwoman", "speaker", "minister", "secretary"),
+        *("president", "judge", "member", "deputy"),
+    }
 )
 """Words of a speaker's label that name no one in particular (a moderator's "Mr. Jones." is not
 a call to Mr. Smith)."""
@@ -287,7 +292,7 @@ def _spoken_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]
     floor = ""  # the turn just before, when it ran the room
     for index, (p, content) in enumerate(zip(merged, contents, strict=True)):
         body = text[p.start : p.end]
-        handed, floor = _named(floor, p.speaker), body if content == "procedural" else ""
+        handed, floor = _named(floor, p.speaker), ""
         if p.speaker is None:  # a heading, a clock line, narration: the exchange is over
             out.append(("narration", None))
             open_questions, since = [], {}
@@ -302,7 +307,9 @@ def _spoken_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]
             content = "statement"  # "Who chairs it? — Ann Bell." names an answer
         recent = [q for q, _ in open_questions if since[q] < _ANSWER_WINDOW]
         if content == "question":
-            link = main[recent[-1]] if recent and not handed and is_follow_up(body) else None
+            # the floor handed to someone other than the last asker: a new reporter, a new thread
+            elsewhere = handed and (not recent or dict(open_questions)[recent[-1]] != p.speaker)
+            link = main[recent[-1]] if recent and not elsewhere and is_follow_up(body) else None
             main[index] = index if link is None else link
             open_questions.append((index, p.speaker))
             since[index] = 0
@@ -326,6 +333,7 @@ def _spoken_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]
             out.append(("answer", target) if target is not None else ("narration", None))
         else:
             out.append((content, None))
+            floor = body if content == "procedural" else ""  # not one that answered ("— Ann Bell.")
     return out
 
 

@@ -13,6 +13,8 @@ from rag.settings import Settings
 def test_questions_may_take_another_build_but_an_indexing_worker_never_does(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    for name in ("RAG_BACKEND", "RAG_MODEL_CACHE"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RAG_QUERY_BACKEND", "onnx-int8")
     settings = Settings(data_dir=tmp_path)
     assert settings.embedder_options() == {

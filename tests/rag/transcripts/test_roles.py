@@ -76,6 +76,8 @@ ANN REED: When will the bridge reopen?
 
 MINISTER: In the spring, once the inspection is done.
 
+MODERATOR: Ann.
+
 ANN REED: And the tolls?
 
 MINISTER: They stay as they are.
@@ -88,14 +90,38 @@ MINISTER: Two more crossings a day from May.
 """
 
 
+def _question(doc, words: str):
+    return next(t for t in doc.turns if doc.text[t.start : t.end].startswith(words))
+
+
 def test_a_question_the_floor_was_handed_to_starts_its_own_thread():
     """The moderator naming the next reporter ends the thread before, however the reporter's
-    question opens; the same reporter's "And the tolls?" goes on her own thread."""
+    question opens; the same reporter called again goes on with her own thread."""
     doc = parse(HANDED_ON, id="handed-on")
-    ann_again = next(t for t in doc.turns if doc.text[t.start : t.end] == "And the tolls?")
-    bo = next(t for t in doc.turns if t.speaker == "BO LINDQVIST")
+    ann_again, bo = _question(doc, "And the tolls?"), _question(doc, "And the ferries")
     assert ann_again.act == bo.act == "question"
     assert ann_again.question_index == 1  # Ann's follow-up, on her first question's thread
     assert bo.question_index is None  # a thread of its own, not Ann's
     last = doc.turns[-1]
     assert last.act == "answer" and [t.speaker for t in doc.thread(last)] == ["BO LINDQVIST"]
+
+
+def test_a_title_or_an_answer_that_is_a_name_hands_no_floor():
+    """Only a name of the one who then asks counts: not a title shared with them ("Senator"),
+    and not a name given as the answer to a question."""
+    hearing = parse(
+        "CHAIR: The committee will come to order. Senator Jones.\n\n"
+        "SENATOR JONES: Who pays for the bridge?\n\nWITNESS: The state pays for it in full.\n\n"
+        "CHAIR: Senator Brown.\n\nSENATOR SMITH: And the ferries?\n\n"
+        "WITNESS: The county pays for the ferries.\n",
+        id="hearing",
+    )
+    assert _question(hearing, "And the ferries?").question_index == 1
+    meeting = parse(
+        "BOB: Who chairs the committee now?\n\nALICE: Kyle.\n\n"
+        "KYLE CAMPBELL: And what does it do, then?\n\nALICE: It sets the fares for the ferries.\n\n"
+        "BOB: Thanks.\n",
+        id="meeting",
+    )
+    assert meeting.turns[1].act == "answer"
+    assert _question(meeting, "And what does it do").question_index == 0
