@@ -173,6 +173,8 @@ def index(
         with _open(settings, with_model=True, create=True) as lib:
             result = lib.add_source(source, format=format)
         err.print(f"{escape(result.id)}: {result.status} ({result.chunks} chunks)")
+        if result.replaced_from:
+            _warn_replaced(result.id, result.replaced_from)
         return
     with (
         _open(settings, with_model=True, create=True) as lib,
@@ -214,6 +216,8 @@ def index(
             skipped = []
     for doc_id, reason in skipped:
         err.print(f"[yellow]{escape(doc_id)}: {escape(reason)}")
+    for doc_id, previous in report.replaced_from.items():
+        _warn_replaced(doc_id, previous)
     failed = report.failed or {}
     err.print(
         f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
@@ -225,6 +229,15 @@ def index(
 
 _LOCAL = "local"
 """What `--ray` with no address means (see `main`)."""
+
+
+def _warn_replaced(doc_id: str, previous: str) -> None:
+    """A file replaced another file's document: ids are paths inside the folder indexed, so
+    `notes.txt` of a second folder is the first folder's `notes.txt` too."""
+    err.print(
+        f"[yellow]{escape(doc_id)}: replaced the document read from {escape(previous)} "
+        "(ids are paths inside the folder indexed: index a folder holding both to keep both)"
+    )
 
 
 def _index_on_ray(settings: Settings, path: Path, address: str | None, format: str | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -75,9 +75,13 @@ class IndexReport:
     replaced: int = 0
     unchanged: int = 0
     failed: dict[str, str] | None = None
+    replaced_from: dict[str, str] = field(default_factory=dict)
+    """By id, where each document replaced by another file had been read from."""
 
     def count(self, result: AddResult) -> None:
         setattr(self, result.status, getattr(self, result.status) + 1)
+        if result.replaced_from:
+            self.replaced_from[result.id] = result.replaced_from
 
 
 FileProgress = Callable[[int, int, str, str], None]

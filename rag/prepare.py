@@ -44,6 +44,10 @@ class AddResult:
     id: str
     status: Literal["added", "replaced", "unchanged"]
     chunks: int
+    replaced_from: str | None = None
+    """Where the document it replaced was read from, when that was another file: ids are paths
+    inside the folder indexed, so two folders' `notes.txt` are one id, and the second replaces
+    the first."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,6 +146,12 @@ class StoreView(CatalogView):
     def generation(self) -> int:
         return int(self.meta("generation") or 0)
 
+    def source_of(self, document_id: str) -> str | None:
+        """Where a stored document was read from (a file's resolved path), where it says."""
+        with self._lock:
+            row = self._db.execute("SELECT source FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return row[0] if row else None
+
     def fingerprint(self, document_id: str) -> tuple[str, str] | None:
         """(content hash, format) of a stored document: enough to tell whether a re-add changes it."""
         with self._lock:

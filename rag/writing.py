@@ -70,6 +70,7 @@ class WriteSession:
             )
         if self.unchanged(prepared):
             return AddResult(doc.id, "unchanged", 0)
+        before, origin = self.store.source_of(doc.id), prepared.source.origin
         removed, added = self.store.put(
             doc,
             content_hash=prepared.source.content_hash,
@@ -85,7 +86,8 @@ class WriteSession:
         work.remove(np.array(removed, dtype=np.int64))
         work.add(np.array(added, dtype=np.int64), vectors)
         self.changed.add(doc.id)
-        return AddResult(doc.id, "replaced" if removed else "added", len(prepared.chunks))
+        elsewhere = before if removed and before and origin and before != origin else None
+        return AddResult(doc.id, "replaced" if removed else "added", len(prepared.chunks), elsewhere)
 
     def delete(self, document_id: str) -> None:
         removed = self.store.delete(document_id)

@@ -161,6 +161,21 @@ def test_questions_by_the_int8_build_ask_the_fp32_index(tmp_path: Path) -> None:
     assert list((evals / "models").glob("*-int8.onnx"))
 
 
+def test_index_says_when_another_folder_s_file_replaces_a_document(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+    (first / "ferry.txt").write_text(QA, encoding="utf-8")
+    (second / "ferry.txt").write_text(QA.replace("yellow", "blue"), encoding="utf-8")
+    data = tmp_path / "data"
+    r = rag("index", str(first), data_dir=data)
+    assert r.returncode == 0 and "replaced the document" not in r.stderr
+    r = rag("index", str(second), data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "0 added, 1 replaced" in r.stderr
+    assert f"ferry.txt: replaced the document read from {(first / 'ferry.txt').resolve()}" in r.stderr
+
+
 def test_index_reports_a_locked_pdf_in_one_line(tmp_path: Path) -> None:
     from tests.rag.transcripts.builders import encrypt_pdf, make_pdf
 

@@ -176,6 +176,24 @@ def test_index_folder_is_incremental(tmp_path: Path) -> None:
         assert (report.added, report.replaced, report.unchanged) == (0, 1, 1)
 
 
+def test_a_file_of_another_folder_under_the_same_id_is_reported_as_replacing(tmp_path: Path) -> None:
+    """Ids are paths inside the folder indexed: a second folder's `notes.txt` replaces the
+    first's, and says where the replaced one was read from; an edit of the same file does not."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, answer in ((first, "Yellow."), (second, "Blue.")):
+        folder.mkdir()
+        (folder / "notes.txt").write_text(f"Q: What colour is the ferry?\nA: {answer}\n", encoding="utf-8")
+    with _open(tmp_path / "data") as lib:
+        assert lib.index_folder(first).replaced_from == {}
+        report = lib.index_folder(second)
+        assert (report.added, report.replaced) == (0, 1)
+        assert report.replaced_from == {"notes.txt": str((first / "notes.txt").resolve())}
+        (second / "notes.txt").write_text("Q: What colour is the ferry?\nA: Green.\n", encoding="utf-8")
+        result = lib.add_file(second / "notes.txt")
+        assert result.status == "replaced" and result.replaced_from is None  # the same file, edited
+        assert lib.add_text("Q: Why?\nA: Tides.", id="notes.txt").replaced_from is None  # no file
+
+
 def test_bad_input(tmp_path: Path) -> None:
     with _open(tmp_path) as lib:
         with pytest.raises(InvalidInput, match="empty"):
