@@ -233,10 +233,11 @@ _LOCAL = "local"
 
 def _warn_replaced(doc_id: str, previous: str) -> None:
     """A file replaced another file's document: ids are paths inside the folder indexed, so
-    `notes.txt` of a second folder is the first folder's `notes.txt` too."""
+    `notes.txt` of a second folder is the first folder's `notes.txt` too (and so is the file a
+    link now leads to)."""
     err.print(
         f"[yellow]{escape(doc_id)}: replaced the document read from {escape(previous)} "
-        "(ids are paths inside the folder indexed: index a folder holding both to keep both)"
+        "(ids are paths inside the folder indexed, so another folder's file of that name takes it)"
     )
 
 
@@ -285,6 +286,8 @@ def _index_on_ray(settings: Settings, path: Path, address: str | None, format: s
             jobs.finish(job.id, error={"error": type(exc).__name__, "detail": str(exc)})
             raise
         jobs.finish(job.id, result={**asdict(report), "generation": lib.generation})
+    for doc_id, previous in report.replaced_from.items():
+        _warn_replaced(doc_id, previous)
     failed = report.failed or {}
     err.print(
         f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
