@@ -308,7 +308,7 @@ def _spoken_links(text: str, merged: list[_Para]) -> list[tuple[Act, int | None]
         recent = [q for q, _ in open_questions if since[q] < _ANSWER_WINDOW]
         if content == "question":
             # the floor handed to someone other than the last asker: a new reporter, a new thread
-            elsewhere = handed and (not recent or dict(open_questions)[recent[-1]] != p.speaker)
+            elsewhere = handed and (not recent or merged[recent[-1]].speaker != p.speaker)
             link = main[recent[-1]] if recent and not elsewhere and is_follow_up(body) else None
             main[index] = index if link is None else link
             open_questions.append((index, p.speaker))
